@@ -1,0 +1,65 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.engine.BackupEngine;
+import dev.lifeboat.engine.BackupRequest;
+import dev.lifeboat.postgres.PgTools;
+import dev.lifeboat.repository.Json;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.storage.Storage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "backup", description = "Back up one or more PostgreSQL databases into the repository.")
+final class BackupCommand implements Callable<Integer> {
+    @Mixin
+    Common common;
+
+    @Option(names = "--db", paramLabel = "CONNECTION",
+            description = "Database to back up: postgres://user@host:5432/db or libpq keywords; repeat for several "
+                    + "(default: DATABASE_URL). Put the password in PGPASSWORD or ~/.pgpass rather than here.")
+    List<String> databases;
+
+    @Option(names = "--all-databases", description = "Back up every database of the server --db points at.")
+    boolean allDatabases;
+
+    @Option(names = "--globals", negatable = true,
+            description = "Add roles and tablespaces (pg_dumpall --globals-only); on by default with --all-databases.")
+    Boolean globals;
+
+    @Option(names = "--label", description = "A note shown by list and show, e.g. pre-upgrade.")
+    String label;
+
+    @Option(names = "--json", description = "Print the manifest as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        var s = common.settings();
+        List<String> dbs = databases != null ? databases : s.databases;
+        boolean withGlobals = globals != null ? globals : (s.globals || allDatabases);
+        try (Storage storage = common.openStorage()) {
+            Repository repo = common.openRepository(storage);
+            var keys = repo.writeKeys(common.keyCache(), common.identities());
+            BackupEngine engine = new BackupEngine(repo, keys, PgTools.fromEnvironment(System.getenv()),
+                    Terminal.progress(), Clock.systemUTC());
+            Manifest m = engine.run(new BackupRequest(dbs, allDatabases, withGlobals, label, s.compressionLevel,
+                    s.threads));
+            if (json) {
+                System.out.println(Json.MAPPER.writeValueAsString(m));
+            } else {
+                System.out.println("Backup " + m.id() + " completed in "
+                        + Terminal.duration(Duration.between(m.started(), m.finished())) + ": "
+                        + Terminal.bytes(m.logicalBytes()) + " of data, " + Terminal.bytes(m.addedBytes())
+                        + " newly stored");
+            }
+        }
+        return 0;
+    }
+}

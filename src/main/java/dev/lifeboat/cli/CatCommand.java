@@ -1,0 +1,71 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.engine.Progress;
+import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.storage.Storage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.Callable;
+
+@Command(name = "cat", description = "Write an artifact's plain bytes to stdout (e.g. a pg_dump archive for pg_restore).")
+final class CatCommand implements Callable<Integer> {
+    @Mixin
+    Common common;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "Backup id, a unique prefix of it, or 'latest'.")
+    String id;
+
+    @Parameters(index = "1", paramLabel = "ARTIFACT", description = "Artifact name, as 'show' lists it (e.g. app.dump).")
+    String artifactName;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Storage storage = common.openStorage()) {
+            Repository repo = common.openRepository(storage);
+            Manifest m = repo.manifest(repo.resolve(id));
+            Artifact a = m.artifact(artifactName);
+            if (a == null) {
+                throw new LifeboatException(ErrorCode.NOT_FOUND, "backup " + m.id() + " has no artifact '"
+                        + artifactName + "'", "it has: " + m.artifacts().stream().map(Artifact::name).toList());
+            }
+            var keys = repo.readKeys(common.identities());
+            Progress progress = Terminal.progress();
+            progress.start("cat " + a.name(), a.size());
+            OutputStream out = new FileOutputStream(FileDescriptor.out);
+            try (InputStream in = repo.artifactReader(keys).open(a)) {
+                byte[] buf = new byte[1 << 16];
+                long done = 0;
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    out.write(buf, 0, n);
+                    done += n;
+                    progress.update(done);
+                }
+                out.flush();
+            } catch (java.io.IOException e) {
+                if (e instanceof dev.lifeboat.repository.CorruptChunkException c) {
+                    throw new LifeboatException(ErrorCode.INTEGRITY, "backup " + m.id() + ", artifact " + a.name()
+                            + ": " + c.getMessage(), "the output is incomplete; restore the chunk from a replica "
+                            + "or use an older backup", c);
+                }
+                if (String.valueOf(e.getMessage()).contains("Broken pipe")) {
+                    return 0; // the reader stopped early (| head, pg_restore --list): not an error
+                }
+                throw e;
+            } finally {
+                progress.finish();
+            }
+        }
+        return 0;
+    }
+}

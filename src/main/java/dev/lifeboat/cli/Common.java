@@ -1,0 +1,75 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.config.Settings;
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.crypto.IdentityFile;
+import dev.lifeboat.repository.LocalKeyCache;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.storage.Storage;
+import dev.lifeboat.storage.Storages;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Options every command shares, and the settings they resolve to. */
+final class Common {
+    @Option(names = "--repo", paramLabel = "LOCATION",
+            description = "Repository: a folder, or s3://bucket/prefix?endpoint=...&region=... "
+                    + "(default: LIFEBOAT_REPOSITORY, the config file, else ./backups)")
+    String repo;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (default: ./lifeboat.yml when present)")
+    Path config;
+
+    @Option(names = "--identity", paramLabel = "FILE",
+            description = "age identity file, to read an encrypted repository (default: LIFEBOAT_IDENTITY_FILE)")
+    Path identity;
+
+    private Settings settings;
+
+    Settings settings() {
+        if (settings == null) {
+            settings = Settings.load(config, System.getenv());
+            if (repo != null) {
+                settings.repository = repo;
+            }
+            if (identity != null) {
+                settings.identityFile = identity.toString();
+            }
+        }
+        return settings;
+    }
+
+    Storage openStorage() {
+        try {
+            return Storages.open(settings().repository);
+        } catch (IllegalArgumentException e) {
+            throw new LifeboatException(ErrorCode.USAGE, "invalid repository location: " + e.getMessage(),
+                    "use a folder or s3://bucket/prefix?endpoint=...&region=...");
+        }
+    }
+
+    Repository openRepository(Storage storage) throws IOException {
+        return Repository.open(storage);
+    }
+
+    List<String> identities() {
+        String file = settings().identityFile;
+        if (file == null) {
+            return List.of();
+        }
+        try {
+            return IdentityFile.read(Path.of(file));
+        } catch (IOException e) {
+            throw new LifeboatException(ErrorCode.ENCRYPTION, "cannot use identity file " + file + ": "
+                    + e.getMessage(), "give an age identity file (age-keygen -o FILE) with --identity");
+        }
+    }
+
+    LocalKeyCache keyCache() {
+        return LocalKeyCache.fromEnvironment(System.getenv());
+    }
+}

@@ -1,0 +1,66 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.repository.Json;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.storage.Storage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "list", description = "List the backups in the repository, oldest first.")
+final class ListCommand implements Callable<Integer> {
+    @Mixin
+    Common common;
+
+    @Option(names = "--json", description = "Print a JSON array.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Storage storage = common.openStorage()) {
+            Repository repo = common.openRepository(storage);
+            List<Manifest> backups = repo.backups();
+            if (json) {
+                List<Map<String, Object>> out = new ArrayList<>();
+                for (Manifest m : backups) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("id", m.id());
+                    row.put("status", m.status());
+                    row.put("label", m.label());
+                    row.put("started", m.started());
+                    row.put("finished", m.finished());
+                    row.put("sources", m.sources().stream().map(Manifest.Source::name).toList());
+                    row.put("logicalBytes", m.logicalBytes());
+                    row.put("storedBytes", m.storedBytes());
+                    row.put("addedBytes", m.addedBytes());
+                    out.add(row);
+                }
+                System.out.println(Json.MAPPER.writeValueAsString(out));
+                return 0;
+            }
+            if (backups.isEmpty()) {
+                System.out.println("No backups in " + storage.location() + " yet.");
+                return 0;
+            }
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"ID", "STATUS", "STARTED (UTC)", "DURATION", "SOURCES", "SIZE", "STORED", "LABEL"});
+            for (Manifest m : backups) {
+                rows.add(new String[] {m.id(), m.status(), m.started().toString().replace("T", " ").replaceAll("\\.\\d+", ""),
+                        Terminal.duration(Duration.between(m.started(), m.finished())),
+                        String.join(",", m.sources().stream().map(Manifest.Source::name).toList()),
+                        Terminal.bytes(m.logicalBytes()), Terminal.bytes(m.storedBytes()),
+                        m.label() == null ? "" : m.label()});
+            }
+            Terminal.table(System.out, rows);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.core.Version;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
+
+/** The {@code lifeboat} command. */
+@Command(name = "lifeboat", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = "Backup and disaster recovery for PostgreSQL and the services around it.",
+        subcommands = {InitCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class,
+                RestoreCommand.class, CatCommand.class, KeygenCommand.class, CommandLine.HelpCommand.class},
+        footerHeading = "%nExit codes:%n", footer = {
+                "  0   success",
+                "  1   unexpected error (a bug: please report it with the stack trace)",
+                "  2   invalid usage or configuration",
+                "  3   backup, artifact or table not found",
+                "  4   repository missing or unreadable",
+                "  5   storage unreachable or failing",
+                "  6   database unreachable, or pg_dump / pg_restore failed",
+                "  7   identity missing or wrong",
+                "  8   repository locked by another process",
+                "  9   aborted: confirmation declined or required",
+                "  10  stored data is missing or corrupt",
+                "  11  required PostgreSQL client tools missing",
+                "",
+                "Environment: LIFEBOAT_REPOSITORY, LIFEBOAT_IDENTITY_FILE, LIFEBOAT_RECIPIENTS,",
+                "LIFEBOAT_COMPRESSION_LEVEL, LIFEBOAT_THREADS, LIFEBOAT_KEY_DIR, LIFEBOAT_PG_BIN, DATABASE_URL;",
+                "S3 credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or ~/.aws/credentials."})
+public final class Main {
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(Main::handle);
+        cli.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("Error: " + ex.getMessage());
+            err.println("Try: " + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help");
+            return ErrorCode.USAGE.exitCode();
+        });
+        return cli.execute(args);
+    }
+
+    private static int handle(Exception ex, CommandLine cmd, CommandLine.ParseResult parse) {
+        PrintWriter err = cmd.getErr();
+        LifeboatException le = asUserError(ex);
+        if (le != null) {
+            err.println("Error: " + le.getMessage());
+            if (le.hint() != null) {
+                err.println("Try: " + le.hint());
+            }
+            if (Boolean.getBoolean("lifeboat.debug") && le.getCause() != null) {
+                le.getCause().printStackTrace(err);
+            }
+            err.flush();
+            return le.code().exitCode();
+        }
+        err.println("Error: unexpected " + ex + " (this is a bug in Lifeboat " + Version.get()
+                + "; please report it with the trace below)");
+        ex.printStackTrace(err);
+        err.flush();
+        return ErrorCode.INTERNAL.exitCode();
+    }
+
+    /** Errors of the outside world that are not bugs, turned into user errors. */
+    static LifeboatException asUserError(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof LifeboatException le) {
+                return le;
+            }
+        }
+        if (ex instanceof dev.lifeboat.repository.CorruptChunkException c) {
+            return new LifeboatException(ErrorCode.INTEGRITY, c.getMessage(),
+                    "restore the chunk from a replica or use an older backup; nothing was committed", c);
+        }
+        if (ex instanceof NoSuchFileException nf) {
+            return new LifeboatException(ErrorCode.NOT_FOUND, "not found: " + nf.getFile()
+                    + (nf.getReason() != null ? " (" + nf.getReason() + ")" : ""), "check the path", nf);
+        }
+        if (ex instanceof IOException io) {
+            return new LifeboatException(ErrorCode.STORAGE, String.valueOf(io.getMessage()),
+                    "check that the repository's storage is reachable and writable, then retry", io);
+        }
+        if (ex instanceof IllegalArgumentException ia) {
+            return new LifeboatException(ErrorCode.USAGE, ia.getMessage(), "see lifeboat --help", ia);
+        }
+        if (ex instanceof InterruptedException ie) {
+            return new LifeboatException(ErrorCode.ABORTED, "interrupted", null, ie);
+        }
+        return null;
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"lifeboat " + Version.get()};
+        }
+    }
+
+}

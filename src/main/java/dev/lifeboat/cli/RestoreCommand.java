@@ -1,0 +1,85 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.engine.Confirmation;
+import dev.lifeboat.engine.RestoreEngine;
+import dev.lifeboat.engine.RestoreRequest;
+import dev.lifeboat.postgres.PgTools;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.storage.Storage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.Console;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "restore", description = {
+        "Restore a database from a backup, in one transaction.",
+        "Asks for confirmation (type the target's name) unless --yes; takes a safety backup of a target that holds tables."})
+final class RestoreCommand implements Callable<Integer> {
+    @Mixin
+    Common common;
+
+    @Parameters(paramLabel = "ID", description = "Backup id, a unique prefix of it, or 'latest'.")
+    String id;
+
+    @Option(names = "--to", paramLabel = "CONNECTION",
+            description = "Target database (default: --db / DATABASE_URL, i.e. the source itself).")
+    String to;
+
+    @Option(names = "--db", paramLabel = "CONNECTION", hidden = true)
+    String db;
+
+    @Option(names = "--database", paramLabel = "NAME", description = "Which database of a multi-database backup to restore.")
+    String database;
+
+    @Option(names = "--create", description = "Create the target database first (it must not exist).")
+    boolean create;
+
+    @Option(names = "--table", paramLabel = "SCHEMA.TABLE",
+            description = "Restore only this table, with its data, indexes, constraints, triggers and grants; repeatable.")
+    List<String> tables;
+
+    @Option(names = "--yes", description = "Do not ask for confirmation.")
+    boolean yes;
+
+    @Option(names = "--no-safety-backup", description = "Skip the backup of the target taken before restoring over it.")
+    boolean noSafetyBackup;
+
+    @Override
+    public Integer call() throws Exception {
+        var s = common.settings();
+        String target = to != null ? to : db != null ? db : s.databases.isEmpty() ? null : s.databases.get(0);
+        try (Storage storage = common.openStorage()) {
+            Repository repo = common.openRepository(storage);
+            var keys = repo.readKeys(common.identities());
+            RestoreEngine engine = new RestoreEngine(repo, keys, PgTools.fromEnvironment(System.getenv()),
+                    Terminal.progress(), confirmation(), msg -> System.err.println(msg));
+            RestoreEngine.Result r = engine.run(new RestoreRequest(id, database, target, create,
+                    tables == null ? List.of() : tables, !noSafetyBackup));
+            System.out.println("Restored " + r.artifact() + " of backup " + r.backupId() + " into " + r.target()
+                    + (r.safetyBackupId() != null ? "; safety backup taken first: " + r.safetyBackupId() : ""));
+        }
+        return 0;
+    }
+
+    private Confirmation confirmation() {
+        if (yes) {
+            return (question, expected) -> true;
+        }
+        return (question, expected) -> {
+            Console console = System.console();
+            if (console == null) {
+                throw new LifeboatException(ErrorCode.ABORTED, question.replace("?", "") + " needs confirmation, "
+                        + "and there is no terminal to ask on", "run again with --yes if this is intended");
+            }
+            console.printf("%s%nType the database name (%s) to confirm: ", question, expected);
+            String answer = console.readLine();
+            return answer != null && answer.trim().equals(expected);
+        };
+    }
+}

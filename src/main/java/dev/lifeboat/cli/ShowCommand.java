@@ -1,0 +1,69 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.Json;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.storage.Storage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "show", description = "Show one backup: sources, versions, artifacts, checksums and table row counts.")
+final class ShowCommand implements Callable<Integer> {
+    @Mixin
+    Common common;
+
+    @Parameters(paramLabel = "ID", description = "Backup id, a unique prefix of it, or 'latest'.")
+    String id;
+
+    @Option(names = "--json", description = "Print the whole manifest as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Storage storage = common.openStorage()) {
+            Repository repo = common.openRepository(storage);
+            Manifest m = repo.manifest(repo.resolve(id));
+            PrintStream out = System.out;
+            if (json) {
+                out.println(Json.MAPPER.writeValueAsString(m));
+                return 0;
+            }
+            out.println("Backup   " + m.id() + (m.label() != null ? "  (" + m.label() + ")" : ""));
+            out.println("Status   " + m.status());
+            out.println("Started  " + m.started() + "   finished " + m.finished() + "   took "
+                    + Terminal.duration(Duration.between(m.started(), m.finished())));
+            out.println("Host     " + m.host() + "   lifeboat " + m.toolVersion());
+            out.println("Size     " + Terminal.bytes(m.logicalBytes()) + " of data, " + Terminal.bytes(m.storedBytes())
+                    + " stored, " + Terminal.bytes(m.addedBytes()) + " new in this backup");
+            for (Manifest.Source s : m.sources()) {
+                out.println();
+                out.println("Source " + s.name() + " (" + s.type() + " " + s.serverVersion() + " at " + s.connection()
+                        + ", dumped with " + s.dumpTool() + ")");
+                List<String[]> rows = new ArrayList<>();
+                rows.add(new String[] {"  TABLE", "ROWS"});
+                for (Manifest.TableInfo t : s.tables()) {
+                    rows.add(new String[] {"  " + t.qualifiedName(), Long.toString(t.rows())});
+                }
+                Terminal.table(out, rows);
+            }
+            out.println();
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"ARTIFACT", "FORMAT", "SIZE", "STORED", "CHUNKS", "SHA-256"});
+            for (Artifact a : m.artifacts()) {
+                rows.add(new String[] {a.name(), a.format(), Terminal.bytes(a.size()), Terminal.bytes(a.storedSize()),
+                        Integer.toString(a.chunks().size()), a.sha256()});
+            }
+            Terminal.table(out, rows);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,99 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.engine.Progress;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Locale;
+
+/** What the CLI shows a person: progress bars only on a terminal, sizes and times in readable units. */
+final class Terminal {
+    private Terminal() {}
+
+    /** Whether stderr is a terminal (the launcher tells; a bare {@code java -jar} falls back to the console). */
+    static boolean interactive() {
+        String tty = System.getProperty("lifeboat.tty");
+        return tty != null ? tty.equals("true") : System.console() != null;
+    }
+
+    static Progress progress() {
+        if (!interactive()) {
+            return Progress.NONE;
+        }
+        return new Progress() {
+            private ProgressBar bar;
+
+            @Override
+            public void start(String task, long totalBytes) {
+                bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(totalBytes)
+                        .setUnit(" MiB", 1024 * 1024).showSpeed().setStyle(ProgressBarStyle.ASCII)
+                        .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(250)
+                        .build();
+            }
+
+            @Override
+            public void update(long bytesDone) {
+                if (bar != null) {
+                    bar.stepTo(bytesDone);
+                }
+            }
+
+            @Override
+            public void finish() {
+                if (bar != null) {
+                    bar.close();
+                    bar = null;
+                }
+            }
+        };
+    }
+
+    static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    static String duration(Duration d) {
+        long s = d.toSeconds();
+        if (s < 60) {
+            return String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
+        }
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60)
+                : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+
+    static void table(PrintStream out, java.util.List<String[]> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        int[] w = new int[rows.get(0).length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                w[i] = Math.max(w[i], r[i].length());
+            }
+        }
+        for (String[] r : rows) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                b.append(r[i]);
+                if (i < r.length - 1) {
+                    b.append(" ".repeat(w[i] - r[i].length() + 2));
+                }
+            }
+            out.println(b.toString().stripTrailing());
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package dev.lifeboat.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Settings in layers: built-in defaults, then the YAML config file ({@code --config}, else
+ * {@code ./lifeboat.yml} when present), then environment variables, then command-line flags (applied
+ * by the CLI). Every field is documented in README.md.
+ */
+public final class Settings {
+    public static final String DEFAULT_REPOSITORY = "./backups";
+    public static final int DEFAULT_COMPRESSION_LEVEL = 3;
+
+    /** The YAML file's shape. */
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    public static final class File {
+        public String repository;
+        public String identityFile;
+        public List<String> recipients;
+        public Integer compressionLevel;
+        public List<String> databases;
+        public Boolean globals;
+        public Integer threads;
+    }
+
+    public String repository = DEFAULT_REPOSITORY;
+    public String identityFile;
+    public List<String> recipients = new ArrayList<>();
+    public int compressionLevel = DEFAULT_COMPRESSION_LEVEL;
+    public List<String> databases = new ArrayList<>();
+    public boolean globals;
+    public int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+
+    /**
+     * @param configFile explicit {@code --config}, or null to use {@code ./lifeboat.yml} when it exists
+     */
+    public static Settings load(Path configFile, Map<String, String> env) {
+        Settings s = new Settings();
+        Path file = configFile;
+        if (file == null && Files.isRegularFile(Path.of("lifeboat.yml"))) {
+            file = Path.of("lifeboat.yml");
+        }
+        if (file != null) {
+            s.apply(readFile(file));
+        }
+        s.applyEnvironment(env);
+        return s;
+    }
+
+    private static File readFile(Path file) {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        try {
+            File f = yaml.readValue(file.toFile(), File.class);
+            return f == null ? new File() : f;
+        } catch (UnrecognizedPropertyException e) {
+            throw new LifeboatException(ErrorCode.USAGE, "config file " + file + ": unknown setting '"
+                    + e.getPropertyName() + "'", "known settings: " + e.getKnownPropertyIds());
+        } catch (java.nio.file.NoSuchFileException | java.io.FileNotFoundException e) {
+            throw new LifeboatException(ErrorCode.USAGE, "config file " + file + " does not exist",
+                    "check the --config path");
+        } catch (IOException e) {
+            throw new LifeboatException(ErrorCode.USAGE, "config file " + file + " is not valid YAML: "
+                    + e.getMessage().split("\n")[0], "fix the file; see README.md for its settings");
+        }
+    }
+
+    private void apply(File f) {
+        if (f.repository != null) {
+            repository = f.repository;
+        }
+        if (f.identityFile != null) {
+            identityFile = f.identityFile;
+        }
+        if (f.recipients != null) {
+            recipients = new ArrayList<>(f.recipients);
+        }
+        if (f.compressionLevel != null) {
+            compressionLevel = checkLevel(f.compressionLevel, "compressionLevel");
+        }
+        if (f.databases != null) {
+            databases = new ArrayList<>(f.databases);
+        }
+        if (f.globals != null) {
+            globals = f.globals;
+        }
+        if (f.threads != null) {
+            threads = checkThreads(f.threads, "threads");
+        }
+    }
+
+    private void applyEnvironment(Map<String, String> env) {
+        String v;
+        if ((v = env.get("LIFEBOAT_REPOSITORY")) != null && !v.isBlank()) {
+            repository = v;
+        }
+        if ((v = env.get("LIFEBOAT_IDENTITY_FILE")) != null && !v.isBlank()) {
+            identityFile = v;
+        }
+        if ((v = env.get("LIFEBOAT_RECIPIENTS")) != null && !v.isBlank()) {
+            recipients = Arrays.stream(v.split("[,\\s]+")).filter(x -> !x.isBlank()).toList();
+        }
+        if ((v = env.get("LIFEBOAT_COMPRESSION_LEVEL")) != null && !v.isBlank()) {
+            compressionLevel = checkLevel(parseInt(v, "LIFEBOAT_COMPRESSION_LEVEL"), "LIFEBOAT_COMPRESSION_LEVEL");
+        }
+        if ((v = env.get("LIFEBOAT_THREADS")) != null && !v.isBlank()) {
+            threads = checkThreads(parseInt(v, "LIFEBOAT_THREADS"), "LIFEBOAT_THREADS");
+        }
+        if ((v = env.get("DATABASE_URL")) != null && !v.isBlank()) {
+            databases = List.of(v);
+        }
+    }
+
+    private static int parseInt(String v, String name) {
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new LifeboatException(ErrorCode.USAGE, name + " must be a whole number, not '" + v + "'", null);
+        }
+    }
+
+    public static int checkLevel(int level, String name) {
+        if (level < 1 || level > 19) {
+            throw new LifeboatException(ErrorCode.USAGE, name + " must be a zstd level from 1 to 19, not " + level,
+                    "3 (the default) is fast; 9 to 19 store less and take longer");
+        }
+        return level;
+    }
+
+    private static int checkThreads(int n, String name) {
+        if (n < 1 || n > 64) {
+            throw new LifeboatException(ErrorCode.USAGE, name + " must be between 1 and 64, not " + n, null);
+        }
+        return n;
+    }
+}

@@ -1,0 +1,162 @@
+package dev.lifeboat.engine;
+
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.core.Version;
+import dev.lifeboat.postgres.PgConnection;
+import dev.lifeboat.postgres.PgTools;
+import dev.lifeboat.postgres.PostgresDump;
+import dev.lifeboat.postgres.StderrTail;
+import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.BackupIds;
+import dev.lifeboat.repository.ChunkWriter;
+import dev.lifeboat.repository.Keys;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.RepositoryLock;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Takes a backup: every source is prepared (connected, versions checked, snapshot exported) before the
+ * first byte is written, then each is streamed into the repository under a shared lock, and the
+ * manifest is committed last. Until then, the backup does not exist; a crash leaves only chunks that
+ * the next prune removes.
+ */
+public final class BackupEngine {
+    private final Repository repo;
+    private final Keys keys;
+    private final PgTools tools;
+    private final Progress progress;
+    private final Clock clock;
+
+    public BackupEngine(Repository repo, Keys keys, PgTools tools, Progress progress, Clock clock) {
+        this.repo = repo;
+        this.keys = keys;
+        this.tools = tools;
+        this.progress = progress;
+        this.clock = clock;
+    }
+
+    public Manifest run(BackupRequest request) throws IOException, InterruptedException {
+        List<PgConnection> conns = connections(request);
+        Instant started = clock.instant();
+        String id = BackupIds.next(started);
+        List<PostgresDump> dumps = new ArrayList<>();
+        try {
+            for (PgConnection c : conns) {
+                dumps.add(PostgresDump.prepare(tools, c));
+            }
+            try (RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "backup " + id);
+                 ChunkWriter writer = repo.chunkWriter(keys, request.compressionLevel(), request.threads())) {
+                List<Manifest.Source> sources = new ArrayList<>();
+                List<Artifact> artifacts = new ArrayList<>();
+                for (int i = 0; i < dumps.size(); i++) {
+                    PostgresDump dump = dumps.get(i);
+                    PgConnection conn = conns.get(i);
+                    String name = conn.database();
+                    CompletableFuture<List<Manifest.TableInfo>> tables = CompletableFuture.supplyAsync(dump::tables);
+                    progress.start("backup " + name, -1);
+                    Artifact artifact;
+                    try (InputStream in = dump.start()) {
+                        artifact = writer.write(name + ".dump", name, "pg_dump-custom", in, progress::update);
+                    } finally {
+                        progress.finish();
+                    }
+                    dump.finish();
+                    artifacts.add(artifact);
+                    sources.add(new Manifest.Source("postgresql", name, conn.toString(), dump.serverVersion(),
+                            dump.pgDump().toString(), join(tables)));
+                    dump.close();
+                }
+                if (request.globals()) {
+                    artifacts.add(globals(writer, conns.get(0), dumps.get(0)));
+                }
+                long logical = artifacts.stream().mapToLong(Artifact::size).sum();
+                long stored = artifacts.stream().mapToLong(Artifact::storedSize).sum();
+                Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, id, request.label(), Manifest.COMPLETED,
+                        started, clock.instant(), Version.get(), hostname(), sources, artifacts, logical, stored,
+                        writer.addedBytes());
+                repo.commit(manifest);
+                return manifest;
+            }
+        } finally {
+            dumps.forEach(PostgresDump::close);
+        }
+    }
+
+    private List<PgConnection> connections(BackupRequest request) {
+        if (request.databases().isEmpty()) {
+            throw new LifeboatException(ErrorCode.USAGE, "no database to back up",
+                    "pass --db postgres://user@host:5432/dbname or set DATABASE_URL");
+        }
+        List<PgConnection> conns = new ArrayList<>();
+        for (String spec : request.databases()) {
+            try {
+                conns.add(PgConnection.parse(spec));
+            } catch (IllegalArgumentException e) {
+                throw new LifeboatException(ErrorCode.USAGE, "invalid database connection: " + e.getMessage(),
+                        "use postgres://user@host:5432/dbname or 'host=... dbname=...'");
+            }
+        }
+        if (request.allDatabases()) {
+            PgConnection first = conns.get(0);
+            PgConnection server = first.database() == null ? first.withDatabase("postgres") : first;
+            return PostgresDump.listDatabases(tools, server).stream().map(server::withDatabase).toList();
+        }
+        for (PgConnection c : conns) {
+            if (c.database() == null) {
+                throw new LifeboatException(ErrorCode.USAGE, "the connection " + c + " names no database",
+                        "add the database name, e.g. postgres://user@host:5432/app, or use --all-databases");
+            }
+        }
+        if (conns.stream().map(PgConnection::database).distinct().count() < conns.size()) {
+            throw new LifeboatException(ErrorCode.USAGE, "the same database name is given twice",
+                    "back up databases of the same name on different servers in separate backups");
+        }
+        return conns;
+    }
+
+    private Artifact globals(ChunkWriter writer, PgConnection conn, PostgresDump first)
+            throws IOException, InterruptedException {
+        int major = Integer.parseInt(first.serverVersion().replaceAll("^(\\d+).*", "$1"));
+        Process p = PostgresDump.startGlobals(tools, conn, major);
+        StderrTail err = new StderrTail(p.getErrorStream(), "pg_dumpall");
+        Artifact a;
+        try (InputStream in = p.getInputStream()) {
+            a = writer.write("globals.sql", conn.database(), "pg_dumpall-globals", in, b -> {});
+        }
+        int rc = p.waitFor();
+        if (rc != 0) {
+            throw new LifeboatException(ErrorCode.DATABASE, "pg_dumpall --globals-only on " + conn + " failed: "
+                    + err.text(), "globals need a superuser; back up without --globals if you have none");
+        }
+        return a;
+    }
+
+    private static <T> T join(CompletableFuture<T> f) throws InterruptedException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static String hostname() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package dev.lifeboat.engine;
+
+import java.util.List;
+
+/**
+ * A backup to take; the CLI and the REST API build the same record.
+ *
+ * @param databases        connection strings, one per database (URI or libpq keywords)
+ * @param allDatabases     every database of the first connection's server
+ * @param globals          add {@code pg_dumpall --globals-only} (roles, tablespaces) as an artifact
+ * @param label            free text shown by list and show; may be null
+ * @param compressionLevel zstd level for new chunks
+ * @param threads          chunk workers
+ */
+public record BackupRequest(List<String> databases, boolean allDatabases, boolean globals, String label,
+                            int compressionLevel, int threads) {}

@@ -1,0 +1,205 @@
+package dev.lifeboat.engine;
+
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.postgres.PgConnection;
+import dev.lifeboat.postgres.PgTools;
+import dev.lifeboat.postgres.PostgresRestore;
+import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.ArtifactReader;
+import dev.lifeboat.repository.ChunkRef;
+import dev.lifeboat.repository.Keys;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.RepositoryLock;
+import dev.lifeboat.storage.BlobInfo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Restores a database from a backup, as a list of steps: find the backup and its archive, check the
+ * identity and that every chunk is present, look at the target, ask for confirmation, take a safety
+ * backup of a target that holds tables, create the target if asked, and stream the archive into
+ * pg_restore in one transaction.
+ */
+public final class RestoreEngine {
+    /** What happened: the backup restored and the safety backup taken first, if any. */
+    public record Result(String backupId, String artifact, String target, String safetyBackupId) {}
+
+    private final Repository repo;
+    private final Keys keys;
+    private final PgTools tools;
+    private final Progress progress;
+    private final Confirmation confirmation;
+    private final Consumer<String> notice;
+
+    /**
+     * @param notice told of steps a person should see (the safety backup's id), before the restore ends
+     */
+    public RestoreEngine(Repository repo, Keys keys, PgTools tools, Progress progress, Confirmation confirmation,
+                         Consumer<String> notice) {
+        this.repo = repo;
+        this.keys = keys;
+        this.tools = tools;
+        this.progress = progress;
+        this.confirmation = confirmation;
+        this.notice = notice;
+    }
+
+    public Result run(RestoreRequest request) throws IOException, InterruptedException {
+        Manifest manifest = repo.manifest(repo.resolve(request.backupId()));
+        Artifact artifact = chooseArtifact(manifest, request.artifact());
+        Manifest.Source source = manifest.sources().stream().filter(s -> s.name().equals(artifact.source()))
+                .findFirst().orElseThrow();
+        List<Manifest.TableInfo> tables = chooseTables(source, request.tables());
+        PgConnection target = target(request.target());
+
+        try (RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "restore " + manifest.id())) {
+            checkChunksPresent(manifest, artifact);
+            PostgresRestore restore = new PostgresRestore(tools);
+            PostgresRestore.TargetState state = restore.inspect(target);
+            if (!state.exists() && !request.create()) {
+                throw new LifeboatException(ErrorCode.NOT_FOUND, "database " + target.database()
+                        + " does not exist on " + target, "pass --create to create it, or check the name");
+            }
+            if (state.exists() && request.create()) {
+                throw new LifeboatException(ErrorCode.USAGE, "database " + target.database() + " already exists on "
+                        + target, "leave out --create to restore over it (a safety backup is taken first)");
+            }
+            String question = "Restore " + artifact.name() + " of backup " + manifest.id()
+                    + (tables.isEmpty() ? "" : " (tables " + String.join(", ", request.tables()) + ")")
+                    + " into database '" + target.database() + "' on " + target
+                    + (state.exists() ? (state.userTables() > 0 ? ", replacing objects of the same names in its "
+                    + state.userTables() + " tables" : " (it holds no tables)") : " (to be created)") + "?";
+            if (!confirmation.confirm(question, target.database())) {
+                throw new LifeboatException(ErrorCode.ABORTED, "restore into " + target.database()
+                        + " was not confirmed; nothing was changed", null);
+            }
+            String safetyId = null;
+            if (state.exists() && state.userTables() > 0 && request.safetyBackup()) {
+                notice.accept("Taking a safety backup of " + target.database() + " before the restore...");
+                Manifest safety = new BackupEngine(repo, keys, tools, progress, Clock.systemUTC()).run(
+                        new BackupRequest(List.of(request.target()), false, false,
+                                "pre-restore of " + target.database() + " before restoring " + manifest.id(),
+                                repo.config().compression().level(), 2));
+                safetyId = safety.id();
+                notice.accept("Safety backup " + safetyId + " taken of " + target.database() + ".");
+            }
+            if (!state.exists()) {
+                restore.createDatabase(target);
+            }
+            int dumpMajor = majorOf(source.dumpTool());
+            ArtifactReader reader = repo.artifactReader(keys);
+            restore.restore(target, () -> withProgress(reader.open(artifact), artifact), tables, state.serverMajor(),
+                    dumpMajor);
+            return new Result(manifest.id(), artifact.name(), target.toString(), safetyId);
+        }
+    }
+
+    private InputStream withProgress(InputStream in, Artifact artifact) {
+        progress.start("restore " + artifact.name(), artifact.size());
+        return new java.io.FilterInputStream(in) {
+            long done;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) {
+                    done += n;
+                    progress.update(done);
+                }
+                return n;
+            }
+
+            @Override
+            public void close() throws IOException {
+                progress.finish();
+                super.close();
+            }
+        };
+    }
+
+    static Artifact chooseArtifact(Manifest manifest, String name) {
+        List<Artifact> dumps = manifest.artifacts().stream().filter(a -> a.format().equals("pg_dump-custom")).toList();
+        if (name != null) {
+            Artifact a = manifest.artifact(name);
+            if (a == null) {
+                a = manifest.artifact(name + ".dump");
+            }
+            if (a == null || !a.format().equals("pg_dump-custom")) {
+                throw new LifeboatException(ErrorCode.NOT_FOUND, "backup " + manifest.id() + " has no database dump '"
+                        + name + "'", "it has: " + dumps.stream().map(Artifact::name).toList());
+            }
+            return a;
+        }
+        if (dumps.size() != 1) {
+            throw new LifeboatException(ErrorCode.USAGE, "backup " + manifest.id() + " holds " + dumps.size()
+                    + " database dumps", "choose one with --database NAME (one of "
+                    + dumps.stream().map(Artifact::source).toList() + ")");
+        }
+        return dumps.get(0);
+    }
+
+    private static List<Manifest.TableInfo> chooseTables(Manifest.Source source, List<String> names) {
+        List<Manifest.TableInfo> out = new ArrayList<>();
+        for (String n : names) {
+            String qualified = n.contains(".") ? n : "public." + n;
+            Manifest.TableInfo t = source.tables().stream().filter(x -> x.qualifiedName().equals(qualified))
+                    .findFirst().orElseThrow(() -> new LifeboatException(ErrorCode.NOT_FOUND, "table " + qualified
+                            + " is not in the backup of " + source.name(),
+                            "list its tables with 'lifeboat show <id>'"));
+            out.add(t);
+        }
+        return out;
+    }
+
+    private static PgConnection target(String spec) {
+        if (spec == null || spec.isBlank()) {
+            throw new LifeboatException(ErrorCode.USAGE, "no target database for the restore",
+                    "pass --to postgres://user@host:5432/dbname (or set --db / DATABASE_URL)");
+        }
+        try {
+            PgConnection c = PgConnection.parse(spec);
+            if (c.database() == null) {
+                throw new IllegalArgumentException("the connection names no database");
+            }
+            return c;
+        } catch (IllegalArgumentException e) {
+            throw new LifeboatException(ErrorCode.USAGE, "invalid target database: " + e.getMessage(),
+                    "use postgres://user@host:5432/dbname");
+        }
+    }
+
+    /** Fails before touching the target when any chunk of the artifact is missing. */
+    private void checkChunksPresent(Manifest manifest, Artifact artifact) throws IOException {
+        Set<String> present = new HashSet<>();
+        for (BlobInfo b : repo.storage().list("chunks/")) {
+            present.add(b.name());
+        }
+        for (ChunkRef ref : artifact.chunks()) {
+            if (!present.contains(ref.blobName())) {
+                throw new LifeboatException(ErrorCode.INTEGRITY, "backup " + manifest.id() + ", artifact "
+                        + artifact.name() + ": chunk " + ref.id() + " is missing from the repository",
+                        "restore that blob from a replica, or restore an older backup; nothing was changed");
+            }
+        }
+    }
+
+    static int majorOf(String tool) {
+        String digits = tool.replaceAll("^\\D*(\\d+).*$", "$1");
+        try {
+            return Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+}

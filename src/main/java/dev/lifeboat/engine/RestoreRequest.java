@@ -1,0 +1,16 @@
+package dev.lifeboat.engine;
+
+import java.util.List;
+
+/**
+ * A restore to run; the CLI and the REST API build the same record.
+ *
+ * @param backupId     full id, unique prefix, or {@code latest}
+ * @param artifact     which database dump to restore when the backup has several; null when it has one
+ * @param target       connection string of the database to restore into
+ * @param create       create the target database first (it must not exist)
+ * @param tables       schema-qualified tables to restore alone; empty restores everything
+ * @param safetyBackup back up the target first when it holds tables
+ */
+public record RestoreRequest(String backupId, String artifact, String target, boolean create, List<String> tables,
+                             boolean safetyBackup) {}

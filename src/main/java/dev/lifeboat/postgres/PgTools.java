@@ -1,0 +1,151 @@
+package dev.lifeboat.postgres;
+
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Finds PostgreSQL's client programs and picks, for a given server, the one whose major version is the
+ * server's, else the lowest newer one: pg_dump refuses servers newer than itself, and the closest
+ * version writes the most faithful dump. Looked for in {@code LIFEBOAT_PG_BIN} (folders, colon
+ * separated), {@code PATH} and {@code /usr/lib/postgresql/<major>/bin}.
+ */
+public final class PgTools {
+    /** One program found on this host. */
+    public record Binary(String tool, Path path, int major, String version) {
+        @Override
+        public String toString() {
+            return tool + " " + version;
+        }
+    }
+
+    private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)(?:\\.(\\d+))?(\\S*)");
+
+    private final List<Path> dirs;
+
+    public PgTools(List<Path> dirs) {
+        this.dirs = dirs;
+    }
+
+    public static PgTools fromEnvironment(Map<String, String> env) {
+        Set<Path> dirs = new LinkedHashSet<>();
+        for (String var : List.of("LIFEBOAT_PG_BIN", "PATH")) {
+            String v = env.get(var);
+            if (v != null) {
+                for (String d : v.split(":")) {
+                    if (!d.isBlank()) {
+                        dirs.add(Path.of(d));
+                    }
+                }
+            }
+        }
+        Path lib = Path.of("/usr/lib/postgresql");
+        if (Files.isDirectory(lib)) {
+            try (DirectoryStream<Path> majors = Files.newDirectoryStream(lib)) {
+                for (Path m : majors) {
+                    dirs.add(m.resolve("bin"));
+                }
+            } catch (IOException ignored) {
+                // unreadable: fall back to PATH alone
+            }
+        }
+        return new PgTools(new ArrayList<>(dirs));
+    }
+
+    /** Every distinct version of {@code tool} found, lowest major first. */
+    public List<Binary> find(String tool) {
+        List<Binary> found = new ArrayList<>();
+        Set<Path> seen = new LinkedHashSet<>();
+        for (Path dir : dirs) {
+            Path p = dir.resolve(tool);
+            if (!Files.isExecutable(p)) {
+                continue;
+            }
+            Path real;
+            try {
+                real = p.toRealPath();
+            } catch (IOException e) {
+                continue;
+            }
+            // Debian's /usr/bin/pg_dump is a wrapper script choosing a version itself: prefer real binaries.
+            if (!seen.add(real) || isWrapper(real)) {
+                continue;
+            }
+            Binary b = probe(tool, p);
+            if (b != null && found.stream().noneMatch(x -> x.major() == b.major())) {
+                found.add(b);
+            }
+        }
+        found.sort(Comparator.comparingInt(Binary::major));
+        return found;
+    }
+
+    private static boolean isWrapper(Path real) {
+        return real.getFileName().toString().equals("pg_wrapper");
+    }
+
+    static Binary probe(String tool, Path path) {
+        try {
+            Process p = new ProcessBuilder(path.toString(), "--version").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                return null;
+            }
+            Matcher m = VERSION.matcher(out);
+            if (!m.find()) {
+                return null;
+            }
+            String version = m.group(1) + (m.group(2) != null ? "." + m.group(2) : "") + m.group(3);
+            return new Binary(tool, path, Integer.parseInt(m.group(1)), version);
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /**
+     * The program to use with a server of major version {@code serverMajor}.
+     *
+     * @throws LifeboatException (TOOLS) naming the versions found and the package to install
+     */
+    public Binary choose(String tool, int serverMajor, String forWhat) {
+        List<Binary> all = find(tool);
+        for (Binary b : all) {
+            if (b.major() >= serverMajor) {
+                return b;
+            }
+        }
+        String found = all.isEmpty() ? "none was found" : "found only " + all.stream().map(Binary::toString).toList();
+        throw new LifeboatException(ErrorCode.TOOLS,
+                forWhat + " needs " + tool + " " + serverMajor + " or newer, and " + found
+                        + " (looked in LIFEBOAT_PG_BIN, PATH and /usr/lib/postgresql/*/bin)",
+                "install postgresql-client-" + serverMajor + " (Debian/Ubuntu, from apt.postgresql.org if your "
+                        + "release lacks it) or add its bin folder to LIFEBOAT_PG_BIN");
+    }
+
+    /** The newest version of {@code tool}, for work any version can do (psql queries). */
+    public Binary newest(String tool) {
+        List<Binary> all = find(tool);
+        if (all.isEmpty()) {
+            throw new LifeboatException(ErrorCode.TOOLS, tool + " was not found in LIFEBOAT_PG_BIN, PATH or "
+                    + "/usr/lib/postgresql/*/bin", "install the PostgreSQL client tools (Debian: postgresql-client)");
+        }
+        return all.get(all.size() - 1);
+    }
+}

@@ -1,0 +1,167 @@
+package dev.lifeboat.postgres;
+
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.repository.Manifest;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A logical dump of one database, in the order the backup needs it:
+ * <ol>
+ *   <li>{@link #prepare}: connect, read the server version, choose pg_dump (failing before anything
+ *       is written when none fits), open a repeatable-read transaction and export its snapshot;</li>
+ *   <li>{@link #start}: run {@code pg_dump -Fc -Z0 --snapshot=...}, whose stdout the caller streams into
+ *       the repository (Lifeboat compresses; pg_dump's own compression would defeat dedup);</li>
+ *   <li>{@link #tables}: row counts and index names, read in the same snapshot, while pg_dump runs;</li>
+ *   <li>{@link #finish}: wait for pg_dump and fail with its stderr if it failed.</li>
+ * </ol>
+ */
+public final class PostgresDump implements Closeable {
+    private final PgConnection conn;
+    private final PsqlSession session;
+    private final PgTools.Binary pgDump;
+    private final String serverVersion;
+    private final String snapshot;
+    private Process process;
+    private StderrTail stderr;
+
+    private PostgresDump(PgConnection conn, PsqlSession session, PgTools.Binary pgDump, String serverVersion,
+                         String snapshot) {
+        this.conn = conn;
+        this.session = session;
+        this.pgDump = pgDump;
+        this.serverVersion = serverVersion;
+        this.snapshot = snapshot;
+    }
+
+    public static PostgresDump prepare(PgTools tools, PgConnection conn) {
+        PsqlSession session = PsqlSession.open(tools.newest("psql"), conn);
+        try {
+            int versionNum = Integer.parseInt(session.value("show server_version_num"));
+            String version = session.value("show server_version");
+            PgTools.Binary pgDump = tools.choose("pg_dump", versionNum / 10000,
+                    "database " + conn + " (PostgreSQL " + version + ")");
+            session.query("begin isolation level repeatable read, read only");
+            String snapshot = session.value("select pg_export_snapshot()");
+            return new PostgresDump(conn, session, pgDump, version, snapshot);
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    public String serverVersion() {
+        return serverVersion;
+    }
+
+    public PgTools.Binary pgDump() {
+        return pgDump;
+    }
+
+    /** Starts pg_dump; read the returned stream to its end, then call {@link #finish}. */
+    public InputStream start() throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(pgDump.path().toString(), "--format=custom", "-Z0",
+                "--snapshot=" + snapshot, "--no-password");
+        pb.environment().clear();
+        pb.environment().putAll(conn.environment(System.getenv()));
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        process = pb.start();
+        stderr = new StderrTail(process.getErrorStream(), "pg_dump");
+        return process.getInputStream();
+    }
+
+    /** Exact row counts of every user table, and its index and sequence names, in the dump's snapshot. */
+    public List<Manifest.TableInfo> tables() {
+        List<String[]> rows = session.query("""
+                select encode(convert_to(n.nspname, 'UTF8'), 'hex'), encode(convert_to(c.relname, 'UTF8'), 'hex'),
+                       coalesce((select string_agg(encode(convert_to(ic.relname, 'UTF8'), 'hex'), ',' order by ic.relname)
+                                 from pg_index i join pg_class ic on ic.oid = i.indexrelid
+                                 where i.indrelid = c.oid), ''),
+                       coalesce((select string_agg(encode(convert_to(s.relname, 'UTF8'), 'hex'), ',' order by s.relname)
+                                 from pg_depend d join pg_class s on s.oid = d.objid and s.relkind = 'S'
+                                 where d.refobjid = c.oid and d.classid = 'pg_class'::regclass
+                                   and d.deptype in ('a', 'i')), '')
+                from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                where c.relkind = 'r'
+                  and n.nspname not in ('pg_catalog', 'information_schema')
+                  and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'
+                  and not exists (select 1 from pg_depend e where e.classid = 'pg_class'::regclass
+                                  and e.objid = c.oid and e.deptype = 'e')
+                order by n.nspname, c.relname""");
+        List<Manifest.TableInfo> tables = new ArrayList<>();
+        for (String[] r : rows) {
+            String schema = unhex(r[0]);
+            String name = unhex(r[1]);
+            long count = Long.parseLong(session.value("select count(*) from only "
+                    + PsqlSession.ident(schema) + "." + PsqlSession.ident(name)));
+            tables.add(new Manifest.TableInfo(schema, name, count, names(r[2]), names(r[3])));
+        }
+        return tables;
+    }
+
+    private static List<String> names(String hexList) {
+        return hexList.isEmpty() ? List.of() : Arrays.stream(hexList.split(",")).map(PostgresDump::unhex).toList();
+    }
+
+    static String unhex(String hex) {
+        byte[] b = new byte[hex.length() / 2];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) Integer.parseInt(hex.substring(2 * i, 2 * i + 2), 16);
+        }
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** Waits for pg_dump; throws with its stderr when it failed. */
+    public void finish() throws InterruptedException {
+        int rc = process.waitFor();
+        if (rc != 0) {
+            throw new LifeboatException(ErrorCode.DATABASE, "pg_dump of " + conn + " failed (exit " + rc + "): "
+                    + stderr.text(), "fix the cause above and run the backup again; nothing was committed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        session.close();
+    }
+
+    /** Names of the databases a server holds that accept connections, for --all-databases. */
+    public static List<String> listDatabases(PgTools tools, PgConnection conn) {
+        try (PsqlSession s = PsqlSession.open(tools.newest("psql"), conn)) {
+            return s.query("select encode(convert_to(datname, 'UTF8'), 'hex') from pg_database "
+                            + "where datallowconn and not datistemplate order by datname")
+                    .stream().map(r -> unhex(r[0])).toList();
+        }
+    }
+
+    /** Starts {@code pg_dumpall --globals-only}: roles and tablespaces. */
+    public static Process startGlobals(PgTools tools, PgConnection conn, int serverMajor) throws IOException {
+        PgTools.Binary dumpall = tools.choose("pg_dumpall", serverMajor, "the globals of " + conn);
+        ProcessBuilder pb = new ProcessBuilder(dumpall.path().toString(), "--globals-only", "--no-password");
+        Map<String, String> env = conn.environment(System.getenv());
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        if (conn.database() != null) {
+            pb.command().add("--database=" + conn.database());
+        }
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        return pb.start();
+    }
+}

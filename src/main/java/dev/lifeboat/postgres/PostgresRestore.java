@@ -1,0 +1,193 @@
+package dev.lifeboat.postgres;
+
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.repository.Manifest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Restores a pg_dump custom-format archive, streamed from the repository into pg_restore's stdin, in
+ * one transaction ({@code --single-transaction --clean --if-exists --no-owner}): if anything fails, the
+ * server rolls back and the target is as it was. If the stream fails midway, pg_restore is killed before
+ * it sees end-of-input, so a partial archive is never committed.
+ */
+public final class PostgresRestore {
+    private final PgTools tools;
+
+    public PostgresRestore(PgTools tools) {
+        this.tools = tools;
+    }
+
+    /** What the target looks like before the restore. */
+    public record TargetState(boolean exists, int serverMajor, String serverVersion, long userTables) {}
+
+    public TargetState inspect(PgConnection target) {
+        PgTools.Binary psql = tools.newest("psql");
+        PgConnection maintenance = target.withDatabase("postgres");
+        try (PsqlSession s = PsqlSession.open(psql, maintenance)) {
+            int major = Integer.parseInt(s.value("show server_version_num")) / 10000;
+            String version = s.value("show server_version");
+            boolean exists = !s.query("select 1 from pg_database where datname = "
+                    + PsqlSession.literal(target.database())).isEmpty();
+            if (!exists) {
+                return new TargetState(false, major, version, 0);
+            }
+            try (PsqlSession t = PsqlSession.open(psql, target)) {
+                long tables = Long.parseLong(t.value("select count(*) from pg_class c join pg_namespace n "
+                        + "on n.oid = c.relnamespace where c.relkind in ('r', 'p') and n.nspname not in "
+                        + "('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%'"));
+                return new TargetState(true, major, version, tables);
+            }
+        }
+    }
+
+    public void createDatabase(PgConnection target) {
+        try (PsqlSession s = PsqlSession.open(tools.newest("psql"), target.withDatabase("postgres"))) {
+            s.query("create database " + PsqlSession.ident(target.database()) + " template template0");
+        }
+    }
+
+    /**
+     * Runs pg_restore over {@code archive}.
+     *
+     * @param archive    opens the archive stream (called twice when tables are selected: once for the list)
+     * @param tables     schema-qualified tables to restore alone, with what the manifest knows of them; empty = all
+     * @param dumpMajor  major version of the pg_dump that wrote the archive
+     */
+    public void restore(PgConnection target, Supplier<InputStream> archive, List<Manifest.TableInfo> tables,
+                        int serverMajor, int dumpMajor) throws IOException, InterruptedException {
+        PgTools.Binary pgRestore = tools.choose("pg_restore", Math.max(serverMajor, dumpMajor),
+                "restoring into " + target);
+        Path listFile = null;
+        try {
+            List<String> cmd = new ArrayList<>(List.of(pgRestore.path().toString(), "--single-transaction",
+                    "--exit-on-error", "--clean", "--if-exists", "--no-owner", "--no-password",
+                    "--dbname=dbname=" + quoteConninfo(target.database())));
+            if (!tables.isEmpty()) {
+                List<String> toc = list(pgRestore, archive);
+                List<String> selected = select(toc, tables);
+                listFile = Files.createTempFile("lifeboat-restore-", ".list",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.write(listFile, selected, StandardCharsets.UTF_8);
+                cmd.add("--use-list=" + listFile);
+            }
+            run(cmd, target, archive.get(), "pg_restore into " + target);
+        } finally {
+            if (listFile != null) {
+                Files.deleteIfExists(listFile);
+            }
+        }
+    }
+
+    private List<String> list(PgTools.Binary pgRestore, Supplier<InputStream> archive)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(pgRestore.path().toString(), "--list");
+        Process p = pb.start();
+        StderrTail err = new StderrTail(p.getErrorStream(), "pg_restore-list");
+        Thread feeder = feed(archive.get(), p.getOutputStream(), p);
+        byte[] out = p.getInputStream().readAllBytes();
+        int rc = p.waitFor();
+        feeder.join();
+        if (rc != 0) {
+            throw new LifeboatException(ErrorCode.DATABASE, "pg_restore --list failed: " + err.text(),
+                    "check the backup with 'lifeboat show' and 'lifeboat cat'");
+        }
+        return List.of(new String(out, StandardCharsets.UTF_8).split("\n"));
+    }
+
+    /**
+     * The table-of-contents lines that restore the given tables with their data, constraints, indexes,
+     * triggers, policies, defaults, owned sequences, comments and grants.
+     */
+    static List<String> select(List<String> toc, List<Manifest.TableInfo> tables) {
+        List<String> out = new ArrayList<>();
+        Set<String> matched = new HashSet<>();
+        for (String line : toc) {
+            if (line.startsWith(";") || line.isBlank()) {
+                continue;
+            }
+            TocEntry e = TocEntry.parse(line);
+            if (e == null) {
+                continue;
+            }
+            for (Manifest.TableInfo t : tables) {
+                if (e.belongsTo(t)) {
+                    out.add(line);
+                    if (e.type().equals("TABLE")) {
+                        matched.add(t.qualifiedName());
+                    }
+                    break;
+                }
+            }
+        }
+        for (Manifest.TableInfo t : tables) {
+            if (!matched.contains(t.qualifiedName())) {
+                throw new LifeboatException(ErrorCode.NOT_FOUND, "table " + t.qualifiedName()
+                        + " is not in the backup's archive", "list the tables with 'lifeboat show <id>'");
+            }
+        }
+        return out;
+    }
+
+    private static String quoteConninfo(String value) {
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    private void run(List<String> cmd, PgConnection target, InputStream in, String what)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().clear();
+        pb.environment().putAll(target.environment(System.getenv()));
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        StderrTail err = new StderrTail(p.getErrorStream(), "pg_restore");
+        IOException[] feedError = new IOException[1];
+        Thread feeder = new Thread(() -> {
+            try (InputStream src = in) {
+                OutputStream stdin = p.getOutputStream();
+                src.transferTo(stdin);
+                stdin.close(); // end of input: pg_restore may now commit
+            } catch (IOException e) {
+                feedError[0] = e;
+                // Kill before closing stdin: pg_restore must not mistake a broken stream for its end.
+                p.destroyForcibly();
+            }
+        }, "pg_restore-feeder");
+        feeder.start();
+        int rc = p.waitFor();
+        feeder.join();
+        // A broken pipe only means pg_restore stopped reading; its own error says why.
+        if (feedError[0] != null && !String.valueOf(feedError[0].getMessage()).contains("Broken pipe")) {
+            throw feedError[0];
+        }
+        if (rc != 0) {
+            throw new LifeboatException(ErrorCode.DATABASE, what + " failed (exit " + rc + "): " + err.text(),
+                    "the transaction was rolled back; the target is as it was");
+        }
+    }
+
+    private static Thread feed(InputStream in, OutputStream out, Process p) {
+        Thread t = new Thread(() -> {
+            try (InputStream src = in; OutputStream dst = out) {
+                src.transferTo(dst);
+            } catch (IOException ignored) {
+                // pg_restore --list stops reading after the table of contents
+            }
+        }, "pg_restore-list-feeder");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+}

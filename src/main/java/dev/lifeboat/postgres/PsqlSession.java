@@ -1,0 +1,138 @@
+package dev.lifeboat.postgres;
+
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One live psql session, for queries that must share a transaction (the exported snapshot of a dump
+ * and the row counts taken in it). Going through psql keeps every libpq connection option (sockets,
+ * SSL, service files, .pgpass) working exactly as for pg_dump. Results come back one row a line, fields
+ * separated by the unit separator; callers hex-encode anything that could hold a newline.
+ */
+public final class PsqlSession implements Closeable {
+    private static final String SEP = "\u001f";
+    private final Process process;
+    private final Writer stdin;
+    private final BufferedReader stdout;
+    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    private final Thread stderrPump;
+    private final String what;
+
+    private PsqlSession(Process process, String what) {
+        this.process = process;
+        this.what = what;
+        this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        this.stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        this.stderrPump = new Thread(() -> {
+            try {
+                process.getErrorStream().transferTo(stderr);
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        }, "psql-stderr");
+        stderrPump.setDaemon(true);
+        stderrPump.start();
+    }
+
+    public static PsqlSession open(PgTools.Binary psql, PgConnection conn) {
+        ProcessBuilder pb = new ProcessBuilder(psql.path().toString(), "-X", "-q", "-A", "-t", "-F", SEP,
+                "-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=terse");
+        pb.environment().clear();
+        pb.environment().putAll(conn.environment(System.getenv()));
+        pb.environment().put("PGCONNECT_TIMEOUT", conn.get("connect_timeout") != null ? conn.get("connect_timeout") : "15");
+        try {
+            PsqlSession s = new PsqlSession(pb.start(), conn.toString());
+            s.query("select 1");
+            return s;
+        } catch (IOException e) {
+            throw new LifeboatException(ErrorCode.TOOLS, "cannot run " + psql.path() + ": " + e.getMessage(),
+                    "install the PostgreSQL client tools", e);
+        }
+    }
+
+    /** Runs one statement and returns its rows; fields split on the separator. */
+    public List<String[]> query(String sql) {
+        String marker = "__lifeboat_" + UUID.randomUUID().toString().replace("-", "") + "__";
+        List<String[]> rows = new ArrayList<>();
+        try {
+            stdin.write(sql);
+            stdin.write(";\n\\echo " + marker + "\n");
+            stdin.flush();
+            String line;
+            while ((line = stdout.readLine()) != null) {
+                if (line.equals(marker)) {
+                    return rows;
+                }
+                rows.add(line.split(SEP, -1));
+            }
+        } catch (IOException e) {
+            // psql exited: the reason is on stderr
+        }
+        throw failure();
+    }
+
+    /** A single value. */
+    public String value(String sql) {
+        List<String[]> rows = query(sql);
+        if (rows.size() != 1) {
+            throw new IllegalStateException("expected one row from: " + sql + ", got " + rows.size());
+        }
+        return rows.get(0)[0];
+    }
+
+    private LifeboatException failure() {
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+            stderrPump.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        String err = stderr.toString(StandardCharsets.UTF_8).trim();
+        return new LifeboatException(ErrorCode.DATABASE, "database " + what + ": "
+                + (err.isEmpty() ? "psql ended unexpectedly" : err.replaceAll("\\s*\\n\\s*", "; ")),
+                "check that the server is running and reachable and that the user, password and database are right");
+    }
+
+    @Override
+    public void close() {
+        try {
+            stdin.write("\\q\n");
+            stdin.flush();
+            stdin.close();
+        } catch (IOException ignored) {
+            // already gone
+        }
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Quotes a string as an SQL literal. */
+    public static String literal(String s) {
+        return "'" + s.replace("'", "''") + "'";
+    }
+
+    /** Quotes an identifier. */
+    public static String ident(String s) {
+        return "\"" + s.replace("\"", "\"\"") + "\"";
+    }
+}

@@ -1,0 +1,134 @@
+package dev.lifeboat.repository;
+
+import dev.lifeboat.core.Hex;
+import dev.lifeboat.storage.Storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.file.NoSuchFileException;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Reads artifacts back. Chunks are fetched and decoded a few ahead of the reader on worker threads, and
+ * each is checked against its id before a single byte of it is handed out; the whole stream's SHA-256 is
+ * checked before end-of-stream is reported. So a consumer such as pg_restore never sees corrupt data,
+ * and never sees a clean end of a stream that was not whole.
+ */
+public final class ArtifactReader {
+    private static final int READ_AHEAD = 4;
+    private final Storage storage;
+    private final ChunkCodec codec;
+
+    ArtifactReader(Storage storage, ChunkCodec codec) {
+        this.storage = storage;
+        this.codec = codec;
+    }
+
+    /** Reads and checks one chunk. */
+    public byte[] readChunk(ChunkRef ref) throws IOException {
+        byte[] stored;
+        try {
+            stored = storage.readAllBytes(ref.blobName());
+        } catch (NoSuchFileException e) {
+            throw new CorruptChunkException(ref.id(), "is missing from the repository (" + ref.blobName() + ")", e);
+        }
+        return codec.decode(ref, stored);
+    }
+
+    public InputStream open(Artifact artifact) {
+        return new Stream(artifact);
+    }
+
+    private final class Stream extends InputStream {
+        private final Artifact artifact;
+        private final ExecutorService pool;
+        private final Deque<Future<byte[]>> ahead = new ArrayDeque<>();
+        private final MessageDigest digest = ChunkCodec.sha256();
+        private int next;
+        private byte[] current = new byte[0];
+        private int pos;
+        private boolean finished;
+
+        Stream(Artifact artifact) {
+            this.artifact = artifact;
+            this.pool = Executors.newFixedThreadPool(Math.min(READ_AHEAD, Math.max(1, artifact.chunks().size())), r -> {
+                Thread t = new Thread(r, "lifeboat-chunk-reader");
+                t.setDaemon(true);
+                return t;
+            });
+            schedule();
+        }
+
+        private void schedule() {
+            while (ahead.size() < READ_AHEAD && next < artifact.chunks().size()) {
+                ChunkRef ref = artifact.chunks().get(next++);
+                ahead.add(pool.submit(() -> readChunk(ref)));
+            }
+        }
+
+        private boolean advance() throws IOException {
+            if (ahead.isEmpty()) {
+                if (!finished) {
+                    finished = true;
+                    String actual = Hex.of(digest.digest());
+                    if (!actual.equals(artifact.sha256())) {
+                        throw new IOException("artifact " + artifact.name() + " has SHA-256 " + actual
+                                + " where its manifest says " + artifact.sha256());
+                    }
+                }
+                return false;
+            }
+            try {
+                current = ahead.removeFirst().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted reading " + artifact.name());
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                throw new IOException("reading " + artifact.name() + " failed: " + e.getCause(), e.getCause());
+            }
+            pos = 0;
+            digest.update(current);
+            schedule();
+            return true;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            while (pos >= current.length) {
+                if (!advance()) {
+                    return -1;
+                }
+            }
+            int n = Math.min(len, current.length - pos);
+            System.arraycopy(current, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        @Override
+        public void close() {
+            ahead.forEach(f -> f.cancel(true));
+            pool.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package dev.lifeboat.repository;
+
+import dev.lifeboat.core.Hex;
+import dev.lifeboat.storage.BlobInfo;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+
+/**
+ * Stores streams as artifacts for one backup. The calling thread reads and cuts the stream and hashes it
+ * whole; worker threads name, compress, encrypt and upload chunks. At most {@code 2 * threads} chunks
+ * are in memory at once, so memory does not depend on the stream's size. A chunk already in the
+ * repository (listed once when the writer opens) is not stored again.
+ */
+public final class ChunkWriter implements Closeable {
+    private final Repository repo;
+    private final ChunkCodec codec;
+    private final ExecutorService workers;
+    private final Semaphore inFlight;
+    /** Stored size of every chunk known to exist, or -1 while this writer is uploading it. */
+    private final Map<String, Integer> known = new ConcurrentHashMap<>();
+    private final AtomicLong addedBytes = new AtomicLong();
+
+    ChunkWriter(Repository repo, ChunkCodec codec, int threads) throws IOException {
+        this.repo = repo;
+        this.codec = codec;
+        this.workers = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "lifeboat-chunk-writer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.inFlight = new Semaphore(threads * 2);
+        for (BlobInfo b : repo.storage().list("chunks/")) {
+            String name = b.name();
+            known.put(name.substring(name.lastIndexOf('/') + 1), (int) b.size());
+        }
+    }
+
+    /** Bytes of new chunks this writer has stored so far. */
+    public long addedBytes() {
+        return addedBytes.get();
+    }
+
+    /**
+     * Reads {@code in} to its end and stores it.
+     *
+     * @param progress told the number of plain bytes read so far, from the calling thread
+     */
+    public Artifact write(String name, String source, String format, InputStream in, LongConsumer progress)
+            throws IOException {
+        MessageDigest whole = ChunkCodec.sha256();
+        Chunker chunker = new Chunker(repo.config().chunker(), in);
+        List<Future<ChunkRef>> refs = new ArrayList<>();
+        long size = 0;
+        try {
+            byte[] chunk;
+            while ((chunk = chunker.next()) != null) {
+                whole.update(chunk);
+                size += chunk.length;
+                progress.accept(size);
+                inFlight.acquire();
+                final byte[] data = chunk;
+                try {
+                    refs.add(workers.submit(() -> {
+                        try {
+                            return store(data);
+                        } finally {
+                            inFlight.release();
+                        }
+                    }));
+                } catch (RuntimeException e) {
+                    inFlight.release();
+                    throw e;
+                }
+                failFast(refs);
+            }
+            List<ChunkRef> chunks = new ArrayList<>(refs.size());
+            long stored = 0;
+            for (Future<ChunkRef> f : refs) {
+                ChunkRef ref = f.get();
+                chunks.add(ref);
+                stored += ref.stored();
+            }
+            return new Artifact(name, source, format, size, stored, Hex.of(whole.digest()), chunks);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            refs.forEach(f -> f.cancel(true));
+            throw new InterruptedIOException("interrupted while storing " + name);
+        } catch (ExecutionException e) {
+            refs.forEach(f -> f.cancel(true));
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("storing " + name + " failed: " + cause, cause);
+        } catch (IOException | RuntimeException e) {
+            refs.forEach(f -> f.cancel(true));
+            throw e;
+        }
+    }
+
+    /** Surfaces a worker's failure while the stream is still being read, instead of at its end. */
+    private static void failFast(List<Future<ChunkRef>> refs) throws ExecutionException, InterruptedException {
+        for (int i = Math.max(0, refs.size() - 8); i < refs.size(); i++) {
+            Future<ChunkRef> f = refs.get(i);
+            if (f.isDone()) {
+                f.get();
+            }
+        }
+    }
+
+    private ChunkRef store(byte[] plain) throws IOException {
+        String id = codec.id(plain);
+        Integer stored = known.putIfAbsent(id, -1);
+        if (stored != null) {
+            if (stored >= 0) {
+                return new ChunkRef(id, plain.length, stored);
+            }
+            // Another worker of this writer is storing the same chunk: its size is the same.
+        }
+        byte[] blob = codec.encode(plain);
+        if (stored == null) {
+            repo.storage().write(ChunkRef.blobName(id), blob);
+            known.put(id, blob.length);
+            addedBytes.addAndGet(blob.length);
+        }
+        return new ChunkRef(id, plain.length, blob.length);
+    }
+
+    @Override
+    public void close() {
+        workers.shutdownNow();
+    }
+}

@@ -1,0 +1,46 @@
+package dev.lifeboat.repository;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * {@code backups/<id>/manifest.json}: everything about one backup, readable by people and written last.
+ * A backup without a committed manifest does not exist.
+ */
+public record Manifest(int formatVersion, String id, String label, String status, Instant started,
+                       Instant finished, String toolVersion, String host, List<Source> sources,
+                       List<Artifact> artifacts, long logicalBytes, long storedBytes, long addedBytes) {
+    public static final int FORMAT_VERSION = 1;
+    public static final String COMPLETED = "completed";
+
+    public static String blobName(String id) {
+        return "backups/" + id + "/manifest.json";
+    }
+
+    public Artifact artifact(String name) {
+        return artifacts.stream().filter(a -> a.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /**
+     * A source of the backup.
+     *
+     * @param type            {@code postgresql}
+     * @param name            unique in the backup; the database name for PostgreSQL
+     * @param connection      where it was read from, without credentials (e.g. {@code 10.0.0.5:5432/app})
+     * @param serverVersion   the server's version string
+     * @param dumpTool        the dump program and its version (e.g. {@code pg_dump 15.18})
+     * @param tables          per-table row counts taken in the dump's snapshot (for restore drills)
+     */
+    public record Source(String type, String name, String connection, String serverVersion, String dumpTool,
+                         List<TableInfo> tables) {}
+
+    /**
+     * A table as seen in the dump's snapshot: its exact row count, and the names of its indexes and of
+     * the sequences it owns (so that restoring a single table can bring them along).
+     */
+    public record TableInfo(String schema, String name, long rows, List<String> indexes, List<String> sequences) {
+        public String qualifiedName() {
+            return schema + "." + name;
+        }
+    }
+}

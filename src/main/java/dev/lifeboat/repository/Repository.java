@@ -1,0 +1,243 @@
+package dev.lifeboat.repository;
+
+import com.exceptionfactory.jagged.RecipientStanzaReader;
+import com.exceptionfactory.jagged.RecipientStanzaWriter;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.crypto.Age;
+import dev.lifeboat.storage.BlobInfo;
+import dev.lifeboat.storage.Storage;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A Lifeboat repository on some {@link Storage}: its config, its backups' manifests, its chunks and its
+ * locks. The layout and the order of writes are in docs/REPOSITORY-FORMAT.md, which changes together
+ * with this package.
+ */
+public final class Repository {
+    private final Storage storage;
+    private final RepoConfig config;
+
+    private Repository(Storage storage, RepoConfig config) {
+        this.storage = storage;
+        this.config = config;
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public RepoConfig config() {
+        return config;
+    }
+
+    /**
+     * Creates a repository. With recipients, a random chunk-id key is created, stored encrypted to the
+     * recipients in the repository, and cached in {@code keyCache} for this host's backups.
+     */
+    public static Repository init(Storage storage, List<String> recipients, ChunkerParams chunker, int level,
+                                  LocalKeyCache keyCache) throws IOException {
+        if (storage.stat(RepoConfig.BLOB).isPresent()) {
+            throw new LifeboatException(ErrorCode.REPOSITORY,
+                    "a repository already exists at " + storage.location(),
+                    "use it as it is, or choose another location with --repo");
+        }
+        String id = UUID.randomUUID().toString();
+        RepoConfig.Encryption encryption = null;
+        if (!recipients.isEmpty()) {
+            List<RecipientStanzaWriter> writers = Age.recipients(recipients);
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            String keyBlob = "keys/chunk-id-key.age";
+            storage.write(keyBlob, Age.encrypt(key, writers));
+            keyCache.store(id, key);
+            encryption = new RepoConfig.Encryption("age-x25519", List.copyOf(recipients), keyBlob);
+        }
+        RepoConfig config = new RepoConfig(RepoConfig.FORMAT, RepoConfig.VERSION, id, Clock.systemUTC().instant(),
+                chunker, new RepoConfig.Compression("zstd", level), encryption == null ? "sha256" : "hmac-sha256",
+                encryption);
+        storage.write(RepoConfig.BLOB, Json.MAPPER.writeValueAsBytes(config));
+        return new Repository(storage, config);
+    }
+
+    public static Repository open(Storage storage) throws IOException {
+        byte[] raw;
+        try {
+            raw = storage.readAllBytes(RepoConfig.BLOB);
+        } catch (NoSuchFileException e) {
+            throw new LifeboatException(ErrorCode.REPOSITORY,
+                    "no Lifeboat repository at " + storage.location() + " (config.json is missing)",
+                    "run 'lifeboat init' to create one, or point --repo / LIFEBOAT_REPOSITORY at an existing one");
+        }
+        RepoConfig config;
+        try {
+            config = Json.MAPPER.readValue(raw, RepoConfig.class);
+        } catch (JsonProcessingException e) {
+            throw new LifeboatException(ErrorCode.REPOSITORY,
+                    "config.json of the repository at " + storage.location() + " is not valid JSON",
+                    "restore config.json from a replica or another copy of the repository", e);
+        }
+        if (!RepoConfig.FORMAT.equals(config.format()) || config.version() > RepoConfig.VERSION) {
+            throw new LifeboatException(ErrorCode.REPOSITORY,
+                    "the repository at " + storage.location() + " has format " + config.format() + " version "
+                            + config.version() + ", which this Lifeboat does not understand",
+                    "use a newer Lifeboat release");
+        }
+        return new Repository(storage, config);
+    }
+
+    /**
+     * Keys for writing backups: the recipients and the chunk-id key, from the host's cache or, when an
+     * identity is given, from the repository (then cached).
+     */
+    public Keys writeKeys(LocalKeyCache cache, List<String> identities) throws IOException {
+        if (!config.encrypted()) {
+            return Keys.PLAIN;
+        }
+        List<RecipientStanzaWriter> recipients = Age.recipients(config.encryption().recipients());
+        Optional<byte[]> cached = cache.load(config.id());
+        if (cached.isPresent()) {
+            return new Keys(cached.get(), recipients, readers(identities));
+        }
+        if (identities.isEmpty()) {
+            throw new LifeboatException(ErrorCode.ENCRYPTION,
+                    "this host has no copy of the chunk-id key of encrypted repository " + storage.location()
+                            + " (expected " + cache.fileFor(config.id()) + ")",
+                    "run this command once with --identity FILE (an age identity of the repository) to recover "
+                            + "it from the repository, or copy that file from the host that ran 'lifeboat init'");
+        }
+        Keys keys = readKeys(identities);
+        cache.store(config.id(), keys.chunkIdKey());
+        return new Keys(keys.chunkIdKey(), recipients, keys.identities());
+    }
+
+    /** Keys for reading: identities, and the chunk-id key decrypted with them, to check chunk ids. */
+    public Keys readKeys(List<String> identities) throws IOException {
+        if (!config.encrypted()) {
+            return Keys.PLAIN;
+        }
+        if (identities.isEmpty()) {
+            throw new LifeboatException(ErrorCode.ENCRYPTION,
+                    "repository " + storage.location() + " is encrypted and no identity was given",
+                    "pass --identity FILE or set LIFEBOAT_IDENTITY_FILE to an age identity file whose public key "
+                            + "is one of: " + String.join(", ", config.encryption().recipients()));
+        }
+        List<RecipientStanzaReader> readers = readers(identities);
+        byte[] key;
+        try {
+            key = Age.decrypt(storage.readAllBytes(config.encryption().chunkIdKey()), readers);
+        } catch (GeneralSecurityException e) {
+            throw new LifeboatException(ErrorCode.ENCRYPTION,
+                    "the identity given does not open repository " + storage.location(),
+                    "use the age identity whose public key is one of: "
+                            + String.join(", ", config.encryption().recipients()), e);
+        }
+        return new Keys(key, Age.recipients(config.encryption().recipients()), readers);
+    }
+
+    private static List<RecipientStanzaReader> readers(List<String> identities) {
+        try {
+            return Age.identities(identities);
+        } catch (GeneralSecurityException e) {
+            throw new LifeboatException(ErrorCode.ENCRYPTION, "the identity file holds an invalid age key",
+                    "generate identities with age-keygen", e);
+        }
+    }
+
+    public RepositoryLock lock(RepositoryLock.Kind kind, String purpose) throws IOException {
+        return RepositoryLock.acquire(storage, kind, purpose, staleAfter(), Clock.systemUTC());
+    }
+
+    private static Duration staleAfter() {
+        String s = System.getProperty("lifeboat.lock.staleAfterSeconds");
+        return s == null ? RepositoryLock.DEFAULT_STALE_AFTER : Duration.ofSeconds(Long.parseLong(s));
+    }
+
+    /** Ids of committed backups, oldest first. */
+    public List<String> backupIds() throws IOException {
+        List<String> ids = new ArrayList<>();
+        for (BlobInfo b : storage.list("backups/")) {
+            String n = b.name();
+            if (n.endsWith("/manifest.json")) {
+                String id = n.substring("backups/".length(), n.length() - "/manifest.json".length());
+                if (BackupIds.isValid(id)) {
+                    ids.add(id);
+                }
+            }
+        }
+        ids.sort(Comparator.naturalOrder());
+        return ids;
+    }
+
+    /** All committed backups, oldest first. */
+    public List<Manifest> backups() throws IOException {
+        List<Manifest> out = new ArrayList<>();
+        for (String id : backupIds()) {
+            out.add(manifest(id));
+        }
+        return out;
+    }
+
+    /** Resolves a full id, a unique prefix of one, or {@code latest}. */
+    public String resolve(String idOrPrefix) throws IOException {
+        List<String> ids = backupIds();
+        if (idOrPrefix.equals("latest")) {
+            if (ids.isEmpty()) {
+                throw new LifeboatException(ErrorCode.NOT_FOUND, "repository " + storage.location()
+                        + " holds no backup yet", "run 'lifeboat backup' first");
+            }
+            return ids.get(ids.size() - 1);
+        }
+        List<String> matches = ids.stream().filter(i -> i.startsWith(idOrPrefix)).toList();
+        if (matches.isEmpty()) {
+            throw new LifeboatException(ErrorCode.NOT_FOUND, "no backup '" + idOrPrefix + "' in repository "
+                    + storage.location(), "run 'lifeboat list' to see the backups it holds");
+        }
+        if (matches.size() > 1 && !matches.contains(idOrPrefix)) {
+            throw new LifeboatException(ErrorCode.NOT_FOUND, "'" + idOrPrefix + "' matches " + matches.size()
+                    + " backups", "give more characters of the id");
+        }
+        return matches.contains(idOrPrefix) ? idOrPrefix : matches.get(0);
+    }
+
+    public Manifest manifest(String id) throws IOException {
+        byte[] raw;
+        try {
+            raw = storage.readAllBytes(Manifest.blobName(id));
+        } catch (NoSuchFileException e) {
+            throw new LifeboatException(ErrorCode.NOT_FOUND, "no backup '" + id + "' in repository "
+                    + storage.location(), "run 'lifeboat list' to see the backups it holds");
+        }
+        try {
+            return Json.MAPPER.readValue(raw, Manifest.class);
+        } catch (JsonProcessingException e) {
+            throw new LifeboatException(ErrorCode.INTEGRITY, "the manifest of backup " + id + " is not valid JSON ("
+                    + Manifest.blobName(id) + ")", "restore that blob from a replica; other backups are unaffected", e);
+        }
+    }
+
+    /** Makes a backup exist: its manifest is the last blob written. */
+    public void commit(Manifest manifest) throws IOException {
+        storage.write(Manifest.blobName(manifest.id()), Json.MAPPER.writeValueAsBytes(manifest));
+    }
+
+    public ChunkWriter chunkWriter(Keys keys, int compressionLevel, int threads) throws IOException {
+        return new ChunkWriter(this, new ChunkCodec(config, keys, compressionLevel), threads);
+    }
+
+    public ArtifactReader artifactReader(Keys keys) {
+        return new ArtifactReader(storage, new ChunkCodec(config, keys, config.compression().level()));
+    }
+}

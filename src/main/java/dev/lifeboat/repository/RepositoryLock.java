@@ -1,0 +1,166 @@
+package dev.lifeboat.repository;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.storage.BlobInfo;
+import dev.lifeboat.storage.Storage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.NoSuchFileException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A lock held in the repository itself ({@code locks/<uuid>.json}), so that processes on different
+ * hosts see each other. Backups take shared locks; maintenance takes an exclusive one. The protocol is
+ * write-then-check: write our lock, list the others, and back off if one conflicts; two processes racing
+ * both see each other and at worst both back off, never both proceed.
+ *
+ * <p>A lock records host, pid and a heartbeat that a daemon thread refreshes every
+ * {@code staleAfter / 4}. A lock whose heartbeat is older than {@code staleAfter}, or whose process is
+ * gone on this very host, is broken with a warning, so a dead process never blocks a schedule forever.
+ */
+public final class RepositoryLock implements Closeable {
+    public enum Kind { SHARED, EXCLUSIVE }
+
+    /** The lock blob's content. */
+    public record Info(String id, Kind kind, String purpose, String host, long pid, Instant created, Instant heartbeat) {}
+
+    private static final Logger LOG = LoggerFactory.getLogger(RepositoryLock.class);
+    public static final Duration DEFAULT_STALE_AFTER = Duration.ofMinutes(5);
+    private static final ObjectMapper JSON = Json.MAPPER;
+
+    private final Storage storage;
+    private final Clock clock;
+    private final ScheduledExecutorService heartbeat;
+    private volatile Info info;
+
+    private RepositoryLock(Storage storage, Clock clock, Info info, Duration staleAfter) {
+        this.storage = storage;
+        this.clock = clock;
+        this.info = info;
+        long period = Math.max(1, staleAfter.toMillis() / 4);
+        this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lifeboat-lock-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        heartbeat.scheduleAtFixedRate(this::refresh, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    static String blobName(String id) {
+        return "locks/" + id + ".json";
+    }
+
+    public static RepositoryLock acquire(Storage storage, Kind kind, String purpose, Duration staleAfter, Clock clock)
+            throws IOException {
+        Instant now = clock.instant();
+        Info mine = new Info(UUID.randomUUID().toString(), kind, purpose, hostname(), ProcessHandle.current().pid(),
+                now, now);
+        storage.write(blobName(mine.id()), JSON.writeValueAsBytes(mine));
+        try {
+            for (BlobInfo blob : storage.list("locks/")) {
+                if (blob.name().equals(blobName(mine.id()))) {
+                    continue;
+                }
+                Info other;
+                try {
+                    other = JSON.readValue(storage.readAllBytes(blob.name()), Info.class);
+                } catch (NoSuchFileException gone) {
+                    continue;
+                } catch (IOException unreadable) {
+                    // A half-visible or garbage lock: judge it by its age alone.
+                    if (Duration.between(blob.lastModified(), now).compareTo(staleAfter) > 0) {
+                        LOG.warn("removing unreadable stale lock {}", blob.name());
+                        storage.delete(blob.name());
+                    }
+                    continue;
+                }
+                String stale = staleness(other, staleAfter, now);
+                if (stale != null) {
+                    LOG.warn("breaking stale {} lock of {} (host {}, pid {}): {}", other.kind().name().toLowerCase(),
+                            other.purpose(), other.host(), other.pid(), stale);
+                    storage.delete(blob.name());
+                    continue;
+                }
+                if (kind == Kind.EXCLUSIVE || other.kind() == Kind.EXCLUSIVE) {
+                    throw new LifeboatException(ErrorCode.LOCKED,
+                            "repository " + storage.location() + " is locked by " + other.purpose() + " on host "
+                                    + other.host() + " (pid " + other.pid() + ", since " + other.created() + ")",
+                            "wait for it to finish; if that process is gone, its lock is broken automatically "
+                                    + "once its heartbeat is older than " + staleAfter.toMinutes() + " minutes");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                storage.delete(blobName(mine.id()));
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return new RepositoryLock(storage, clock, mine, staleAfter);
+    }
+
+    /** Why {@code other} is stale, or null when it is alive. */
+    static String staleness(Info other, Duration staleAfter, Instant now) {
+        if (other.host().equals(hostname()) && other.pid() != ProcessHandle.current().pid()
+                && ProcessHandle.of(other.pid()).map(p -> !p.isAlive()).orElse(true)) {
+            return "its process is no longer running";
+        }
+        Duration age = Duration.between(other.heartbeat(), now);
+        if (age.compareTo(staleAfter) > 0) {
+            return "no heartbeat for " + age.toSeconds() + " s";
+        }
+        return null;
+    }
+
+    private void refresh() {
+        Info current = info;
+        Info next = new Info(current.id(), current.kind(), current.purpose(), current.host(), current.pid(),
+                current.created(), clock.instant());
+        try {
+            storage.write(blobName(next.id()), JSON.writeValueAsBytes(next));
+            info = next;
+        } catch (IOException e) {
+            LOG.warn("could not refresh repository lock {}: {}", next.id(), e.getMessage());
+        }
+    }
+
+    public Info info() {
+        return info;
+    }
+
+    @Override
+    public void close() throws IOException {
+        heartbeat.shutdownNow();
+        try {
+            heartbeat.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        storage.delete(blobName(info.id()));
+    }
+
+    static String hostname() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.lifeboat.storage;
+
+import java.io.ByteArrayInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Where a repository's blobs live: a flat namespace of names such as {@code chunks/ab/ab12...} or
+ * {@code manifests/20261121T030000Z-1a2b3c.json}. The repository format sits one layer above this
+ * interface and knows nothing of the backend; each backend knows nothing of the format.
+ *
+ * <p>The contract every implementation keeps (tested by {@code StorageContractTest}):
+ * <ul>
+ *   <li>Names are relative, separated by {@code /}, made of {@code [A-Za-z0-9._-]} segments that
+ *       start with a letter or digit (so a backend may keep hidden temporary files); see
+ *       {@link BlobNames#check(String)}.</li>
+ *   <li>{@link #write} is atomic: until it returns, a reader sees the previous blob or none, never a
+ *       partial one. A failed or interrupted write leaves no blob under the name (a backend may leave
+ *       temporary debris under a name no reader lists, which it cleans itself).</li>
+ *   <li>A missing blob is reported with {@link NoSuchFileException}, never with {@code null}.</li>
+ *   <li>{@link #delete} is idempotent: deleting a missing blob succeeds.</li>
+ *   <li>Transient failures (timeouts, 5xx) are retried inside the backend before an
+ *       {@link IOException} reaches the caller; an exception means the operation failed.</li>
+ *   <li>Implementations are safe for concurrent use by several threads.</li>
+ * </ul>
+ */
+public interface Storage extends Closeable {
+
+    /** Where this storage points, for messages and manifests; never contains a credential. */
+    String location();
+
+    /** What this backend can do beyond the contract above. */
+    Set<StorageFeature> features();
+
+    /**
+     * Opens a blob for reading from its start.
+     *
+     * @throws NoSuchFileException if no blob has this name
+     */
+    InputStream read(String name) throws IOException;
+
+    /**
+     * Stores the whole of {@code data} under {@code name}, replacing any blob of that name. The length
+     * of the stream need not be known; the stream is read to its end but not closed.
+     */
+    void write(String name, InputStream data) throws IOException;
+
+    /** {@link #write(String, InputStream)} for data already in memory. */
+    default void write(String name, byte[] data) throws IOException {
+        write(name, new ByteArrayInputStream(data));
+    }
+
+    /** The blob's size and time, or empty when there is no blob of this name. */
+    Optional<BlobInfo> stat(String name) throws IOException;
+
+    /** All blobs whose name starts with {@code prefix}, in no particular order. */
+    List<BlobInfo> list(String prefix) throws IOException;
+
+    /** Removes a blob; succeeds when there is none. */
+    void delete(String name) throws IOException;
+
+    /** Reads a whole blob that is known to be small (manifests, locks, config). */
+    default byte[] readAllBytes(String name) throws IOException {
+        try (InputStream in = read(name)) {
+            return in.readAllBytes();
+        }
+    }
+}
