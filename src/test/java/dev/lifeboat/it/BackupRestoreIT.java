@@ -1,0 +1,114 @@
+package dev.lifeboat.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifeboat.testing.LifeboatCli;
+import dev.lifeboat.testing.PgCluster;
+import dev.lifeboat.testing.S3ProxyServer;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Backup and restore through the packaged CLI, to local disk and to a real S3 server, plain and encrypted. */
+class BackupRestoreIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path work;
+
+    @ParameterizedTest(name = "{0} storage, encrypted={1}")
+    @CsvSource({"local,false", "local,true", "s3,false", "s3,true"})
+    void roundTripAndDedup(String storageKind, boolean encrypted) throws Exception {
+        PgCluster pg = PgCluster.shared();
+        String db = "rt_" + storageKind + "_" + encrypted;
+        String copy = db + "_copy";
+        pg.dropDatabase(db);
+        pg.dropDatabase(copy);
+        pg.createDatabase(db);
+        // About 40 MB of dump: enough for ~20 chunks, so dedup can be measured.
+        pg.psql(db, """
+                create table events(id bigint primary key, at timestamptz not null, kind text, payload jsonb, note text);
+                insert into events select g, timestamptz '2026-01-01' + g * interval '1 second', 'kind' || (g % 17),
+                  jsonb_build_object('n', g, 'h', md5(g::text)), repeat(md5((g * 7)::text), 3)
+                from generate_series(1, 200000) g;
+                create index on events(at);
+                create table users(id int generated always as identity primary key, name text unique, bio text);
+                insert into users(name, bio) select 'user ' || g, case when g % 5 = 0 then null else 'bio ' || g end
+                from generate_series(1, 1000) g;
+                """);
+
+        LifeboatCli cli = new LifeboatCli(work);
+        String repo;
+        if (storageKind.equals("s3")) {
+            S3ProxyServer s3 = S3ProxyServer.shared();
+            repo = "s3://" + S3ProxyServer.BUCKET + "/" + UUID.randomUUID() + "?endpoint=" + s3.endpoint();
+            cli.env("AWS_ACCESS_KEY_ID", s3.accessKey()).env("AWS_SECRET_ACCESS_KEY", s3.secretKey());
+        } else {
+            repo = work.resolve("repo").toString();
+        }
+        cli.env("LIFEBOAT_REPOSITORY", repo);
+        Path identity = work.resolve("identity.txt");
+        if (encrypted) {
+            String recipient = cli.run("keygen", "-o", identity.toString()).expectSuccess().stdout().trim();
+            assertThat(recipient).startsWith("age1");
+            assertThat(Files.getPosixFilePermissions(identity)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            cli.run("init", "--recipient", recipient).expectSuccess();
+        } else {
+            cli.run("init").expectSuccess();
+        }
+        // The password travels in PGPASSWORD, not in the URL.
+        cli.env("PGPASSWORD", pg.password());
+        String url = "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/" + db;
+        cli.env("DATABASE_URL", url);
+
+        JsonNode first = JSON.readTree(cli.run("backup", "--label", "first", "--json").expectSuccess().stdout());
+        JsonNode second = JSON.readTree(cli.run("backup", "--label", "second", "--json").expectSuccess().stdout());
+        long firstStored = first.get("addedBytes").asLong();
+        assertThat(first.get("logicalBytes").asLong()).isGreaterThan(30_000_000L);
+        assertThat(firstStored).isLessThan(first.get("logicalBytes").asLong() / 2);
+        // An unchanged database: only the chunk holding the dump's header (with its timestamp) is new.
+        assertThat(second.get("addedBytes").asLong()).isLessThan(firstStored / 8);
+
+        JsonNode list = JSON.readTree(cli.run("list", "--json").expectSuccess().stdout());
+        assertThat(list).hasSize(2);
+        assertThat(list.get(0).get("label").asText()).isEqualTo("first");
+        for (String field : new String[] {"id", "status", "label", "started", "finished", "logicalBytes", "storedBytes"}) {
+            assertThat(list.get(1).has(field)).as(field).isTrue();
+        }
+        JsonNode shown = JSON.readTree(cli.run("show", second.get("id").asText(), "--json").expectSuccess().stdout());
+        JsonNode source = shown.get("sources").get(0);
+        assertThat(source.get("serverVersion").asText()).startsWith(Integer.toString(pg.majorVersion()));
+        assertThat(source.get("dumpTool").asText()).startsWith("pg_dump " + pg.majorVersion());
+        assertThat(source.get("tables").findValuesAsText("name")).contains("events", "users");
+        assertThat(shown.get("artifacts").get(0).get("sha256").asText()).hasSize(64);
+        assertThat(shown.toString()).doesNotContain(pg.password());
+
+        if (encrypted) {
+            LifeboatCli.Result noIdentity = cli.run("restore", "latest", "--to", url.replace(db, copy), "--create", "--yes");
+            assertThat(noIdentity.exitCode()).isEqualTo(7);
+            assertThat(noIdentity.stderr()).contains("no identity was given").contains("Try:");
+            cli.env("LIFEBOAT_IDENTITY_FILE", identity.toString());
+        }
+        LifeboatCli.Result restored = cli.run("restore", "latest", "--to", url.replace(db, copy), "--create", "--yes")
+                .expectSuccess();
+        assertThat(restored.stdout()).contains("Restored " + db + ".dump");
+        assertThat(pg.tableRows(copy)).isEqualTo(pg.tableRows(db));
+
+        // cat gives back the exact pg_dump archive: pg_restore can read it.
+        Path dump = work.resolve("app.dump");
+        Process cat = cli.command("cat", "latest", db + ".dump").redirectOutput(dump.toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        assertThat(cat.waitFor()).isZero();
+        assertThat(Files.size(dump)).isEqualTo(shown.get("artifacts").get(0).get("size").asLong());
+        assertThat(pg.runTool("pg_restore", "--list", dump.toString())).contains("TABLE DATA public events");
+        pg.dropDatabase(db);
+        pg.dropDatabase(copy);
+    }
+}

@@ -1,0 +1,125 @@
+package dev.lifeboat.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifeboat.testing.LifeboatCli;
+import dev.lifeboat.testing.PgCluster;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Bad input and broken repositories: one clear error, a stable exit code, and nothing changed. */
+class ErrorsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path work;
+    PgCluster pg;
+    LifeboatCli cli;
+    String base;
+    Path repo;
+
+    @BeforeEach
+    void setUp() {
+        pg = PgCluster.shared();
+        pg.dropDatabase("err_src");
+        pg.createDatabase("err_src");
+        pg.psql("err_src", "create table t as select g, md5(g::text) v from generate_series(1, 100000) g");
+        repo = work.resolve("repo");
+        base = "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/";
+        cli = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", repo.toString()).env("PGPASSWORD", pg.password());
+    }
+
+    private static void assertError(LifeboatCli.Result r, int code, String... fragments) {
+        assertThat(r.exitCode()).as("exit code; stderr: " + r.stderr()).isEqualTo(code);
+        assertThat(r.stderr()).startsWith("Error: ").contains("Try: ");
+        for (String f : fragments) {
+            assertThat(r.stderr()).contains(f);
+        }
+    }
+
+    @Test
+    void missingRepositoryUnknownIdAndBadLocations() {
+        assertError(cli.run("list"), 4, "no Lifeboat repository at " + repo, "lifeboat init");
+        cli.run("init").expectSuccess();
+        assertError(cli.run("init"), 4, "already exists");
+        assertError(cli.run("show", "20990101T000000Z-abcdef"), 3, "no backup '20990101T000000Z-abcdef'");
+        assertError(cli.run("restore", "nope", "--to", base + "x", "--yes"), 3, "no backup 'nope'");
+        assertError(cli.run("list", "--repo", "ftp://host/x"), 2, "ftp");
+        assertError(cli.run("backup", "--db", "not a url"), 2, "invalid database connection");
+        assertError(cli.run("backup"), 2, "no database to back up", "DATABASE_URL");
+        assertThat(cli.run("frobnicate").exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    void unreachableDatabaseAndStorage() throws IOException {
+        cli.run("init").expectSuccess();
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        LifeboatCli.Result r = cli.run("backup", "--db", "postgres://u@127.0.0.1:" + closed + "/app");
+        assertError(r, 6, "127.0.0.1:" + closed, "Connection refused");
+        assertThat(cli.run("list", "--json").expectSuccess().stdout().trim()).isEqualTo("[ ]");
+
+        LifeboatCli s3 = new LifeboatCli(work).env("AWS_ACCESS_KEY_ID", "x").env("AWS_SECRET_ACCESS_KEY", "y");
+        assertError(s3.run("list", "--repo", "s3://bucket/p?endpoint=http://127.0.0.1:" + closed), 5, "127.0.0.1:" + closed);
+    }
+
+    @Test
+    void corruptOrMissingChunksAreNamedAndTheTargetIsLeftAlone() throws Exception {
+        cli.run("init").expectSuccess();
+        String id = JSON.readTree(cli.run("backup", "--db", base + "err_src", "--json").expectSuccess().stdout())
+                .get("id").asText();
+        JsonNode manifest = JSON.readTree(cli.run("show", id, "--json").expectSuccess().stdout());
+        String chunk = manifest.get("artifacts").get(0).get("chunks").get(0).get("id").asText();
+        Path blob = repo.resolve("chunks").resolve(chunk.substring(0, 2)).resolve(chunk);
+        byte[] original = Files.readAllBytes(blob);
+
+        pg.dropDatabase("err_target");
+        pg.createDatabase("err_target");
+        pg.psql("err_target", "create table keep(x int); insert into keep values (42)");
+        var before = pg.tableRows("err_target");
+
+        byte[] flipped = original.clone();
+        flipped[flipped.length / 2] ^= 0x01;
+        Files.write(blob, flipped);
+        assertError(cli.run("restore", id, "--to", base + "err_target", "--yes", "--no-safety-backup"), 10, chunk);
+        assertThat(pg.tableRows("err_target")).isEqualTo(before);
+        LifeboatCli.Result cat = cli.run("cat", id, "err_src.dump");
+        assertError(cat, 10, chunk, id);
+
+        Files.delete(blob);
+        assertError(cli.run("restore", id, "--to", base + "err_target", "--yes"), 10, chunk, "missing", id);
+        assertThat(pg.tableRows("err_target")).isEqualTo(before);
+
+        Files.write(blob, original);
+        assertError(cli.run("restore", id, "--to", base + "err_target"), 9, "err_target", "--yes");
+        assertThat(pg.tableRows("err_target")).isEqualTo(before);
+        cli.run("restore", id, "--to", base + "err_target", "--yes").expectSuccess();
+        assertThat(pg.tableRows("err_target")).containsKey("public.t").containsKey("public.keep");
+        pg.dropDatabase("err_target");
+    }
+
+    @Test
+    void noPasswordInOutputOrManifest() throws Exception {
+        cli.run("init").expectSuccess();
+        String secretUrl = "postgres://" + pg.superuser() + ":" + java.net.URLEncoder.encode(pg.password(),
+                java.nio.charset.StandardCharsets.UTF_8) + "@127.0.0.1:" + pg.port() + "/err_src";
+        LifeboatCli noEnvPassword = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", repo.toString());
+        LifeboatCli.Result r = noEnvPassword.run("backup", "--db", secretUrl, "--json").expectSuccess();
+        assertThat(r.stdout() + r.stderr()).doesNotContain(pg.password());
+        try (var files = Files.walk(repo)) {
+            for (Path p : files.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".json")).toList()) {
+                assertThat(Files.readString(p)).doesNotContain(pg.password());
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package dev.lifeboat.repository;
+
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.crypto.Age;
+import dev.lifeboat.storage.MemoryStorage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RepositoryTest {
+    private static final ChunkerParams SMALL = new ChunkerParams(16 * 1024, 64 * 1024, 256 * 1024, 42);
+
+    @TempDir
+    Path keyDir;
+
+    private static byte[] data(int n, long seed) {
+        byte[] b = new byte[n];
+        Random r = new Random(seed);
+        // Compressible but not trivial: words from a small alphabet.
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) ('a' + r.nextInt(20));
+        }
+        return b;
+    }
+
+    private Artifact store(Repository repo, Keys keys, byte[] content) throws IOException {
+        try (ChunkWriter w = repo.chunkWriter(keys, 3, 2)) {
+            return w.write("a.dump", "a", "pg_dump-custom", new ByteArrayInputStream(content), n -> {});
+        }
+    }
+
+    private static byte[] readBack(Repository repo, Keys keys, Artifact a) throws IOException {
+        try (InputStream in = repo.artifactReader(keys).open(a)) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void plainRoundTripDeduplicatesAndNamesChunksBySha256() throws IOException {
+        MemoryStorage storage = new MemoryStorage();
+        Repository repo = Repository.init(storage, List.of(), SMALL, 3, new LocalKeyCache(keyDir));
+        byte[] content = data(2_000_000, 1);
+        Artifact first = store(repo, Keys.PLAIN, content);
+        assertThat(readBack(repo, Keys.PLAIN, first)).isEqualTo(content);
+        assertThat(first.chunks()).hasSizeGreaterThan(10);
+        assertThat(first.storedSize()).isLessThan(content.length * 7L / 10); // ~4.3 bits of entropy a byte
+        String id = first.chunks().get(0).id();
+        byte[] plainChunk = java.util.Arrays.copyOf(content, first.chunks().get(0).size());
+        assertThat(id).isEqualTo(dev.lifeboat.core.Hex.of(ChunkCodec.sha256().digest(plainChunk)));
+
+        try (ChunkWriter w = repo.chunkWriter(Keys.PLAIN, 3, 2)) {
+            w.write("b.dump", "a", "pg_dump-custom", new ByteArrayInputStream(content), n -> {});
+            assertThat(w.addedBytes()).isZero();
+        }
+    }
+
+    @Test
+    void encryptedRepositoryHidesPlaintextHashesAndNeedsTheIdentity() throws IOException {
+        String[] alice = Age.generate();
+        String[] mallory = Age.generate();
+        MemoryStorage storage = new MemoryStorage();
+        LocalKeyCache cache = new LocalKeyCache(keyDir);
+        Repository repo = Repository.init(storage, List.of(alice[1]), SMALL, 3, cache);
+        assertThat(repo.config().chunkId()).isEqualTo("hmac-sha256");
+
+        // The backup host needs no identity: the chunk-id key is cached locally.
+        Keys write = Repository.open(storage).writeKeys(cache, List.of());
+        assertThat(write.canDecrypt()).isFalse();
+        byte[] content = data(500_000, 2);
+        Artifact a = store(repo, write, content);
+        String sha = dev.lifeboat.core.Hex.of(ChunkCodec.sha256().digest(
+                java.util.Arrays.copyOf(content, a.chunks().get(0).size())));
+        assertThat(a.chunks()).noneMatch(c -> c.id().equals(sha));
+        assertThat(storage.list("chunks/")).allSatisfy(b -> assertThat(b.name()).doesNotContain(sha));
+
+        Keys read = repo.readKeys(List.of(alice[0]));
+        assertThat(readBack(repo, read, a)).isEqualTo(content);
+
+        assertThatThrownBy(() -> repo.readKeys(List.of(mallory[0])))
+                .isInstanceOf(LifeboatException.class)
+                .satisfies(e -> assertThat(((LifeboatException) e).code()).isEqualTo(ErrorCode.ENCRYPTION))
+                .hasMessageContaining("does not open");
+        assertThatThrownBy(() -> repo.readKeys(List.of())).hasMessageContaining("no identity");
+
+        // A new host without the cached key gets it back with the identity.
+        LocalKeyCache otherHost = new LocalKeyCache(keyDir.resolve("other"));
+        assertThatThrownBy(() -> repo.writeKeys(otherHost, List.of())).hasMessageContaining("chunk-id key");
+        assertThat(repo.writeKeys(otherHost, List.of(alice[0])).chunkIdKey()).isEqualTo(write.chunkIdKey());
+    }
+
+    @Test
+    void corruptTruncatedAndMissingChunksAreDetectedAndNamed() throws IOException {
+        for (boolean encrypted : new boolean[] {false, true}) {
+            String[] key = Age.generate();
+            MemoryStorage storage = new MemoryStorage();
+            Repository repo = Repository.init(storage, encrypted ? List.of(key[1]) : List.of(), SMALL, 3,
+                    new LocalKeyCache(keyDir.resolve(encrypted ? "e" : "p")));
+            Keys keys = encrypted ? repo.readKeys(List.of(key[0])) : Keys.PLAIN;
+            Artifact a = store(repo, keys, data(600_000, 3));
+            ChunkRef victim = a.chunks().get(2);
+            byte[] blob = storage.readAllBytes(victim.blobName());
+
+            byte[] flipped = blob.clone();
+            flipped[flipped.length / 2] ^= 1;
+            storage.write(victim.blobName(), flipped);
+            assertThatThrownBy(() -> readBack(repo, keys, a)).isInstanceOf(CorruptChunkException.class)
+                    .hasMessageContaining(victim.id());
+
+            storage.write(victim.blobName(), java.util.Arrays.copyOf(blob, blob.length - 10));
+            assertThatThrownBy(() -> readBack(repo, keys, a)).isInstanceOf(CorruptChunkException.class)
+                    .hasMessageContaining(victim.id());
+
+            storage.delete(victim.blobName());
+            assertThatThrownBy(() -> readBack(repo, keys, a)).isInstanceOf(CorruptChunkException.class)
+                    .hasMessageContaining("missing").hasMessageContaining(victim.id());
+        }
+    }
+
+    @Test
+    void manifestsListResolveAndReportGarbage() throws IOException {
+        MemoryStorage storage = new MemoryStorage();
+        Repository repo = Repository.init(storage, List.of(), SMALL, 3, new LocalKeyCache(keyDir));
+        Artifact a = store(repo, Keys.PLAIN, data(100_000, 4));
+        Instant t = Instant.parse("2026-11-21T03:00:00Z");
+        String first = BackupIds.next(t);
+        String second = BackupIds.next(t.plusSeconds(60));
+        for (String id : List.of(second, first)) {
+            repo.commit(new Manifest(1, id, null, Manifest.COMPLETED, t, t, "test", "h", List.of(), List.of(a),
+                    a.size(), a.storedSize(), 0));
+        }
+        assertThat(repo.backupIds()).containsExactly(first, second);
+        assertThat(repo.resolve("latest")).isEqualTo(second);
+        assertThat(repo.resolve(second.substring(0, 20))).isEqualTo(second);
+        assertThatThrownBy(() -> repo.resolve("2026")).hasMessageContaining("matches 2 backups");
+        assertThatThrownBy(() -> repo.resolve("nope")).hasMessageContaining("no backup 'nope'");
+
+        storage.write(Manifest.blobName(first), "garbage{".getBytes());
+        assertThatThrownBy(() -> repo.manifest(first)).isInstanceOf(LifeboatException.class)
+                .hasMessageContaining(first).hasMessageContaining("not valid JSON");
+        assertThat(repo.manifest(second).id()).isEqualTo(second);
+    }
+
+    @Test
+    void openingSomethingThatIsNotARepositorySaysSo() {
+        assertThatThrownBy(() -> Repository.open(new MemoryStorage())).hasMessageContaining("no Lifeboat repository")
+                .hasMessageContaining("config.json");
+    }
+
+    @Test
+    void exclusiveLocksConflictAndStaleOnesAreBroken() throws IOException {
+        MemoryStorage storage = new MemoryStorage();
+        Clock clock = Clock.systemUTC();
+        try (RepositoryLock a = RepositoryLock.acquire(storage, RepositoryLock.Kind.SHARED, "backup 1", Duration.ofMinutes(5), clock);
+             RepositoryLock b = RepositoryLock.acquire(storage, RepositoryLock.Kind.SHARED, "backup 2", Duration.ofMinutes(5), clock)) {
+            assertThatThrownBy(() -> RepositoryLock.acquire(storage, RepositoryLock.Kind.EXCLUSIVE, "prune",
+                    Duration.ofMinutes(5), clock)).isInstanceOf(LifeboatException.class).hasMessageContaining("locked by backup");
+        }
+        assertThat(storage.list("locks/")).isEmpty();
+
+        // A lock left by a process on another host whose heartbeat stopped long ago.
+        RepositoryLock.Info dead = new RepositoryLock.Info("dead", RepositoryLock.Kind.EXCLUSIVE, "prune", "elsewhere", 1,
+                Instant.now().minusSeconds(3600), Instant.now().minusSeconds(3600));
+        storage.write("locks/dead.json", Json.MAPPER.writeValueAsBytes(dead));
+        try (RepositoryLock c = RepositoryLock.acquire(storage, RepositoryLock.Kind.SHARED, "backup 3", Duration.ofMinutes(5), clock)) {
+            assertThat(storage.stat("locks/dead.json")).isEmpty();
+        }
+        // A fresh one from another host blocks.
+        RepositoryLock.Info alive = new RepositoryLock.Info("alive", RepositoryLock.Kind.EXCLUSIVE, "prune", "elsewhere", 1,
+                Instant.now(), Instant.now());
+        storage.write("locks/alive.json", Json.MAPPER.writeValueAsBytes(alive));
+        assertThatThrownBy(() -> RepositoryLock.acquire(storage, RepositoryLock.Kind.SHARED, "backup 4",
+                Duration.ofMinutes(5), clock)).hasMessageContaining("locked by prune on host elsewhere");
+        assertThat(storage.list("locks/")).hasSize(1);
+    }
+}

@@ -1,0 +1,417 @@
+package dev.lifeboat.storage;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The {@link Storage} contract, run against every backend: each backend's test extends this class and says how to
+ * make a fresh, empty storage. Backend-specific checks go in the subclass.
+ */
+public abstract class StorageContractTest {
+    protected static final int MIB = 1024 * 1024;
+
+    /** The storage under test, fresh and empty for each test, closed after it. */
+    protected Storage storage;
+
+    /** A new, empty storage that no other test uses. */
+    protected abstract Storage createStorage() throws Exception;
+
+    @BeforeEach
+    void openStorage() throws Exception {
+        storage = createStorage();
+    }
+
+    @AfterEach
+    void closeStorage() throws Exception {
+        if (storage != null) {
+            storage.close();
+        }
+    }
+
+    @Test
+    void locationAndFeaturesAreDeclared() {
+        assertThat(storage.location()).isNotBlank();
+        assertThat(storage.features()).isNotNull();
+    }
+
+    @Test
+    void emptyBlobRoundTrips() throws IOException {
+        storage.write("config", new byte[0]);
+
+        assertThat(storage.readAllBytes("config")).isEmpty();
+        assertThat(storage.stat("config")).get().extracting(BlobInfo::size).isEqualTo(0L);
+    }
+
+    @Test
+    void smallBlobRoundTrips() throws IOException {
+        byte[] data = "hello, lifeboat".getBytes(StandardCharsets.UTF_8);
+        storage.write("manifests/first.json", data);
+
+        assertThat(storage.readAllBytes("manifests/first.json")).isEqualTo(data);
+    }
+
+    @Test
+    void emptyStreamOfUnknownLengthRoundTrips() throws IOException {
+        storage.write("locks/empty", new PseudoRandomStream(1, 0));
+
+        assertThat(storage.readAllBytes("locks/empty")).isEmpty();
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void largeStreamOfUnknownLengthRoundTrips() throws IOException {
+        long size = 20L * MIB + 12345;
+        storage.write("packs/large", new PseudoRandomStream(42, size));
+
+        assertThat(storage.stat("packs/large")).get().extracting(BlobInfo::size).isEqualTo(size);
+        try (InputStream in = storage.read("packs/large")) {
+            assertSameBytes(new PseudoRandomStream(42, size), in);
+        }
+    }
+
+    @Test
+    void streamOfExactlyEightMibRoundTrips() throws IOException {
+        long size = 8L * MIB; // exactly one S3 part: the edge between a single put and a multipart upload
+        storage.write("packs/eight", new PseudoRandomStream(8, size));
+
+        try (InputStream in = storage.read("packs/eight")) {
+            assertSameBytes(new PseudoRandomStream(8, size), in);
+        }
+    }
+
+    @Test
+    void writeReadsTheStreamToItsEndButDoesNotCloseIt() throws IOException {
+        PseudoRandomStream data = new PseudoRandomStream(3, 1000);
+        storage.write("a", data);
+
+        assertThat(data.read()).isEqualTo(-1);
+        assertThat(data.closed).isFalse();
+    }
+
+    @Test
+    void overwriteReplacesTheBlob() throws IOException {
+        storage.write("index/latest", "first, and longer".getBytes(StandardCharsets.UTF_8));
+        storage.write("index/latest", "second".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(new String(storage.readAllBytes("index/latest"), StandardCharsets.UTF_8)).isEqualTo("second");
+        assertThat(storage.stat("index/latest")).get().extracting(BlobInfo::size).isEqualTo(6L);
+        assertThat(storage.list("index/")).extracting(BlobInfo::name).containsExactly("index/latest");
+    }
+
+    @Test
+    void readOfMissingBlobThrowsNoSuchFile() throws IOException {
+        assertThatThrownBy(() -> storage.read("chunks/ab/missing")).isInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> storage.readAllBytes("missing")).isInstanceOf(NoSuchFileException.class);
+
+        storage.write("chunks/ab/other", new byte[] {1});
+        assertThatThrownBy(() -> storage.read("chunks/ab/missing")).isInstanceOf(NoSuchFileException.class);
+    }
+
+    @Test
+    void statReportsSizeAndTimeOrEmpty() throws IOException {
+        Instant before = Instant.now().minus(1, ChronoUnit.MINUTES);
+        storage.write("chunks/cd/cd01", new byte[1234]);
+
+        Optional<BlobInfo> info = storage.stat("chunks/cd/cd01");
+        assertThat(info).isPresent();
+        assertThat(info.get().name()).isEqualTo("chunks/cd/cd01");
+        assertThat(info.get().size()).isEqualTo(1234L);
+        assertThat(info.get().lastModified()).isAfter(before).isBefore(Instant.now().plus(1, ChronoUnit.MINUTES));
+        assertThat(storage.stat("chunks/cd/cd02")).isEmpty();
+        assertThat(storage.stat("chunks/zz/zz01")).isEmpty();
+        assertThat(storage.stat("chunks/cd")).as("a folder is no blob").isEmpty();
+    }
+
+    @Test
+    void listFindsBlobsByPrefix() throws IOException {
+        storage.write("chunks/ab/ab01", new byte[1]);
+        storage.write("chunks/ab/ab02", new byte[22]);
+        storage.write("chunks/ac/ac01", new byte[3]);
+        storage.write("chunksx", new byte[4]);
+        storage.write("manifests/m1.json", new byte[5]);
+        storage.write("config", new byte[6]);
+
+        assertThat(storage.list("chunks/")).extracting(BlobInfo::name)
+                .containsExactlyInAnyOrder("chunks/ab/ab01", "chunks/ab/ab02", "chunks/ac/ac01");
+        assertThat(storage.list("chunks/ab/")).extracting(BlobInfo::name)
+                .containsExactlyInAnyOrder("chunks/ab/ab01", "chunks/ab/ab02");
+        assertThat(storage.list("chunks/ab/ab0")).extracting(BlobInfo::name)
+                .containsExactlyInAnyOrder("chunks/ab/ab01", "chunks/ab/ab02");
+        assertThat(storage.list("chunks/a")).extracting(BlobInfo::name)
+                .containsExactlyInAnyOrder("chunks/ab/ab01", "chunks/ab/ab02", "chunks/ac/ac01");
+        assertThat(storage.list("chunks")).extracting(BlobInfo::name)
+                .containsExactlyInAnyOrder("chunks/ab/ab01", "chunks/ab/ab02", "chunks/ac/ac01", "chunksx");
+        assertThat(storage.list("chunks/zz/")).isEmpty();
+        assertThat(storage.list("nothing/")).isEmpty();
+        assertThat(storage.list("")).extracting(BlobInfo::name).containsExactlyInAnyOrder("chunks/ab/ab01",
+                "chunks/ab/ab02", "chunks/ac/ac01", "chunksx", "manifests/m1.json", "config");
+        assertThat(storage.list("chunks/ab/")).filteredOn(b -> b.name().equals("chunks/ab/ab02"))
+                .singleElement().extracting(BlobInfo::size).isEqualTo(22L);
+    }
+
+    @Test
+    void listOfEmptyStorageIsEmpty() throws IOException {
+        assertThat(storage.list("")).isEmpty();
+        assertThat(storage.list("chunks/")).isEmpty();
+    }
+
+    @Test
+    void deleteRemovesAndIsIdempotent() throws IOException {
+        storage.write("locks/l1", new byte[] {1, 2, 3});
+        storage.write("locks/l2", new byte[] {4});
+
+        storage.delete("locks/l1");
+        storage.delete("locks/l1");
+        storage.delete("locks/never-written");
+
+        assertThat(storage.stat("locks/l1")).isEmpty();
+        assertThatThrownBy(() -> storage.read("locks/l1")).isInstanceOf(NoSuchFileException.class);
+        assertThat(storage.list("locks/")).extracting(BlobInfo::name).containsExactly("locks/l2");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../x", "/abs", "a//b", ".hidden", "a/.hidden", "a/../b", "a/", "", "a b", "a\\b"})
+    void invalidNamesAreRejected(String name) {
+        assertThatThrownBy(() -> storage.write(name, new byte[1])).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> storage.read(name)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> storage.stat(name)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> storage.delete(name)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../", "/abs/", "a//", ".hidden/", "//"})
+    void invalidPrefixesAreRejected(String prefix) {
+        assertThatThrownBy(() -> storage.list(prefix)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1000, 12L * MIB})
+    void failedWriteLeavesNoBlob(long failAfter) {
+        InputStream failing = new PseudoRandomStream(7, 20L * MIB).failingAfter(failAfter);
+
+        assertThatThrownBy(() -> storage.write("packs/broken", failing))
+                .isInstanceOf(IOException.class).hasMessageContaining("source broke");
+
+        assertThatNoBlob("packs/broken");
+    }
+
+    @Test
+    void failedOverwriteKeepsTheOldBlob() throws IOException {
+        storage.write("index/latest", "old".getBytes(StandardCharsets.UTF_8));
+        InputStream failing = new PseudoRandomStream(7, 1000).failingAfter(500);
+
+        assertThatThrownBy(() -> storage.write("index/latest", failing)).isInstanceOf(IOException.class);
+
+        assertThat(storage.readAllBytes("index/latest")).asString(StandardCharsets.UTF_8).isEqualTo("old");
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void concurrentWritesOfDifferentNames() throws Exception {
+        int threads = 4;
+        int perThread = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit((Callable<Void>) () -> {
+                    for (int i = 0; i < perThread; i++) {
+                        long seed = thread * 100L + i;
+                        // One blob per thread crosses the part size, so multipart uploads overlap too.
+                        long size = i == 0 ? 9L * MIB : 1000 + seed * 37;
+                        storage.write("chunks/t" + thread + "/c" + i, new PseudoRandomStream(seed, size));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(2, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(storage.list("chunks/")).hasSize(threads * perThread);
+        for (int t = 0; t < threads; t++) {
+            for (int i = 0; i < perThread; i++) {
+                long seed = t * 100L + i;
+                long size = i == 0 ? 9L * MIB : 1000 + seed * 37;
+                try (InputStream in = storage.read("chunks/t" + t + "/c" + i)) {
+                    assertSameBytes(new PseudoRandomStream(seed, size), in);
+                }
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES)
+    void readStreamOfLargeBlobCanBeClosedEarly() throws IOException {
+        long size = 20L * MIB;
+        storage.write("packs/large", new PseudoRandomStream(5, size));
+
+        for (int round = 0; round < 3; round++) { // closing early must not leak connections or handles
+            try (InputStream in = storage.read("packs/large")) {
+                byte[] head = in.readNBytes(1000);
+                byte[] expected = new PseudoRandomStream(5, size).readNBytes(1000);
+                assertThat(head).isEqualTo(expected);
+            }
+        }
+        storage.write("after", new byte[] {9});
+        assertThat(storage.readAllBytes("after")).containsExactly(9);
+    }
+
+    @Test
+    void readStreamsAreIndependent() throws IOException {
+        storage.write("a", new byte[] {1, 2, 3});
+        storage.write("b", new byte[] {4, 5, 6});
+
+        try (InputStream a = storage.read("a"); InputStream b = storage.read("b")) {
+            assertThat(a.read()).isEqualTo(1);
+            assertThat(b.read()).isEqualTo(4);
+            assertThat(a.readAllBytes()).containsExactly(2, 3);
+            assertThat(b.readAllBytes()).containsExactly(5, 6);
+        }
+    }
+
+    @Test
+    void writeOfByteArrayDoesNotKeepTheCallersArray() throws IOException {
+        byte[] data = {1, 2, 3};
+        storage.write("a", data);
+        Arrays.fill(data, (byte) 0);
+
+        assertThat(storage.readAllBytes("a")).containsExactly(1, 2, 3);
+    }
+
+    /** Asserts that {@code name} is neither readable, nor stat-able, nor listed. */
+    protected void assertThatNoBlob(String name) {
+        try {
+            assertThat(storage.stat(name)).isEmpty();
+            int slash = name.lastIndexOf('/');
+            String folder = slash < 0 ? "" : name.substring(0, slash + 1);
+            assertThat(storage.list(folder)).extracting(BlobInfo::name).doesNotContain(name);
+            assertThat(storage.list("")).extracting(BlobInfo::name).doesNotContain(name);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        assertThatThrownBy(() -> storage.read(name)).isInstanceOf(NoSuchFileException.class);
+    }
+
+    /** Compares two streams byte for byte without holding either in memory. */
+    protected static void assertSameBytes(InputStream expected, InputStream actual) throws IOException {
+        byte[] a = new byte[64 * 1024];
+        byte[] b = new byte[64 * 1024];
+        long offset = 0;
+        while (true) {
+            int n = expected.readNBytes(a, 0, a.length);
+            int m = actual.readNBytes(b, 0, b.length);
+            if (n != m || !Arrays.equals(a, 0, n, b, 0, m)) {
+                int at = Arrays.mismatch(a, 0, n, b, 0, m);
+                throw new AssertionError("streams differ at byte " + (offset + Math.max(at, 0)) + " (expected "
+                        + n + " bytes in this block, got " + m + ")");
+            }
+            if (n < a.length) {
+                return;
+            }
+            offset += n;
+        }
+    }
+
+    /**
+     * Deterministic pseudo-random bytes of a given length, of which the reader cannot know the length in advance
+     * (not a {@link ByteArrayInputStream}, no {@code available()}), generated on the fly.
+     */
+    protected static final class PseudoRandomStream extends InputStream {
+        private final long size;
+        private long state;
+        private long position;
+        private long failAfter = -1;
+        private long word;
+        boolean closed;
+
+        public PseudoRandomStream(long seed, long size) {
+            this.state = seed * 0x9E3779B97F4A7C15L + 1;
+            this.size = size;
+        }
+
+        /** The same stream, except that reading past {@code bytes} throws an IOException. */
+        public PseudoRandomStream failingAfter(long bytes) {
+            this.failAfter = bytes;
+            return this;
+        }
+
+        private int nextByte() {
+            int shift = (int) (position & 7);
+            if (shift == 0) { // xorshift64*
+                state ^= state >>> 12;
+                state ^= state << 25;
+                state ^= state >>> 27;
+                word = state * 0x2545F4914F6CDD1DL;
+            }
+            position++;
+            return (int) (word >>> (shift * 8)) & 0xFF;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (position >= size) {
+                return -1;
+            }
+            checkFailure();
+            return nextByte();
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            if (length == 0) {
+                return 0;
+            }
+            if (position >= size) {
+                return -1;
+            }
+            checkFailure();
+            // Short reads, as from a pipe or a socket.
+            long limit = Math.min(size, failAfter >= 0 && position < failAfter ? failAfter : Long.MAX_VALUE);
+            int n = (int) Math.min(Math.min(length, 50_000), limit - position);
+            for (int i = 0; i < n; i++) {
+                buffer[offset + i] = (byte) nextByte();
+            }
+            return n;
+        }
+
+        private void checkFailure() throws IOException {
+            if (failAfter >= 0 && position >= failAfter) {
+                throw new IOException("source broke after " + position + " bytes");
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+}
