@@ -94,6 +94,12 @@ class BackupRestoreIT {
             LifeboatCli.Result noIdentity = cli.run("restore", "latest", "--to", url.replace(db, copy), "--create", "--yes");
             assertThat(noIdentity.exitCode()).isEqualTo(7);
             assertThat(noIdentity.stderr()).contains("no identity was given").contains("Try:");
+            Path wrong = work.resolve("wrong.txt");
+            cli.run("keygen", "-o", wrong.toString()).expectSuccess();
+            LifeboatCli.Result wrongIdentity = cli.run("restore", "latest", "--to", url.replace(db, copy), "--create",
+                    "--yes", "--identity", wrong.toString());
+            assertThat(wrongIdentity.exitCode()).isEqualTo(7);
+            assertThat(wrongIdentity.stderr()).contains("does not open repository").contains("age1");
             cli.env("LIFEBOAT_IDENTITY_FILE", identity.toString());
         }
         LifeboatCli.Result restored = cli.run("restore", "latest", "--to", url.replace(db, copy), "--create", "--yes")
@@ -110,5 +116,40 @@ class BackupRestoreIT {
         assertThat(pg.runTool("pg_restore", "--list", dump.toString())).contains("TABLE DATA public events");
         pg.dropDatabase(db);
         pg.dropDatabase(copy);
+    }
+
+    @org.junit.jupiter.api.Test
+    void severalDatabasesAndGlobalsInOneBackup() throws Exception {
+        PgCluster pg = PgCluster.shared();
+        for (String db : new String[] {"multi_a", "multi_b", "multi_b_copy"}) {
+            pg.dropDatabase(db);
+        }
+        pg.createDatabase("multi_a");
+        pg.createDatabase("multi_b");
+        pg.psql("multi_a", "create table a as select g from generate_series(1, 1000) g");
+        pg.psql("multi_b", "create table b as select g, 'b' || g as t from generate_series(1, 2000) g");
+        LifeboatCli cli = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", work.resolve("repo").toString())
+                .env("PGPASSWORD", pg.password());
+        String base = "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/";
+        cli.run("init").expectSuccess();
+        JsonNode m = JSON.readTree(cli.run("backup", "--db", base + "multi_a", "--db", base + "multi_b", "--globals",
+                "--json").expectSuccess().stdout());
+        assertThat(m.get("artifacts").findValuesAsText("name")).containsExactly("multi_a.dump", "multi_b.dump", "globals.sql");
+        assertThat(m.get("sources").findValuesAsText("name")).containsExactly("multi_a", "multi_b");
+
+        LifeboatCli.Result ambiguous = cli.run("restore", "latest", "--to", base + "multi_b_copy", "--create", "--yes");
+        assertThat(ambiguous.exitCode()).isEqualTo(2);
+        assertThat(ambiguous.stderr()).contains("holds 2 database dumps").contains("--database");
+        cli.run("restore", "latest", "--database", "multi_b", "--to", base + "multi_b_copy", "--create", "--yes")
+                .expectSuccess();
+        assertThat(pg.tableRows("multi_b_copy")).isEqualTo(pg.tableRows("multi_b"));
+
+        JsonNode all = JSON.readTree(cli.run("backup", "--db", base + "postgres", "--all-databases", "--json")
+                .expectSuccess().stdout());
+        assertThat(all.get("sources").findValuesAsText("name")).contains("multi_a", "multi_b", "postgres");
+        assertThat(all.get("artifacts").findValuesAsText("name")).contains("globals.sql");
+        for (String db : new String[] {"multi_a", "multi_b", "multi_b_copy"}) {
+            pg.dropDatabase(db);
+        }
     }
 }
