@@ -84,6 +84,7 @@ public final class BackupEngine {
                 Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, id, request.label(), Manifest.COMPLETED,
                         started, clock.instant(), Version.get(), hostname(), sources, artifacts, logical, stored,
                         writer.addedBytes());
+                lock.checkStillHeld(); // a prune may have judged us dead and collected our chunks
                 repo.commit(manifest);
                 return manifest;
             }

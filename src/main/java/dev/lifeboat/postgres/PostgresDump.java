@@ -50,6 +50,8 @@ public final class PostgresDump implements Closeable {
             String version = session.value("show server_version");
             PgTools.Binary pgDump = tools.choose("pg_dump", versionNum / 10000,
                     "database " + conn + " (PostgreSQL " + version + ")");
+            // The exporting transaction must outlive pg_dump's start and the row counts.
+            session.query("set idle_in_transaction_session_timeout = 0");
             session.query("begin isolation level repeatable read, read only");
             String snapshot = session.value("select pg_export_snapshot()");
             return new PostgresDump(conn, session, pgDump, version, snapshot);

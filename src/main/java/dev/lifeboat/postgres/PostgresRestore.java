@@ -108,6 +108,103 @@ public final class PostgresRestore {
     }
 
     /**
+     * A check that an archive parses: {@code pg_restore --list} reads its header and table of contents
+     * from whatever is written to {@link #input()}; it stops reading after the table of contents, after
+     * which writes are silently dropped, so the caller can go on reading the whole stream for checksums.
+     */
+    public final class ArchiveCheck implements AutoCloseable {
+        private final Process process;
+        private final StderrTail err;
+        private final java.io.ByteArrayOutputStream listing = new java.io.ByteArrayOutputStream();
+        private final Thread reader;
+        private boolean open = true;
+
+        ArchiveCheck(Process process) {
+            this.process = process;
+            this.err = new StderrTail(process.getErrorStream(), "pg_restore-list");
+            this.reader = new Thread(() -> {
+                try {
+                    process.getInputStream().transferTo(listing);
+                } catch (IOException ignored) {
+                    // process gone
+                }
+            }, "pg_restore-list-out");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /** Feeds bytes of the archive; ignores them once pg_restore has stopped reading. */
+        public void write(byte[] b, int off, int len) {
+            if (!open) {
+                return;
+            }
+            try {
+                process.getOutputStream().write(b, off, len);
+            } catch (IOException stopped) {
+                open = false;
+            }
+        }
+
+        /** Ends the input and returns the number of table-of-contents entries; throws when it did not parse. */
+        public int finish() throws InterruptedException {
+            try {
+                process.getOutputStream().close();
+            } catch (IOException ignored) {
+                // already closed by pg_restore
+            }
+            int rc = process.waitFor();
+            reader.join();
+            String out = listing.toString(StandardCharsets.UTF_8);
+            if (rc != 0) {
+                throw new LifeboatException(ErrorCode.INTEGRITY, "pg_restore --list cannot parse the archive: "
+                        + err.text(), "the dump is damaged; restore an older backup");
+            }
+            return (int) out.lines().filter(l -> !l.startsWith(";") && !l.isBlank()).count();
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
+    /** Starts a parse check of an archive written by a pg_dump of major version {@code dumpMajor}. */
+    public ArchiveCheck checkArchive(int dumpMajor) throws IOException {
+        PgTools.Binary pgRestore = tools.choose("pg_restore", dumpMajor, "checking a pg_dump " + dumpMajor + " archive");
+        return new ArchiveCheck(new ProcessBuilder(pgRestore.path().toString(), "--list").start());
+    }
+
+    /** Exact row counts of the given tables in {@code db}; a missing table counts as -1. */
+    public java.util.Map<String, Long> countRows(PgConnection db, List<Manifest.TableInfo> tables) {
+        java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
+        try (PsqlSession s = PsqlSession.open(tools.newest("psql"), db)) {
+            for (Manifest.TableInfo t : tables) {
+                String rel = PsqlSession.ident(t.schema()) + "." + PsqlSession.ident(t.name());
+                boolean exists = !s.query("select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                        + "where n.nspname = " + PsqlSession.literal(t.schema()) + " and c.relname = "
+                        + PsqlSession.literal(t.name())).isEmpty();
+                counts.put(t.qualifiedName(), exists ? Long.parseLong(s.value("select count(*) from only " + rel)) : -1L);
+            }
+        }
+        return counts;
+    }
+
+    /** Runs a user's check query and returns its first row's fields, joined by {@code |}. */
+    public String checkQuery(PgConnection db, String sql) {
+        try (PsqlSession s = PsqlSession.open(tools.newest("psql"), db)) {
+            List<String[]> rows = s.query(sql);
+            return rows.isEmpty() ? "(no rows)" : String.join("|", rows.get(0));
+        }
+    }
+
+    /** Drops a database, ending its sessions (used for drill scratch databases). */
+    public void dropDatabase(PgConnection target) {
+        try (PsqlSession s = PsqlSession.open(tools.newest("psql"), target.withDatabase("postgres"))) {
+            s.query("drop database if exists " + PsqlSession.ident(target.database()) + " with (force)");
+        }
+    }
+
+    /**
      * The table-of-contents lines that restore the given tables with their data, constraints, indexes,
      * triggers, policies, defaults, owned sequences, comments and grants.
      */
