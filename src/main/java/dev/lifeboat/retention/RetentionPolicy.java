@@ -190,7 +190,7 @@ public record RetentionPolicy(int keepLast, Duration keepWithin, int keepHourly,
         return total;
     }
 
-    /** A duration as {@link #parseDuration} reads it, in days, hours, minutes, seconds: {@code 1d12h}, {@code 1h30m}. */
+    /** A duration as {@link #parseDuration} reads it, in days, hours, minutes, seconds: {@code 1d12h}. */
     public static String formatDuration(Duration d) {
         if (d.isZero()) {
             return "0";

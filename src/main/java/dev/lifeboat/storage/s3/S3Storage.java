@@ -148,7 +148,7 @@ public final class S3Storage implements Storage {
 
     @Override
     public Set<StorageFeature> features() {
-        return EnumSet.of(StorageFeature.MULTIPART_UPLOAD);
+        return EnumSet.of(StorageFeature.MULTIPART_UPLOAD, StorageFeature.RETRIES);
     }
 
     @Override
