@@ -72,8 +72,9 @@ public final class BackupEngine {
                     }
                     dump.finish();
                     artifacts.add(artifact);
+                    String[] locale = dump.locale();
                     sources.add(new Manifest.Source("postgresql", name, conn.toString(), dump.serverVersion(),
-                            dump.pgDump().toString(), join(tables)));
+                            dump.pgDump().toString(), join(tables), locale[0], locale[1], locale[2]));
                     dump.close();
                 }
                 if (request.globals()) {

@@ -240,7 +240,7 @@ public final class VerifyEngine {
                     + Integer.toHexString(new SecureRandom().nextInt(1 << 20));
             PgConnection scratch = server.withDatabase(scratchName);
             PostgresRestore.TargetState state = restore.inspect(scratch);
-            restore.createDatabase(scratch);
+            restore.createDatabase(scratch, source);
             try {
                 ArtifactReader reader = repo.artifactReader(keys);
                 restore.restore(scratch, () -> reader.open(a), List.of(), state.serverMajor(),

@@ -24,6 +24,7 @@ import java.util.function.Supplier;
  * it sees end-of-input, so a partial archive is never committed.
  */
 public final class PostgresRestore {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PostgresRestore.class);
     private final PgTools tools;
 
     public PostgresRestore(PgTools tools) {
@@ -33,29 +34,53 @@ public final class PostgresRestore {
     /** What the target looks like before the restore. */
     public record TargetState(boolean exists, int serverMajor, String serverVersion, long userTables) {}
 
+    /**
+     * Connects to the target itself first (the user may have no access to any other database); only when
+     * it does not exist, to the server's {@code postgres} database to learn the version.
+     */
     public TargetState inspect(PgConnection target) {
         PgTools.Binary psql = tools.newest("psql");
-        PgConnection maintenance = target.withDatabase("postgres");
-        try (PsqlSession s = PsqlSession.open(psql, maintenance)) {
-            int major = Integer.parseInt(s.value("show server_version_num")) / 10000;
-            String version = s.value("show server_version");
-            boolean exists = !s.query("select 1 from pg_database where datname = "
-                    + PsqlSession.literal(target.database())).isEmpty();
-            if (!exists) {
-                return new TargetState(false, major, version, 0);
+        PsqlSession t;
+        try {
+            t = PsqlSession.open(psql, target);
+        } catch (LifeboatException e) {
+            if (!e.getMessage().contains("does not exist")) {
+                throw e;
             }
-            try (PsqlSession t = PsqlSession.open(psql, target)) {
-                long tables = Long.parseLong(t.value("select count(*) from pg_class c join pg_namespace n "
-                        + "on n.oid = c.relnamespace where c.relkind in ('r', 'p') and n.nspname not in "
-                        + "('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%'"));
-                return new TargetState(true, major, version, tables);
+            try (PsqlSession s = PsqlSession.open(psql, target.withDatabase("postgres"))) {
+                return new TargetState(false, Integer.parseInt(s.value("show server_version_num")) / 10000,
+                        s.value("show server_version"), 0);
             }
+        }
+        try (t) {
+            long tables = Long.parseLong(t.value("select count(*) from pg_class c join pg_namespace n "
+                    + "on n.oid = c.relnamespace where c.relkind in ('r', 'p') and n.nspname not in "
+                    + "('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%'"));
+            return new TargetState(true, Integer.parseInt(t.value("show server_version_num")) / 10000,
+                    t.value("show server_version"), tables);
         }
     }
 
-    public void createDatabase(PgConnection target) {
-        try (PsqlSession s = PsqlSession.open(tools.newest("psql"), target.withDatabase("postgres"))) {
-            s.query("create database " + PsqlSession.ident(target.database()) + " template template0");
+    /**
+     * Creates the target from template0 with the source's encoding and locale when they are known and
+     * exist on this server; with the server's defaults otherwise (and a warning).
+     */
+    public void createDatabase(PgConnection target, Manifest.Source source) {
+        String create = "create database " + PsqlSession.ident(target.database()) + " template template0";
+        PgConnection maintenance = target.withDatabase("postgres");
+        if (source != null && source.encoding() != null) {
+            // A failed statement ends a psql session, hence one session per attempt.
+            try (PsqlSession s = PsqlSession.open(tools.newest("psql"), maintenance)) {
+                s.query(create + " encoding " + PsqlSession.literal(source.encoding()) + " lc_collate "
+                        + PsqlSession.literal(source.collate()) + " lc_ctype " + PsqlSession.literal(source.ctype()));
+                return;
+            } catch (LifeboatException e) {
+                LOG.warn("could not create {} with the source's encoding {} and locale {}: {}; using the server's "
+                        + "defaults", target.database(), source.encoding(), source.collate(), e.getMessage());
+            }
+        }
+        try (PsqlSession s = PsqlSession.open(tools.newest("psql"), maintenance)) {
+            s.query(create);
         }
     }
 
