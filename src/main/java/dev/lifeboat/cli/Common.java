@@ -45,7 +45,7 @@ final class Common {
 
     Storage openStorage() {
         try {
-            return Storages.open(settings().repository);
+            return Storages.openWithRetries(settings().repository);
         } catch (IllegalArgumentException e) {
             throw new LifeboatException(ErrorCode.USAGE, "invalid repository location: " + e.getMessage(),
                     "use a folder or s3://bucket/prefix?endpoint=...&region=...");

@@ -1,5 +1,6 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.Json;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
@@ -27,13 +28,19 @@ final class ListCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
-            List<Manifest> backups = repo.backups();
+            List<BackupEntry> backups = repo.entries();
             if (json) {
                 List<Map<String, Object>> out = new ArrayList<>();
-                for (Manifest m : backups) {
+                for (BackupEntry e : backups) {
                     Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("id", m.id());
-                    row.put("status", m.status());
+                    Manifest m = e.manifest();
+                    row.put("id", e.id());
+                    row.put("status", e.effectiveStatus());
+                    if (m == null) {
+                        row.put("error", e.manifestError());
+                        out.add(row);
+                        continue;
+                    }
                     row.put("label", m.label());
                     row.put("started", m.started());
                     row.put("finished", m.finished());
@@ -41,6 +48,8 @@ final class ListCommand implements Callable<Integer> {
                     row.put("logicalBytes", m.logicalBytes());
                     row.put("storedBytes", m.storedBytes());
                     row.put("addedBytes", m.addedBytes());
+                    row.put("checked", e.status() == null ? null : e.status().checked());
+                    row.put("pinned", e.pinned());
                     out.add(row);
                 }
                 System.out.println(Json.MAPPER.writeValueAsString(out));
@@ -51,12 +60,18 @@ final class ListCommand implements Callable<Integer> {
                 return 0;
             }
             List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"ID", "STATUS", "STARTED (UTC)", "DURATION", "SOURCES", "SIZE", "STORED", "LABEL"});
-            for (Manifest m : backups) {
-                rows.add(new String[] {m.id(), m.status(), m.started().toString().replace("T", " ").replaceAll("\\.\\d+", ""),
+            rows.add(new String[] {"ID", "STATUS", "STARTED (UTC)", "DURATION", "SOURCES", "SIZE", "STORED", "CHECKED", "LABEL"});
+            for (BackupEntry e : backups) {
+                Manifest m = e.manifest();
+                if (m == null) {
+                    rows.add(new String[] {e.id(), e.effectiveStatus(), "", "", "", "", "", "", e.manifestError()});
+                    continue;
+                }
+                rows.add(new String[] {e.id(), e.effectiveStatus() + (e.pinned() ? " (pinned)" : ""), Terminal.time(m.started()),
                         Terminal.duration(Duration.between(m.started(), m.finished())),
                         String.join(",", m.sources().stream().map(Manifest.Source::name).toList()),
                         Terminal.bytes(m.logicalBytes()), Terminal.bytes(m.storedBytes()),
+                        e.status() == null ? "never" : Terminal.time(e.status().checked()),
                         m.label() == null ? "" : m.label()});
             }
             Terminal.table(System.out, rows);

@@ -14,7 +14,8 @@ import java.nio.file.NoSuchFileException;
 @Command(name = "lifeboat", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Backup and disaster recovery for PostgreSQL and the services around it.",
         subcommands = {InitCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class,
-                RestoreCommand.class, CatCommand.class, KeygenCommand.class, CommandLine.HelpCommand.class},
+                RestoreCommand.class, CatCommand.class, VerifyCommand.class, PruneCommand.class,
+                PinCommand.class, PinCommand.Unpin.class, KeygenCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n", footer = {
                 "  0   success",
                 "  1   unexpected error (a bug: please report it with the stack trace)",
@@ -30,7 +31,8 @@ import java.nio.file.NoSuchFileException;
                 "  11  required PostgreSQL client tools missing",
                 "",
                 "Environment: LIFEBOAT_REPOSITORY, LIFEBOAT_IDENTITY_FILE, LIFEBOAT_RECIPIENTS,",
-                "LIFEBOAT_COMPRESSION_LEVEL, LIFEBOAT_THREADS, LIFEBOAT_KEY_DIR, LIFEBOAT_PG_BIN, DATABASE_URL;",
+                "LIFEBOAT_COMPRESSION_LEVEL, LIFEBOAT_THREADS, LIFEBOAT_KEY_DIR, LIFEBOAT_PG_BIN, LIFEBOAT_LOCK_WAIT,",
+                "LIFEBOAT_RETENTION_* (see prune --help), LIFEBOAT_TIMEZONE, LIFEBOAT_DRILL_QUERY, DATABASE_URL;",
                 "S3 credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or ~/.aws/credentials."})
 public final class Main {
     public static void main(String[] args) {

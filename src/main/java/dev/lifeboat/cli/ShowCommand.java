@@ -1,6 +1,7 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.repository.Json;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
@@ -34,11 +35,27 @@ final class ShowCommand implements Callable<Integer> {
             Manifest m = repo.manifest(repo.resolve(id));
             PrintStream out = System.out;
             if (json) {
-                out.println(Json.MAPPER.writeValueAsString(m));
+                var node = Json.MAPPER.valueToTree(m);
+                ((com.fasterxml.jackson.databind.node.ObjectNode) node).set("verification",
+                        Json.MAPPER.valueToTree(repo.status(m.id())));
+                ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("pinned", repo.isPinned(m.id()));
+                out.println(Json.MAPPER.writeValueAsString(node));
                 return 0;
             }
             out.println("Backup   " + m.id() + (m.label() != null ? "  (" + m.label() + ")" : ""));
-            out.println("Status   " + m.status());
+            BackupStatus st = repo.status(m.id());
+            out.println("Status   " + (st == null ? m.status() + " (never verified)" : st.status() + " (" + st.level()
+                    + ", " + Terminal.time(st.checked()) + ")") + (repo.isPinned(m.id()) ? ", pinned" : ""));
+            if (st != null) {
+                st.problems().forEach(p -> out.println("         problem: " + p));
+                if (st.drill() != null) {
+                    BackupStatus.Drill d = st.drill();
+                    out.println("Drill    restored into " + d.scratchDatabase() + " in " + String.format(java.util.Locale.ROOT,
+                            "%.1f s", d.seconds()) + ", " + d.tablesChecked() + " tables' row counts checked"
+                            + (d.queryResult() != null ? ", check query returned " + d.queryResult() : ""));
+                    d.mismatches().forEach(x -> out.println("         mismatch: " + x));
+                }
+            }
             out.println("Started  " + m.started() + "   finished " + m.finished() + "   took "
                     + Terminal.duration(Duration.between(m.started(), m.finished())));
             out.println("Host     " + m.host() + "   lifeboat " + m.toolVersion());

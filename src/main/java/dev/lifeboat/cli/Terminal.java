@@ -75,6 +75,11 @@ final class Terminal {
                 : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
     }
 
+    /** An instant as {@code 2026-11-21 03:00:00Z}. */
+    static String time(java.time.Instant t) {
+        return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString().replace("T", " ");
+    }
+
     static void table(PrintStream out, java.util.List<String[]> rows) {
         if (rows.isEmpty()) {
             return;

@@ -7,10 +7,13 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.retention.RetentionPolicy;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,6 +38,22 @@ public final class Settings {
         public List<String> databases;
         public Boolean globals;
         public Integer threads;
+        public String drillQuery;
+        public Retention retention;
+        public String timeZone;
+    }
+
+    /** The YAML {@code retention:} block; absent fields keep the defaults. */
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    public static final class Retention {
+        public Integer keepLast;
+        public String keepWithin;
+        public Integer keepHourly;
+        public Integer keepDaily;
+        public Integer keepWeekly;
+        public Integer keepMonthly;
+        public Integer keepYearly;
+        public Integer minimumKeep;
     }
 
     public String repository = DEFAULT_REPOSITORY;
@@ -44,6 +63,12 @@ public final class Settings {
     public List<String> databases = new ArrayList<>();
     public boolean globals;
     public int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+    /** A query run in the scratch database after a restore drill, e.g. {@code select count(*) from users}. */
+    public String drillQuery;
+    /** Which backups prune keeps: file, then LIFEBOAT_RETENTION_* variables. */
+    public RetentionPolicy retention = RetentionPolicy.DEFAULT;
+    /** Zone of calendar rules (daily, weekly...): LIFEBOAT_TIMEZONE, default UTC. */
+    public ZoneId timeZone = ZoneId.of("UTC");
 
     /**
      * @param configFile explicit {@code --config}, or null to use {@code ./lifeboat.yml} when it exists
@@ -100,10 +125,46 @@ public final class Settings {
         if (f.threads != null) {
             threads = checkThreads(f.threads, "threads");
         }
+        if (f.drillQuery != null) {
+            drillQuery = f.drillQuery;
+        }
+        if (f.timeZone != null) {
+            timeZone = zone(f.timeZone, "timeZone");
+        }
+        if (f.retention != null) {
+            Retention r = f.retention;
+            RetentionPolicy b = retention;
+            try {
+                retention = new RetentionPolicy(or(r.keepLast, b.keepLast()),
+                        r.keepWithin == null ? b.keepWithin() : RetentionPolicy.parseDuration(r.keepWithin),
+                        or(r.keepHourly, b.keepHourly()), or(r.keepDaily, b.keepDaily()), or(r.keepWeekly, b.keepWeekly()),
+                        or(r.keepMonthly, b.keepMonthly()), or(r.keepYearly, b.keepYearly()),
+                        or(r.minimumKeep, b.minimumKeep()));
+            } catch (IllegalArgumentException e) {
+                throw new LifeboatException(ErrorCode.USAGE, "config file: " + e.getMessage(), "fix the retention block");
+            }
+        }
+    }
+
+    private static int or(Integer v, int base) {
+        return v == null ? base : v;
+    }
+
+    public static ZoneId zone(String id, String name) {
+        try {
+            return ZoneId.of(id.trim());
+        } catch (java.time.DateTimeException e) {
+            throw new LifeboatException(ErrorCode.USAGE, name + " '" + id + "' is not a time zone",
+                    "use a region id such as UTC or Europe/Zurich");
+        }
     }
 
     private void applyEnvironment(Map<String, String> env) {
         String v;
+        retention = RetentionPolicy.fromEnvironment(env, retention);
+        if ((v = env.get("LIFEBOAT_TIMEZONE")) != null && !v.isBlank()) {
+            timeZone = zone(v, "LIFEBOAT_TIMEZONE");
+        }
         if ((v = env.get("LIFEBOAT_REPOSITORY")) != null && !v.isBlank()) {
             repository = v;
         }
@@ -118,6 +179,9 @@ public final class Settings {
         }
         if ((v = env.get("LIFEBOAT_THREADS")) != null && !v.isBlank()) {
             threads = checkThreads(parseInt(v, "LIFEBOAT_THREADS"), "LIFEBOAT_THREADS");
+        }
+        if ((v = env.get("LIFEBOAT_DRILL_QUERY")) != null && !v.isBlank()) {
+            drillQuery = v;
         }
         if ((v = env.get("DATABASE_URL")) != null && !v.isBlank()) {
             databases = List.of(v);

@@ -72,8 +72,9 @@ public final class BackupEngine {
                     }
                     dump.finish();
                     artifacts.add(artifact);
+                    String[] locale = dump.locale();
                     sources.add(new Manifest.Source("postgresql", name, conn.toString(), dump.serverVersion(),
-                            dump.pgDump().toString(), join(tables)));
+                            dump.pgDump().toString(), join(tables), locale[0], locale[1], locale[2]));
                     dump.close();
                 }
                 if (request.globals()) {
@@ -84,6 +85,7 @@ public final class BackupEngine {
                 Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, id, request.label(), Manifest.COMPLETED,
                         started, clock.instant(), Version.get(), hostname(), sources, artifacts, logical, stored,
                         writer.addedBytes());
+                lock.checkStillHeld(); // a prune may have judged us dead and collected our chunks
                 repo.commit(manifest);
                 return manifest;
             }

@@ -94,7 +94,7 @@ public final class RestoreEngine {
                 notice.accept("Safety backup " + safetyId + " taken of " + target.database() + ".");
             }
             if (!state.exists()) {
-                restore.createDatabase(target);
+                restore.createDatabase(target, source);
             }
             int dumpMajor = majorOf(source.dumpTool());
             ArtifactReader reader = repo.artifactReader(keys);

@@ -31,11 +31,13 @@ public final class PostgresDump implements Closeable {
     private final PgTools.Binary pgDump;
     private final String serverVersion;
     private final String snapshot;
+    private final String[] locale;
     private Process process;
     private StderrTail stderr;
 
     private PostgresDump(PgConnection conn, PsqlSession session, PgTools.Binary pgDump, String serverVersion,
-                         String snapshot) {
+                         String snapshot, String[] locale) {
+        this.locale = locale;
         this.conn = conn;
         this.session = session;
         this.pgDump = pgDump;
@@ -50,9 +52,13 @@ public final class PostgresDump implements Closeable {
             String version = session.value("show server_version");
             PgTools.Binary pgDump = tools.choose("pg_dump", versionNum / 10000,
                     "database " + conn + " (PostgreSQL " + version + ")");
+            // The exporting transaction must outlive pg_dump's start and the row counts.
+            session.query("set idle_in_transaction_session_timeout = 0");
             session.query("begin isolation level repeatable read, read only");
             String snapshot = session.value("select pg_export_snapshot()");
-            return new PostgresDump(conn, session, pgDump, version, snapshot);
+            String[] locale = session.query("select pg_encoding_to_char(encoding), datcollate, datctype "
+                    + "from pg_database where datname = current_database()").get(0);
+            return new PostgresDump(conn, session, pgDump, version, snapshot, locale);
         } catch (RuntimeException e) {
             session.close();
             throw e;
@@ -61,6 +67,11 @@ public final class PostgresDump implements Closeable {
 
     public String serverVersion() {
         return serverVersion;
+    }
+
+    /** Encoding, LC_COLLATE and LC_CTYPE of the database. */
+    public String[] locale() {
+        return locale.clone();
     }
 
     public PgTools.Binary pgDump() {

@@ -24,6 +24,7 @@ import java.util.function.Supplier;
  * it sees end-of-input, so a partial archive is never committed.
  */
 public final class PostgresRestore {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PostgresRestore.class);
     private final PgTools tools;
 
     public PostgresRestore(PgTools tools) {
@@ -33,29 +34,53 @@ public final class PostgresRestore {
     /** What the target looks like before the restore. */
     public record TargetState(boolean exists, int serverMajor, String serverVersion, long userTables) {}
 
+    /**
+     * Connects to the target itself first (the user may have no access to any other database); only when
+     * it does not exist, to the server's {@code postgres} database to learn the version.
+     */
     public TargetState inspect(PgConnection target) {
         PgTools.Binary psql = tools.newest("psql");
-        PgConnection maintenance = target.withDatabase("postgres");
-        try (PsqlSession s = PsqlSession.open(psql, maintenance)) {
-            int major = Integer.parseInt(s.value("show server_version_num")) / 10000;
-            String version = s.value("show server_version");
-            boolean exists = !s.query("select 1 from pg_database where datname = "
-                    + PsqlSession.literal(target.database())).isEmpty();
-            if (!exists) {
-                return new TargetState(false, major, version, 0);
+        PsqlSession t;
+        try {
+            t = PsqlSession.open(psql, target);
+        } catch (LifeboatException e) {
+            if (!e.getMessage().contains("does not exist")) {
+                throw e;
             }
-            try (PsqlSession t = PsqlSession.open(psql, target)) {
-                long tables = Long.parseLong(t.value("select count(*) from pg_class c join pg_namespace n "
-                        + "on n.oid = c.relnamespace where c.relkind in ('r', 'p') and n.nspname not in "
-                        + "('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%'"));
-                return new TargetState(true, major, version, tables);
+            try (PsqlSession s = PsqlSession.open(psql, target.withDatabase("postgres"))) {
+                return new TargetState(false, Integer.parseInt(s.value("show server_version_num")) / 10000,
+                        s.value("show server_version"), 0);
             }
+        }
+        try (t) {
+            long tables = Long.parseLong(t.value("select count(*) from pg_class c join pg_namespace n "
+                    + "on n.oid = c.relnamespace where c.relkind in ('r', 'p') and n.nspname not in "
+                    + "('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%'"));
+            return new TargetState(true, Integer.parseInt(t.value("show server_version_num")) / 10000,
+                    t.value("show server_version"), tables);
         }
     }
 
-    public void createDatabase(PgConnection target) {
-        try (PsqlSession s = PsqlSession.open(tools.newest("psql"), target.withDatabase("postgres"))) {
-            s.query("create database " + PsqlSession.ident(target.database()) + " template template0");
+    /**
+     * Creates the target from template0 with the source's encoding and locale when they are known and
+     * exist on this server; with the server's defaults otherwise (and a warning).
+     */
+    public void createDatabase(PgConnection target, Manifest.Source source) {
+        String create = "create database " + PsqlSession.ident(target.database()) + " template template0";
+        PgConnection maintenance = target.withDatabase("postgres");
+        if (source != null && source.encoding() != null) {
+            // A failed statement ends a psql session, hence one session per attempt.
+            try (PsqlSession s = PsqlSession.open(tools.newest("psql"), maintenance)) {
+                s.query(create + " encoding " + PsqlSession.literal(source.encoding()) + " lc_collate "
+                        + PsqlSession.literal(source.collate()) + " lc_ctype " + PsqlSession.literal(source.ctype()));
+                return;
+            } catch (LifeboatException e) {
+                LOG.warn("could not create {} with the source's encoding {} and locale {}: {}; using the server's "
+                        + "defaults", target.database(), source.encoding(), source.collate(), e.getMessage());
+            }
+        }
+        try (PsqlSession s = PsqlSession.open(tools.newest("psql"), maintenance)) {
+            s.query(create);
         }
     }
 
@@ -105,6 +130,103 @@ public final class PostgresRestore {
                     "check the backup with 'lifeboat show' and 'lifeboat cat'");
         }
         return List.of(new String(out, StandardCharsets.UTF_8).split("\n"));
+    }
+
+    /**
+     * A check that an archive parses: {@code pg_restore --list} reads its header and table of contents
+     * from whatever is written to {@link #input()}; it stops reading after the table of contents, after
+     * which writes are silently dropped, so the caller can go on reading the whole stream for checksums.
+     */
+    public final class ArchiveCheck implements AutoCloseable {
+        private final Process process;
+        private final StderrTail err;
+        private final java.io.ByteArrayOutputStream listing = new java.io.ByteArrayOutputStream();
+        private final Thread reader;
+        private boolean open = true;
+
+        ArchiveCheck(Process process) {
+            this.process = process;
+            this.err = new StderrTail(process.getErrorStream(), "pg_restore-list");
+            this.reader = new Thread(() -> {
+                try {
+                    process.getInputStream().transferTo(listing);
+                } catch (IOException ignored) {
+                    // process gone
+                }
+            }, "pg_restore-list-out");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /** Feeds bytes of the archive; ignores them once pg_restore has stopped reading. */
+        public void write(byte[] b, int off, int len) {
+            if (!open) {
+                return;
+            }
+            try {
+                process.getOutputStream().write(b, off, len);
+            } catch (IOException stopped) {
+                open = false;
+            }
+        }
+
+        /** Ends the input and returns the number of table-of-contents entries; throws when it did not parse. */
+        public int finish() throws InterruptedException {
+            try {
+                process.getOutputStream().close();
+            } catch (IOException ignored) {
+                // already closed by pg_restore
+            }
+            int rc = process.waitFor();
+            reader.join();
+            String out = listing.toString(StandardCharsets.UTF_8);
+            if (rc != 0) {
+                throw new LifeboatException(ErrorCode.INTEGRITY, "pg_restore --list cannot parse the archive: "
+                        + err.text(), "the dump is damaged; restore an older backup");
+            }
+            return (int) out.lines().filter(l -> !l.startsWith(";") && !l.isBlank()).count();
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
+    /** Starts a parse check of an archive written by a pg_dump of major version {@code dumpMajor}. */
+    public ArchiveCheck checkArchive(int dumpMajor) throws IOException {
+        PgTools.Binary pgRestore = tools.choose("pg_restore", dumpMajor, "checking a pg_dump " + dumpMajor + " archive");
+        return new ArchiveCheck(new ProcessBuilder(pgRestore.path().toString(), "--list").start());
+    }
+
+    /** Exact row counts of the given tables in {@code db}; a missing table counts as -1. */
+    public java.util.Map<String, Long> countRows(PgConnection db, List<Manifest.TableInfo> tables) {
+        java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
+        try (PsqlSession s = PsqlSession.open(tools.newest("psql"), db)) {
+            for (Manifest.TableInfo t : tables) {
+                String rel = PsqlSession.ident(t.schema()) + "." + PsqlSession.ident(t.name());
+                boolean exists = !s.query("select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                        + "where n.nspname = " + PsqlSession.literal(t.schema()) + " and c.relname = "
+                        + PsqlSession.literal(t.name())).isEmpty();
+                counts.put(t.qualifiedName(), exists ? Long.parseLong(s.value("select count(*) from only " + rel)) : -1L);
+            }
+        }
+        return counts;
+    }
+
+    /** Runs a user's check query and returns its first row's fields, joined by {@code |}. */
+    public String checkQuery(PgConnection db, String sql) {
+        try (PsqlSession s = PsqlSession.open(tools.newest("psql"), db)) {
+            List<String[]> rows = s.query(sql);
+            return rows.isEmpty() ? "(no rows)" : String.join("|", rows.get(0));
+        }
+    }
+
+    /** Drops a database, ending its sessions (used for drill scratch databases). */
+    public void dropDatabase(PgConnection target) {
+        try (PsqlSession s = PsqlSession.open(tools.newest("psql"), target.withDatabase("postgres"))) {
+            s.query("drop database if exists " + PsqlSession.ident(target.database()) + " with (force)");
+        }
     }
 
     /**

@@ -23,6 +23,7 @@ import java.util.concurrent.Future;
  */
 public final class ArtifactReader {
     private static final int READ_AHEAD = 4;
+    private static final int READ_ATTEMPTS = 3;
     private final Storage storage;
     private final ChunkCodec codec;
 
@@ -31,15 +32,29 @@ public final class ArtifactReader {
         this.codec = codec;
     }
 
-    /** Reads and checks one chunk. */
+    /**
+     * Reads and checks one chunk. A read that fails or does not check out is tried again (twice): a
+     * short read or a dropped connection must not pass for corruption. A missing chunk is not retried.
+     */
     public byte[] readChunk(ChunkRef ref) throws IOException {
-        byte[] stored;
-        try {
-            stored = storage.readAllBytes(ref.blobName());
-        } catch (NoSuchFileException e) {
-            throw new CorruptChunkException(ref.id(), "is missing from the repository (" + ref.blobName() + ")", e);
+        IOException last = null;
+        for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+            byte[] stored;
+            try {
+                stored = storage.readAllBytes(ref.blobName());
+            } catch (NoSuchFileException e) {
+                throw new CorruptChunkException(ref.id(), "is missing from the repository (" + ref.blobName() + ")", e);
+            } catch (IOException e) {
+                last = e;
+                continue;
+            }
+            try {
+                return codec.decode(ref, stored);
+            } catch (CorruptChunkException e) {
+                last = e;
+            }
         }
-        return codec.decode(ref, stored);
+        throw last;
     }
 
     public InputStream open(Artifact artifact) {

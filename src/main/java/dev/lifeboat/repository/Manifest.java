@@ -30,9 +30,12 @@ public record Manifest(int formatVersion, String id, String label, String status
      * @param serverVersion   the server's version string
      * @param dumpTool        the dump program and its version (e.g. {@code pg_dump 15.18})
      * @param tables          per-table row counts taken in the dump's snapshot (for restore drills)
+     * @param encoding        the database's encoding, so that a restore can create it alike
+     * @param collate         its LC_COLLATE
+     * @param ctype           its LC_CTYPE
      */
     public record Source(String type, String name, String connection, String serverVersion, String dumpTool,
-                         List<TableInfo> tables) {}
+                         List<TableInfo> tables, String encoding, String collate, String ctype) {}
 
     /**
      * A table as seen in the dump's snapshot: its exact row count, and the names of its indexes and of

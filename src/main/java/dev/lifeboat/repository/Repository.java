@@ -15,6 +15,7 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -156,8 +157,22 @@ public final class Repository {
         }
     }
 
+    /**
+     * Takes a repository lock, waiting for conflicting ones up to {@code LIFEBOAT_LOCK_WAIT} seconds
+     * (default 300; the system property {@code lifeboat.lock.waitSeconds} overrides it).
+     */
     public RepositoryLock lock(RepositoryLock.Kind kind, String purpose) throws IOException {
-        return RepositoryLock.acquire(storage, kind, purpose, staleAfter(), Clock.systemUTC());
+        return RepositoryLock.acquire(storage, kind, purpose, staleAfter(), Clock.systemUTC(), lockWait());
+    }
+
+    private static Duration lockWait() {
+        String s = System.getProperty("lifeboat.lock.waitSeconds", System.getenv("LIFEBOAT_LOCK_WAIT"));
+        try {
+            return Duration.ofSeconds(s == null || s.isBlank() ? 300 : Long.parseLong(s.trim()));
+        } catch (NumberFormatException e) {
+            throw new LifeboatException(ErrorCode.USAGE, "LIFEBOAT_LOCK_WAIT must be a number of seconds, not '" + s + "'",
+                    null);
+        }
     }
 
     private static Duration staleAfter() {
@@ -169,25 +184,100 @@ public final class Repository {
     public List<String> backupIds() throws IOException {
         List<String> ids = new ArrayList<>();
         for (BlobInfo b : storage.list("backups/")) {
-            String n = b.name();
-            if (n.endsWith("/manifest.json")) {
-                String id = n.substring("backups/".length(), n.length() - "/manifest.json".length());
-                if (BackupIds.isValid(id)) {
-                    ids.add(id);
-                }
+            String id = idOf(b.name(), "/manifest.json");
+            if (id != null) {
+                ids.add(id);
             }
         }
         ids.sort(Comparator.naturalOrder());
         return ids;
     }
 
-    /** All committed backups, oldest first. */
+    private static String idOf(String blob, String suffix) {
+        if (!blob.startsWith("backups/") || !blob.endsWith(suffix)) {
+            return null;
+        }
+        String id = blob.substring("backups/".length(), blob.length() - suffix.length());
+        return BackupIds.isValid(id) ? id : null;
+    }
+
+    /** All committed backups, oldest first; fails on an unreadable manifest (see {@link #entries()}). */
     public List<Manifest> backups() throws IOException {
         List<Manifest> out = new ArrayList<>();
         for (String id : backupIds()) {
             out.add(manifest(id));
         }
         return out;
+    }
+
+    /**
+     * Every committed backup with its status and pin, oldest first. An unreadable manifest or status blob
+     * does not fail the listing: the entry says what is wrong.
+     */
+    public List<BackupEntry> entries() throws IOException {
+        java.util.Set<String> pins = new java.util.HashSet<>();
+        java.util.Set<String> statuses = new java.util.HashSet<>();
+        List<String> ids = new ArrayList<>();
+        for (BlobInfo b : storage.list("backups/")) {
+            String id;
+            if ((id = idOf(b.name(), "/manifest.json")) != null) {
+                ids.add(id);
+            } else if ((id = idOf(b.name(), "/status.json")) != null) {
+                statuses.add(id);
+            } else if ((id = idOf(b.name(), "/pin.json")) != null) {
+                pins.add(id);
+            }
+        }
+        ids.sort(Comparator.naturalOrder());
+        List<BackupEntry> out = new ArrayList<>();
+        for (String id : ids) {
+            Manifest m = null;
+            String error = null;
+            try {
+                m = manifest(id);
+            } catch (LifeboatException e) {
+                error = e.getMessage();
+            }
+            out.add(new BackupEntry(id, m, error, statuses.contains(id) ? status(id) : null, pins.contains(id)));
+        }
+        return out;
+    }
+
+    /** The backup's last verification result, or null when never verified or unreadable. */
+    public BackupStatus status(String id) throws IOException {
+        try {
+            return Json.MAPPER.readValue(storage.readAllBytes(BackupStatus.blobName(id)), BackupStatus.class);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (JsonProcessingException e) {
+            return null; // an unreadable status is no status: the next verify rewrites it
+        }
+    }
+
+    /** Records a verification result beside the backup, keeping earlier ones as history. */
+    public BackupStatus recordStatus(String id, BackupStatus result) throws IOException {
+        BackupStatus full = result.after(status(id));
+        storage.write(BackupStatus.blobName(id), Json.MAPPER.writeValueAsBytes(full));
+        return full;
+    }
+
+    /** Pinned backups are never removed by retention. */
+    public record Pin(Instant pinnedAt, String note) {
+        public static String blobName(String id) {
+            return "backups/" + id + "/pin.json";
+        }
+    }
+
+    public void pin(String id, String note) throws IOException {
+        storage.write(Pin.blobName(id), Json.MAPPER.writeValueAsBytes(new Pin(Clock.systemUTC().instant(), note)));
+    }
+
+    public boolean isPinned(String id) throws IOException {
+        return storage.stat(Pin.blobName(id)).isPresent();
+    }
+
+    public void unpin(String id) throws IOException {
+        storage.delete(Pin.blobName(id));
     }
 
     /** Resolves a full id, a unique prefix of one, or {@code latest}. */

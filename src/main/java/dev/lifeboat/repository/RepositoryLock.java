@@ -44,6 +44,7 @@ public final class RepositoryLock implements Closeable {
     private final Clock clock;
     private final ScheduledExecutorService heartbeat;
     private volatile Info info;
+    private volatile boolean lost;
 
     private RepositoryLock(Storage storage, Clock clock, Info info, Duration staleAfter) {
         this.storage = storage;
@@ -60,6 +61,37 @@ public final class RepositoryLock implements Closeable {
 
     static String blobName(String id) {
         return "locks/" + id + ".json";
+    }
+
+    /**
+     * Acquires a lock, waiting up to {@code wait} for conflicting locks to go away (retrying with backoff
+     * from 1 to 10 seconds); throws {@link ErrorCode#LOCKED} when they are still there.
+     */
+    public static RepositoryLock acquire(Storage storage, Kind kind, String purpose, Duration staleAfter, Clock clock,
+                                         Duration wait) throws IOException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        long pause = 1000;
+        boolean told = false;
+        while (true) {
+            try {
+                return acquire(storage, kind, purpose, staleAfter, clock);
+            } catch (LifeboatException e) {
+                if (e.code() != ErrorCode.LOCKED || System.nanoTime() + pause * 1_000_000 > deadline) {
+                    throw e;
+                }
+                if (!told) {
+                    LOG.warn("waiting up to {} s: {}", wait.toSeconds(), e.getMessage());
+                    told = true;
+                }
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while waiting for a repository lock");
+                }
+                pause = Math.min(10_000, pause * 2);
+            }
+        }
     }
 
     public static RepositoryLock acquire(Storage storage, Kind kind, String purpose, Duration staleAfter, Clock clock)
@@ -127,6 +159,17 @@ public final class RepositoryLock implements Closeable {
 
     private void refresh() {
         Info current = info;
+        try {
+            if (storage.stat(blobName(current.id())).isEmpty()) {
+                // Someone judged us stale and broke the lock: never resurrect it, and let the holder know.
+                lost = true;
+                LOG.warn("repository lock {} ({}) was removed by another process", current.id(), current.purpose());
+                heartbeat.shutdown();
+                return;
+            }
+        } catch (IOException e) {
+            LOG.warn("could not check repository lock {}: {}", current.id(), e.getMessage());
+        }
         Info next = new Info(current.id(), current.kind(), current.purpose(), current.host(), current.pid(),
                 current.created(), clock.instant());
         try {
@@ -134,6 +177,19 @@ public final class RepositoryLock implements Closeable {
             info = next;
         } catch (IOException e) {
             LOG.warn("could not refresh repository lock {}: {}", next.id(), e.getMessage());
+        }
+    }
+
+    /**
+     * Throws when this lock was broken by another process (its heartbeat looked stale): what was done
+     * under it may have raced with maintenance, so the holder must not commit.
+     */
+    public void checkStillHeld() throws IOException {
+        if (lost || storage.stat(blobName(info.id())).isEmpty()) {
+            lost = true;
+            throw new LifeboatException(ErrorCode.LOCKED, "the repository lock of " + info.purpose()
+                    + " was broken by another process while it ran (its heartbeat looked stale)",
+                    "run it again; nothing was committed");
         }
     }
 

@@ -64,6 +64,16 @@ public interface Storage extends Closeable {
     /** Removes a blob; succeeds when there is none. */
     void delete(String name) throws IOException;
 
+    /**
+     * Removes what interrupted writes of this backend left behind (temporary files, unfinished multipart
+     * uploads) that is older than {@code olderThan}; maintenance calls it under an exclusive lock.
+     *
+     * @return how many pieces of debris were removed
+     */
+    default int removeDebris(java.time.Instant olderThan) throws IOException {
+        return 0;
+    }
+
     /** Reads a whole blob that is known to be small (manifests, locks, config). */
     default byte[] readAllBytes(String name) throws IOException {
         try (InputStream in = read(name)) {

@@ -22,6 +22,14 @@ public final class Storages {
     private Storages() {}
 
     /**
+     * {@link #open(String)}, wrapped in a {@link dev.lifeboat.storage.retry.RetryingStorage} unless the
+     * backend retries by itself: what commands use.
+     */
+    public static Storage openWithRetries(String location) {
+        return dev.lifeboat.storage.retry.RetryingStorage.wrap(open(location));
+    }
+
+    /**
      * {@code s3://...} opens an {@link S3Storage} (credentials from the AWS default chain); {@code file:///path} or a
      * plain path, relative or absolute, opens a {@link LocalStorage}.
      *

@@ -7,7 +7,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -195,7 +195,6 @@ public final class S3ProxyServer implements AutoCloseable {
     }
 
     /** A plain SDK client for this server, for test set-up and inspection that bypasses the code under test. */
-    @SuppressWarnings("deprecation") // ApacheHttpClient, as S3Storage uses
     public S3Client client() {
         return S3Client.builder()
                 .endpointOverride(endpoint)
@@ -204,7 +203,7 @@ public final class S3ProxyServer implements AutoCloseable {
                 .credentialsProvider(credentials())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .httpClientBuilder(ApacheHttpClient.builder())
+                .httpClientBuilder(Apache5HttpClient.builder())
                 .build();
     }
 

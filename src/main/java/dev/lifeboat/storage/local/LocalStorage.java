@@ -192,5 +192,23 @@ public final class LocalStorage implements Storage {
     }
 
     @Override
+    public int removeDebris(java.time.Instant olderThan) throws IOException {
+        if (!Files.isDirectory(root)) {
+            return 0;
+        }
+        int[] removed = {0};
+        try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (p.getFileName().toString().startsWith(TEMP_PREFIX) && Files.isRegularFile(p)
+                        && Files.getLastModifiedTime(p).toInstant().isBefore(olderThan)) {
+                    Files.deleteIfExists(p);
+                    removed[0]++;
+                }
+            }
+        }
+        return removed[0];
+    }
+
+    @Override
     public void close() {}
 }

@@ -13,7 +13,7 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.retries.api.RetryStrategy;
@@ -110,9 +110,6 @@ public final class S3Storage implements Storage {
         return new S3Storage(location, client(location, credentials), null);
     }
 
-    // ApacheHttpClient (HttpClient 4) is deprecated in SDK 2.56 in favour of apache5-client, which the s3 artifact
-    // brings only at runtime scope; moving needs that artifact as a compile dependency and this one import changed.
-    @SuppressWarnings("deprecation")
     private static S3Client client(S3Location location, AwsCredentialsProvider credentials) {
         RetryStrategy retry = AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(MAX_ATTEMPTS)
@@ -126,7 +123,7 @@ public final class S3Storage implements Storage {
                 .forcePathStyle(location.pathStyle())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .httpClientBuilder(ApacheHttpClient.builder()
+                .httpClientBuilder(Apache5HttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(CONNECT_TIMEOUT_SECONDS))
                         .socketTimeout(Duration.ofSeconds(SOCKET_TIMEOUT_SECONDS))
                         .tcpKeepAlive(true))
@@ -151,7 +148,7 @@ public final class S3Storage implements Storage {
 
     @Override
     public Set<StorageFeature> features() {
-        return EnumSet.of(StorageFeature.MULTIPART_UPLOAD);
+        return EnumSet.of(StorageFeature.MULTIPART_UPLOAD, StorageFeature.RETRIES);
     }
 
     @Override
@@ -299,6 +296,23 @@ public final class S3Storage implements Storage {
         } catch (SdkException e) {
             throw errors.failed("delete", key, e);
         }
+    }
+
+    @Override
+    public int removeDebris(java.time.Instant olderThan) throws IOException {
+        int removed = 0;
+        try {
+            for (var upload : s3.listMultipartUploadsPaginator(b -> b.bucket(location.bucket())
+                    .prefix(location.keyPrefix())).uploads()) {
+                if (upload.initiated() != null && upload.initiated().isBefore(olderThan)) {
+                    s3.abortMultipartUpload(b -> b.bucket(location.bucket()).key(upload.key()).uploadId(upload.uploadId()));
+                    removed++;
+                }
+            }
+        } catch (SdkException e) {
+            throw errors.failed("abort unfinished uploads under", location.keyPrefix(), e);
+        }
+        return removed;
     }
 
     @Override

@@ -1,0 +1,93 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.config.Settings;
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.engine.PruneEngine;
+import dev.lifeboat.engine.PruneRequest;
+import dev.lifeboat.repository.Json;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.retention.Decision;
+import dev.lifeboat.retention.RetentionPolicy;
+import dev.lifeboat.storage.Storage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.time.Clock;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "prune", description = {
+        "Apply the retention policy, then delete chunks no backup references and leftovers of interrupted",
+        "backups. Runs under an exclusive lock. Policy: the config file's retention block, then",
+        "LIFEBOAT_RETENTION_* variables, then these flags. Default: keep everything from the last 30 days",
+        "and never fewer than the 3 newest complete backups; pinned backups are always kept."})
+final class PruneCommand implements Callable<Integer> {
+    @Mixin
+    Common common;
+
+    @Option(names = "--dry-run", description = "Show what would be kept and removed, and why; delete nothing.")
+    boolean dryRun;
+
+    @Option(names = "--keep-last", paramLabel = "N") Integer keepLast;
+    @Option(names = "--keep-within", paramLabel = "DURATION", description = "e.g. 30d, 12h, 2w, 1y; 0 turns it off") String keepWithin;
+    @Option(names = "--keep-hourly", paramLabel = "N") Integer keepHourly;
+    @Option(names = "--keep-daily", paramLabel = "N") Integer keepDaily;
+    @Option(names = "--keep-weekly", paramLabel = "N") Integer keepWeekly;
+    @Option(names = "--keep-monthly", paramLabel = "N") Integer keepMonthly;
+    @Option(names = "--keep-yearly", paramLabel = "N") Integer keepYearly;
+    @Option(names = "--minimum-keep", paramLabel = "N", description = "The N newest complete backups are never removed.") Integer minimumKeep;
+    @Option(names = "--time-zone", paramLabel = "ZONE", description = "Zone of the calendar rules (default: LIFEBOAT_TIMEZONE, else UTC).") String zone;
+
+    @Option(names = "--json", description = "Print the decisions and counts as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Settings s = common.settings();
+        RetentionPolicy policy = policy(s.retention);
+        ZoneId tz = zone != null ? Settings.zone(zone, "--time-zone") : s.timeZone;
+        try (Storage storage = common.openStorage()) {
+            Repository repo = common.openRepository(storage);
+            PruneEngine.Result r = new PruneEngine(repo, Clock.systemUTC()).run(new PruneRequest(policy, tz, dryRun));
+            if (json) {
+                System.out.println(Json.MAPPER.writeValueAsString(r));
+                return 0;
+            }
+            System.out.println("Policy: " + policy.summary() + " (calendar in " + tz + ")");
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"ID", "DECISION", "WHY"});
+            for (Decision d : r.decisions()) {
+                rows.add(new String[] {d.id(), d.keep() ? "keep" : "remove", String.join("; ", d.reasons())});
+            }
+            Terminal.table(System.out, rows);
+            String verb = dryRun ? "Would remove " : "Removed ";
+            System.out.println(verb + r.removedBackups() + " backups and " + r.unreferencedChunks()
+                    + " unreferenced chunks (" + Terminal.bytes(r.unreferencedBytes()) + ")"
+                    + (dryRun ? "" : ", and " + r.removedDebris() + " leftovers of interrupted writes") + ".");
+            if (!r.chunksCollected()) {
+                System.out.println("Chunks were not collected: a kept backup's manifest is unreadable; run "
+                        + "'lifeboat verify --all' to see which.");
+            }
+        }
+        return 0;
+    }
+
+    private RetentionPolicy policy(RetentionPolicy base) {
+        try {
+            return new RetentionPolicy(or(keepLast, base.keepLast()),
+                    keepWithin == null ? base.keepWithin() : RetentionPolicy.parseDuration(keepWithin),
+                    or(keepHourly, base.keepHourly()), or(keepDaily, base.keepDaily()), or(keepWeekly, base.keepWeekly()),
+                    or(keepMonthly, base.keepMonthly()), or(keepYearly, base.keepYearly()), or(minimumKeep, base.minimumKeep()));
+        } catch (IllegalArgumentException e) {
+            throw new LifeboatException(ErrorCode.USAGE, e.getMessage(), "see lifeboat prune --help");
+        }
+    }
+
+    private static int or(Integer v, int base) {
+        return v == null ? base : v;
+    }
+}

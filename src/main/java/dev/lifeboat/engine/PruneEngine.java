@@ -1,0 +1,139 @@
+package dev.lifeboat.engine;
+
+import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.BackupEntry;
+import dev.lifeboat.repository.BackupStatus;
+import dev.lifeboat.repository.ChunkIdSet;
+import dev.lifeboat.repository.ChunkRef;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.RepositoryLock;
+import dev.lifeboat.retention.Candidate;
+import dev.lifeboat.retention.Decision;
+import dev.lifeboat.retention.Retention;
+import dev.lifeboat.storage.BlobInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Applies retention and collects garbage, under an exclusive lock so that no backup runs meanwhile:
+ * <ol>
+ *   <li>decide, with the pure {@link Retention} function, which backups to keep;</li>
+ *   <li>delete each removed backup's manifest (the backup ceases to exist), then its side blobs;</li>
+ *   <li>delete every chunk no remaining manifest references (skipped, with a warning, while a kept
+ *       manifest is unreadable: its chunks are unknown and a replica might restore it);</li>
+ *   <li>delete side blobs whose manifest is gone and the backend's debris of interrupted writes.</li>
+ * </ol>
+ * A crash at any point leaves a repository that the next prune finishes cleaning: manifests go before
+ * the chunks they reference, and only unreferenced chunks are ever deleted.
+ */
+public final class PruneEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(PruneEngine.class);
+
+    /** What a prune decided and did. */
+    public record Result(List<Decision> decisions, int removedBackups, int unreferencedChunks, long unreferencedBytes,
+                         int removedDebris, boolean chunksCollected, boolean dryRun) {}
+
+    private final Repository repo;
+    private final Clock clock;
+
+    public PruneEngine(Repository repo, Clock clock) {
+        this.repo = repo;
+        this.clock = clock;
+    }
+
+    public Result run(PruneRequest request) throws IOException {
+        try (RepositoryLock lock = repo.lock(RepositoryLock.Kind.EXCLUSIVE, "prune")) {
+            Instant now = clock.instant();
+            List<BackupEntry> entries = repo.entries();
+            Map<String, BackupEntry> byId = entries.stream().collect(Collectors.toMap(BackupEntry::id, Function.identity()));
+            List<Candidate> candidates = entries.stream()
+                    .map(e -> new Candidate(e.id(), started(e), e.complete(), e.pinned())).toList();
+            List<Decision> decisions = Retention.decide(candidates, request.policy(), now, request.zone());
+
+            ChunkIdSet referenced = new ChunkIdSet();
+            boolean collectable = true;
+            for (Decision d : decisions) {
+                if (!d.keep()) {
+                    continue;
+                }
+                BackupEntry e = byId.get(d.id());
+                if (e.manifest() == null) {
+                    collectable = false;
+                    LOG.warn("not collecting chunks: the manifest of kept backup {} is unreadable ({})", e.id(),
+                            e.manifestError());
+                    continue;
+                }
+                for (Artifact a : e.manifest().artifacts()) {
+                    for (ChunkRef c : a.chunks()) {
+                        referenced.add(c.id());
+                    }
+                }
+            }
+
+            List<BlobInfo> garbage = new ArrayList<>();
+            if (collectable) {
+                for (BlobInfo b : repo.storage().list("chunks/")) {
+                    String id = b.name().substring(b.name().lastIndexOf('/') + 1);
+                    if (!referenced.mayContain(id)) {
+                        garbage.add(b);
+                    }
+                }
+            }
+            long garbageBytes = garbage.stream().mapToLong(BlobInfo::size).sum();
+            List<String> removed = decisions.stream().filter(d -> !d.keep()).map(Decision::id).toList();
+            if (request.dryRun()) {
+                return new Result(decisions, removed.size(), garbage.size(), garbageBytes, 0, collectable, true);
+            }
+
+            for (String id : removed) {
+                repo.storage().delete(Manifest.blobName(id));
+                repo.storage().delete(BackupStatus.blobName(id));
+                repo.storage().delete(Repository.Pin.blobName(id));
+            }
+            for (BlobInfo b : garbage) {
+                repo.storage().delete(b.name());
+            }
+            removeOrphanSideBlobs(byId.keySet(), removed);
+            int debris = repo.storage().removeDebris(now.minus(RepositoryLock.DEFAULT_STALE_AFTER));
+            return new Result(decisions, removed.size(), garbage.size(), garbageBytes, debris, collectable, false);
+        }
+    }
+
+    /** Status and pin blobs left by a prune that died between deleting a manifest and its side blobs. */
+    private void removeOrphanSideBlobs(Set<String> hadManifest, List<String> removed) throws IOException {
+        Set<String> live = new HashSet<>(hadManifest);
+        live.removeAll(removed);
+        for (BlobInfo b : repo.storage().list("backups/")) {
+            String rest = b.name().substring("backups/".length());
+            int slash = rest.indexOf('/');
+            if (slash > 0 && !live.contains(rest.substring(0, slash)) && !rest.endsWith("/manifest.json")) {
+                repo.storage().delete(b.name());
+            }
+        }
+    }
+
+    /** A backup's start time; for an unreadable manifest, the time its id encodes. */
+    private static Instant started(BackupEntry e) {
+        if (e.manifest() != null) {
+            return e.manifest().started();
+        }
+        return LocalDateTime.parse(e.id().substring(0, 16), DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"))
+                .toInstant(ZoneOffset.UTC);
+    }
+
+}

@@ -1,0 +1,335 @@
+package dev.lifeboat.engine;
+
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.postgres.PgConnection;
+import dev.lifeboat.postgres.PgTools;
+import dev.lifeboat.postgres.PostgresRestore;
+import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.ArtifactReader;
+import dev.lifeboat.repository.BackupEntry;
+import dev.lifeboat.repository.BackupStatus;
+import dev.lifeboat.repository.ChunkRef;
+import dev.lifeboat.repository.CorruptChunkException;
+import dev.lifeboat.repository.Json;
+import dev.lifeboat.repository.Keys;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.RepositoryLock;
+import dev.lifeboat.storage.BlobInfo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Verifies backups, from cheap to thorough: every chunk a manifest names exists with its recorded size;
+ * with read-data, every chunk is read and checked against its id, every artifact's SHA-256 recomputed
+ * and every dump parsed by {@code pg_restore --list}; a subset reads one deterministic slice of the chunks;
+ * a drill restores into a scratch database and compares row counts with those taken at backup time.
+ * Each result is recorded beside the backup ({@code status.json}).
+ */
+public final class VerifyEngine {
+    /** One backup's outcome. */
+    public record Result(String id, String status, String level, List<String> problems, BackupStatus.Drill drill) {
+        public boolean ok() {
+            return problems.isEmpty();
+        }
+    }
+
+    private final Repository repo;
+    private final Keys keys;
+    private final PgTools tools;
+    private final Progress progress;
+    private final Clock clock;
+    private final Consumer<Result> onResult;
+
+    public VerifyEngine(Repository repo, Keys keys, PgTools tools, Progress progress, Clock clock,
+                        Consumer<Result> onResult) {
+        this.repo = repo;
+        this.keys = keys;
+        this.tools = tools;
+        this.progress = progress;
+        this.clock = clock;
+        this.onResult = onResult;
+    }
+
+    public List<Result> run(VerifyRequest request) throws IOException, InterruptedException {
+        Subset subset = request.subset() == null ? null : Subset.parse(request.subset());
+        try (RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "verify")) {
+            List<BackupEntry> entries = select(request);
+            Map<String, Long> present = new HashMap<>();
+            for (BlobInfo b : repo.storage().list("chunks/")) {
+                present.put(b.name(), b.size());
+            }
+            if (subset != null) {
+                subset = subset.resolve(repo);
+            }
+            List<Result> results = new ArrayList<>();
+            Set<String> sliceChecked = new java.util.HashSet<>();
+            for (BackupEntry e : entries) {
+                Result r = verify(e, present, request, subset, sliceChecked);
+                if (r.ok() && !r.level().equals("read-data") && !r.level().equals("drill")) {
+                    // A passing cheap check confirms the backup's current status without upgrading it.
+                    String keep = e.effectiveStatus();
+                    r = new Result(r.id(), keep, r.level(), r.problems(), r.drill());
+                }
+                repo.recordStatus(e.id(), new BackupStatus(r.status(), clock.instant(), r.level(), r.problems(), r.drill(), null));
+                results.add(r);
+                onResult.accept(r);
+            }
+            if (subset != null) {
+                subset.advance(repo);
+            }
+            return results;
+        }
+    }
+
+    private List<BackupEntry> select(VerifyRequest request) throws IOException {
+        List<BackupEntry> all = repo.entries();
+        if (request.all()) {
+            return all;
+        }
+        if (request.backupIds().isEmpty()) {
+            throw new LifeboatException(ErrorCode.USAGE, "no backup to verify", "give an id, 'latest', or --all");
+        }
+        Set<String> wanted = new LinkedHashSet<>();
+        for (String id : request.backupIds()) {
+            wanted.add(repo.resolve(id));
+        }
+        return all.stream().filter(e -> wanted.contains(e.id())).toList();
+    }
+
+    private Result verify(BackupEntry e, Map<String, Long> present, VerifyRequest request, Subset subset,
+                          Set<String> sliceChecked) throws IOException, InterruptedException {
+        List<String> problems = new ArrayList<>();
+        if (e.manifest() == null) {
+            problems.add(e.manifestError());
+            return new Result(e.id(), BackupStatus.CORRUPT, "exists", problems, null);
+        }
+        Manifest m = e.manifest();
+        for (Artifact a : m.artifacts()) {
+            for (ChunkRef c : a.chunks()) {
+                Long size = present.get(c.blobName());
+                if (size == null) {
+                    problems.add("artifact " + a.name() + ": chunk " + c.id() + " is missing");
+                } else if (size != c.stored()) {
+                    problems.add("artifact " + a.name() + ": chunk " + c.id() + " has " + size + " bytes, the manifest says "
+                            + c.stored());
+                }
+            }
+        }
+        String level = "exists";
+        if (problems.isEmpty() && (request.readData() || request.drill())) {
+            requireIdentity();
+            level = "read-data";
+            for (Artifact a : m.artifacts()) {
+                String problem = readArtifact(m, a);
+                if (problem != null) {
+                    problems.add(problem);
+                }
+            }
+        } else if (problems.isEmpty() && subset != null) {
+            requireIdentity();
+            level = "read-data-subset " + subset;
+            ArtifactReader reader = repo.artifactReader(keys);
+            for (Artifact a : m.artifacts()) {
+                for (ChunkRef c : a.chunks()) {
+                    if (subset.contains(c.id()) && sliceChecked.add(c.id())) {
+                        try {
+                            reader.readChunk(c);
+                        } catch (CorruptChunkException ex) {
+                            problems.add("artifact " + a.name() + ": " + ex.getMessage());
+                        }
+                    }
+                }
+            }
+        }
+        BackupStatus.Drill drill = null;
+        if (problems.isEmpty() && request.drill()) {
+            level = "drill";
+            drill = drill(m, request);
+            problems.addAll(drill.mismatches());
+        }
+        String status = !problems.isEmpty() ? BackupStatus.CORRUPT : drill != null ? BackupStatus.DRILLED : BackupStatus.VERIFIED;
+        return new Result(e.id(), status, level, problems, drill);
+    }
+
+    private void requireIdentity() {
+        if (repo.config().encrypted() && !keys.canDecrypt()) {
+            throw new LifeboatException(ErrorCode.ENCRYPTION, "reading data of encrypted repository "
+                    + repo.storage().location() + " needs its identity",
+                    "pass --identity FILE or set LIFEBOAT_IDENTITY_FILE; without it, verify checks only that chunks exist");
+        }
+    }
+
+    /** Streams one artifact through its checks; returns a problem, or null when it is whole. */
+    private String readArtifact(Manifest m, Artifact a) throws IOException, InterruptedException {
+        PostgresRestore.ArchiveCheck check = null;
+        if (a.format().equals("pg_dump-custom")) {
+            String dumpTool = m.sources().stream().filter(s -> s.name().equals(a.source())).map(Manifest.Source::dumpTool)
+                    .findFirst().orElse("pg_dump 0");
+            check = new PostgresRestore(tools).checkArchive(RestoreEngine.majorOf(dumpTool));
+        }
+        progress.start("verify " + m.id() + " " + a.name(), a.size());
+        try (InputStream in = repo.artifactReader(keys).open(a)) {
+            byte[] buf = new byte[1 << 16];
+            long done = 0;
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                if (check != null) {
+                    check.write(buf, 0, n);
+                }
+                done += n;
+                progress.update(done);
+            }
+            if (check != null && check.finish() == 0) {
+                return "artifact " + a.name() + ": pg_restore --list found no entries";
+            }
+            return null;
+        } catch (CorruptChunkException ex) {
+            return "artifact " + a.name() + ": " + ex.getMessage();
+        } catch (NoSuchFileException ex) {
+            return "artifact " + a.name() + ": " + ex.getMessage();
+        } catch (IOException ex) {
+            if (ex.getMessage() != null && ex.getMessage().contains("SHA-256")) {
+                return ex.getMessage();
+            }
+            throw ex;
+        } catch (LifeboatException ex) {
+            if (ex.code() == ErrorCode.INTEGRITY) {
+                return "artifact " + a.name() + ": " + ex.getMessage();
+            }
+            throw ex;
+        } finally {
+            progress.finish();
+            if (check != null) {
+                check.close();
+            }
+        }
+    }
+
+    private BackupStatus.Drill drill(Manifest m, VerifyRequest request) throws IOException, InterruptedException {
+        if (request.scratch() == null) {
+            throw new LifeboatException(ErrorCode.USAGE, "a drill needs a server to restore into",
+                    "pass --scratch postgres://user@host:5432/postgres (or set --db / DATABASE_URL)");
+        }
+        PgConnection server = PgConnection.parse(request.scratch());
+        PostgresRestore restore = new PostgresRestore(tools);
+        List<String> mismatches = new ArrayList<>();
+        int checked = 0;
+        String queryResult = null;
+        String scratchName = null;
+        long start = System.nanoTime();
+        for (Artifact a : m.artifacts()) {
+            if (!a.format().equals("pg_dump-custom")) {
+                continue;
+            }
+            Manifest.Source source = m.sources().stream().filter(s -> s.name().equals(a.source())).findFirst().orElseThrow();
+            scratchName = "lifeboat_drill_" + m.id().substring(0, 15).toLowerCase() + "_"
+                    + Integer.toHexString(new SecureRandom().nextInt(1 << 20));
+            PgConnection scratch = server.withDatabase(scratchName);
+            PostgresRestore.TargetState state = restore.inspect(scratch);
+            restore.createDatabase(scratch, source);
+            try {
+                ArtifactReader reader = repo.artifactReader(keys);
+                restore.restore(scratch, () -> reader.open(a), List.of(), state.serverMajor(),
+                        RestoreEngine.majorOf(source.dumpTool()));
+                Map<String, Long> counts = restore.countRows(scratch, source.tables());
+                for (Manifest.TableInfo t : source.tables()) {
+                    long found = counts.get(t.qualifiedName());
+                    if (found != t.rows()) {
+                        mismatches.add("drill: table " + t.qualifiedName() + " of " + source.name() + ": expected "
+                                + t.rows() + " rows, found " + (found < 0 ? "no table" : found));
+                    } else {
+                        checked++;
+                    }
+                }
+                if (request.drillQuery() != null && !request.drillQuery().isBlank()) {
+                    try {
+                        queryResult = restore.checkQuery(scratch, request.drillQuery());
+                    } catch (LifeboatException ex) {
+                        mismatches.add("drill: check query failed on " + source.name() + ": " + ex.getMessage());
+                    }
+                }
+            } finally {
+                restore.dropDatabase(scratch);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new BackupStatus.Drill(scratchName, seconds, checked, mismatches, queryResult);
+    }
+
+    /** A deterministic slice of the chunks: those whose id, as a number, is {@code k-1} modulo {@code n}. */
+    record Subset(int k, int n, boolean rotating) {
+        static Subset parse(String spec) {
+            String s = spec.trim();
+            try {
+                if (s.endsWith("%")) {
+                    double p = Double.parseDouble(s.substring(0, s.length() - 1));
+                    if (p <= 0 || p > 100) {
+                        throw new NumberFormatException();
+                    }
+                    return new Subset(0, (int) Math.max(1, Math.round(100 / p)), true);
+                }
+                String[] kn = s.split("/");
+                int k = Integer.parseInt(kn[0]);
+                int n = Integer.parseInt(kn[1]);
+                if (kn.length != 2 || n < 1 || k < 1 || k > n) {
+                    throw new NumberFormatException();
+                }
+                return new Subset(k, n, false);
+            } catch (RuntimeException e) {
+                throw new LifeboatException(ErrorCode.USAGE, "--read-data-subset must be k/n (1 <= k <= n) or a "
+                        + "percentage such as 10%, not '" + spec + "'", "e.g. --read-data-subset 10% reads a tenth "
+                        + "of the chunks, another tenth on each run");
+            }
+        }
+
+        /** A rotating subset takes the next slice recorded in the repository. */
+        Subset resolve(Repository repo) throws IOException {
+            if (!rotating) {
+                return this;
+            }
+            int next = 1;
+            try {
+                next = Json.MAPPER.readTree(repo.storage().readAllBytes(cursorBlob())).path("next").asInt(1);
+            } catch (NoSuchFileException ignored) {
+                // first run
+            } catch (IOException garbage) {
+                next = 1;
+            }
+            return new Subset(Math.min(Math.max(next, 1), n), n, true);
+        }
+
+        void advance(Repository repo) throws IOException {
+            if (rotating) {
+                repo.storage().write(cursorBlob(), Json.MAPPER.writeValueAsBytes(
+                        Map.of("n", n, "next", k % n + 1, "updated", Instant.now().toString())));
+            }
+        }
+
+        private String cursorBlob() {
+            return "verify/subset-" + n + ".json";
+        }
+
+        boolean contains(String chunkId) {
+            return Long.remainderUnsigned(Long.parseUnsignedLong(chunkId.substring(0, 16), 16), n) == k - 1;
+        }
+
+        @Override
+        public String toString() {
+            return k + "/" + n;
+        }
+    }
+}
