@@ -78,16 +78,10 @@ final class PruneCommand implements Callable<Integer> {
 
     private RetentionPolicy policy(RetentionPolicy base) {
         try {
-            return new RetentionPolicy(or(keepLast, base.keepLast()),
-                    keepWithin == null ? base.keepWithin() : RetentionPolicy.parseDuration(keepWithin),
-                    or(keepHourly, base.keepHourly()), or(keepDaily, base.keepDaily()), or(keepWeekly, base.keepWeekly()),
-                    or(keepMonthly, base.keepMonthly()), or(keepYearly, base.keepYearly()), or(minimumKeep, base.minimumKeep()));
+            return new RetentionPolicy.Overrides(keepLast, keepWithin, keepHourly, keepDaily, keepWeekly, keepMonthly,
+                    keepYearly, minimumKeep).applyTo(base);
         } catch (IllegalArgumentException e) {
             throw new LifeboatException(ErrorCode.USAGE, e.getMessage(), "see lifeboat prune --help");
         }
-    }
-
-    private static int or(Integer v, int base) {
-        return v == null ? base : v;
     }
 }

@@ -39,22 +39,10 @@ public final class Settings {
         public Boolean globals;
         public Integer threads;
         public String drillQuery;
-        public Retention retention;
+        public RetentionPolicy.Overrides retention;
         public String timeZone;
     }
 
-    /** The YAML {@code retention:} block; absent fields keep the defaults. */
-    @JsonIgnoreProperties(ignoreUnknown = false)
-    public static final class Retention {
-        public Integer keepLast;
-        public String keepWithin;
-        public Integer keepHourly;
-        public Integer keepDaily;
-        public Integer keepWeekly;
-        public Integer keepMonthly;
-        public Integer keepYearly;
-        public Integer minimumKeep;
-    }
 
     public String repository = DEFAULT_REPOSITORY;
     public String identityFile;
@@ -89,8 +77,11 @@ public final class Settings {
     private static File readFile(Path file) {
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         try {
-            File f = yaml.readValue(file.toFile(), File.class);
-            return f == null ? new File() : f;
+            com.fasterxml.jackson.databind.JsonNode tree = yaml.readTree(file.toFile());
+            if (tree == null || tree.isMissingNode() || tree.isNull()) {
+                return new File(); // an empty or comment-only file
+            }
+            return yaml.treeToValue(tree, File.class);
         } catch (UnrecognizedPropertyException e) {
             throw new LifeboatException(ErrorCode.USAGE, "config file " + file + ": unknown setting '"
                     + e.getPropertyName() + "'", "known settings: " + e.getKnownPropertyIds());
@@ -132,23 +123,14 @@ public final class Settings {
             timeZone = zone(f.timeZone, "timeZone");
         }
         if (f.retention != null) {
-            Retention r = f.retention;
-            RetentionPolicy b = retention;
             try {
-                retention = new RetentionPolicy(or(r.keepLast, b.keepLast()),
-                        r.keepWithin == null ? b.keepWithin() : RetentionPolicy.parseDuration(r.keepWithin),
-                        or(r.keepHourly, b.keepHourly()), or(r.keepDaily, b.keepDaily()), or(r.keepWeekly, b.keepWeekly()),
-                        or(r.keepMonthly, b.keepMonthly()), or(r.keepYearly, b.keepYearly()),
-                        or(r.minimumKeep, b.minimumKeep()));
+                retention = f.retention.applyTo(retention);
             } catch (IllegalArgumentException e) {
                 throw new LifeboatException(ErrorCode.USAGE, "config file: " + e.getMessage(), "fix the retention block");
             }
         }
     }
 
-    private static int or(Integer v, int base) {
-        return v == null ? base : v;
-    }
 
     public static ZoneId zone(String id, String name) {
         try {

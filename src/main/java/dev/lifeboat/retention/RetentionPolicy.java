@@ -60,6 +60,26 @@ public record RetentionPolicy(int keepLast, Duration keepWithin, int keepHourly,
         }
     }
 
+    /**
+     * Rules to change over a base policy, as a config file's {@code retention:} block or command-line
+     * flags give them; null leaves the base's rule as it is.
+     */
+    public record Overrides(Integer keepLast, String keepWithin, Integer keepHourly, Integer keepDaily,
+                            Integer keepWeekly, Integer keepMonthly, Integer keepYearly, Integer minimumKeep) {
+        /** {@code base} with these rules set; throws IllegalArgumentException naming a bad value. */
+        public RetentionPolicy applyTo(RetentionPolicy base) {
+            return new RetentionPolicy(or(keepLast, base.keepLast()),
+                    keepWithin == null ? base.keepWithin() : parseDuration(keepWithin),
+                    or(keepHourly, base.keepHourly()), or(keepDaily, base.keepDaily()), or(keepWeekly, base.keepWeekly()),
+                    or(keepMonthly, base.keepMonthly()), or(keepYearly, base.keepYearly()),
+                    or(minimumKeep, base.minimumKeep()));
+        }
+
+        private static int or(Integer v, int base) {
+            return v == null ? base : v;
+        }
+    }
+
     private static void requireCount(String field, int value) {
         if (value < 0) {
             throw new IllegalArgumentException("retention " + field + " must be 0 (off) or more, not " + value);
