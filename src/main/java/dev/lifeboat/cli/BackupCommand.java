@@ -16,7 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "backup", description = "Back up one or more PostgreSQL databases into the repository.")
+@Command(name = "backup", mixinStandardHelpOptions = true, description = "Back up one or more PostgreSQL databases into the repository.")
 final class BackupCommand implements Callable<Integer> {
     @Mixin
     Common common;

@@ -17,7 +17,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.concurrent.Callable;
 
-@Command(name = "cat", description = "Write an artifact's plain bytes to stdout (e.g. a pg_dump archive for pg_restore).")
+@Command(name = "cat", mixinStandardHelpOptions = true, description = "Write an artifact's plain bytes to stdout (e.g. a pg_dump archive for pg_restore).")
 final class CatCommand implements Callable<Integer> {
     @Mixin
     Common common;

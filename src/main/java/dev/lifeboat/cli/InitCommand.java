@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "init", description = "Create a repository (encrypted when recipients are given).")
+@Command(name = "init", mixinStandardHelpOptions = true, description = "Create a repository (encrypted when recipients are given).")
 final class InitCommand implements Callable<Integer> {
     @Mixin
     Common common;

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Callable;
 
-@Command(name = "keygen", description = "Create an age identity file (like age-keygen) and print its public key.")
+@Command(name = "keygen", mixinStandardHelpOptions = true, description = "Create an age identity file (like age-keygen) and print its public key.")
 final class KeygenCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Identity file to create (0600)")
     Path output;

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "list", description = "List the backups in the repository, oldest first.")
+@Command(name = "list", mixinStandardHelpOptions = true, description = "List the backups in the repository, oldest first.")
 final class ListCommand implements Callable<Integer> {
     @Mixin
     Common common;

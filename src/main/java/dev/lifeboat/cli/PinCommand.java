@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "pin", description = "Keep a backup whatever the retention policy says, until unpinned.")
+@Command(name = "pin", mixinStandardHelpOptions = true, description = "Keep a backup whatever the retention policy says, until unpinned.")
 final class PinCommand implements Callable<Integer> {
     @Mixin
     Common common;
@@ -31,7 +31,7 @@ final class PinCommand implements Callable<Integer> {
         return 0;
     }
 
-    @Command(name = "unpin", description = "Let retention decide about a pinned backup again.")
+    @Command(name = "unpin", mixinStandardHelpOptions = true, description = "Let retention decide about a pinned backup again.")
     static final class Unpin implements Callable<Integer> {
         @Mixin
         Common common;

@@ -20,7 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "prune", description = {
+@Command(name = "prune", mixinStandardHelpOptions = true, description = {
         "Apply the retention policy, then delete chunks no backup references and leftovers of interrupted",
         "backups. Runs under an exclusive lock. Policy: the config file's retention block, then",
         "LIFEBOAT_RETENTION_* variables, then these flags. Default: keep everything from the last 30 days",

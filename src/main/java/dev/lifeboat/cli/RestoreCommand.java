@@ -17,7 +17,7 @@ import java.io.Console;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "restore", description = {
+@Command(name = "restore", mixinStandardHelpOptions = true, description = {
         "Restore a database from a backup, in one transaction.",
         "Asks for confirmation (type the target's name) unless --yes; takes a safety backup of a target that holds tables."})
 final class RestoreCommand implements Callable<Integer> {

@@ -17,7 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "show", description = "Show one backup: sources, versions, artifacts, checksums and table row counts.")
+@Command(name = "show", mixinStandardHelpOptions = true, description = "Show one backup: sources, versions, artifacts, checksums and table row counts.")
 final class ShowCommand implements Callable<Integer> {
     @Mixin
     Common common;

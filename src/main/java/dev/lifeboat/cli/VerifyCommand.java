@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "verify", description = {
+@Command(name = "verify", mixinStandardHelpOptions = true, description = {
         "Check backups: chunks exist (default), all data reads back (--read-data), a slice of it",
         "(--read-data-subset), or a restore drill into a scratch database (--drill). Results are recorded",
         "in the repository and shown by list and show."})
@@ -101,6 +101,9 @@ final class VerifyCommand implements Callable<Integer> {
             if (r.drill().queryResult() != null) {
                 b.append(", check query: ").append(r.drill().queryResult());
             }
+        }
+        if (r.ok() && "corrupt".equals(r.status())) {
+            b.append(": no problem found at this level, but an earlier check found damage; run verify --read-data to clear it");
         }
         System.out.println(b);
         r.problems().forEach(p -> System.out.println("  " + p));

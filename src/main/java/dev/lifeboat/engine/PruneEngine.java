@@ -18,9 +18,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -62,7 +59,7 @@ public final class PruneEngine {
             List<BackupEntry> entries = repo.entries();
             Map<String, BackupEntry> byId = entries.stream().collect(Collectors.toMap(BackupEntry::id, Function.identity()));
             List<Candidate> candidates = entries.stream()
-                    .map(e -> new Candidate(e.id(), started(e), e.complete(), e.pinned())).toList();
+                    .map(e -> new Candidate(e.id(), e.started(), e.complete(), e.pinned())).toList();
             List<Decision> decisions = Retention.decide(candidates, request.policy(), now, request.zone());
 
             ChunkIdSet referenced = new ChunkIdSet();
@@ -126,14 +123,4 @@ public final class PruneEngine {
             }
         }
     }
-
-    /** A backup's start time; for an unreadable manifest, the time its id encodes. */
-    private static Instant started(BackupEntry e) {
-        if (e.manifest() != null) {
-            return e.manifest().started();
-        }
-        return LocalDateTime.parse(e.id().substring(0, 16), DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"))
-                .toInstant(ZoneOffset.UTC);
-    }
-
 }

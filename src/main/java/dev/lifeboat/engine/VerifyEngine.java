@@ -76,7 +76,7 @@ public final class VerifyEngine {
                 subset = subset.resolve(repo);
             }
             List<Result> results = new ArrayList<>();
-            Set<String> sliceChecked = new java.util.HashSet<>();
+            Map<String, String> sliceChecked = new HashMap<>(); // chunk id -> problem, or "" when whole
             for (BackupEntry e : entries) {
                 Result r = verify(e, present, request, subset, sliceChecked);
                 if (r.ok() && !r.level().equals("read-data") && !r.level().equals("drill")) {
@@ -111,7 +111,7 @@ public final class VerifyEngine {
     }
 
     private Result verify(BackupEntry e, Map<String, Long> present, VerifyRequest request, Subset subset,
-                          Set<String> sliceChecked) throws IOException, InterruptedException {
+                          Map<String, String> sliceChecked) throws IOException, InterruptedException {
         List<String> problems = new ArrayList<>();
         if (e.manifest() == null) {
             problems.add(e.manifestError());
@@ -145,12 +145,22 @@ public final class VerifyEngine {
             ArtifactReader reader = repo.artifactReader(keys);
             for (Artifact a : m.artifacts()) {
                 for (ChunkRef c : a.chunks()) {
-                    if (subset.contains(c.id()) && sliceChecked.add(c.id())) {
+                    if (!subset.contains(c.id())) {
+                        continue;
+                    }
+                    // A chunk shared by several backups is read once per run, and its verdict applies to each.
+                    String problem = sliceChecked.get(c.id());
+                    if (problem == null) {
                         try {
                             reader.readChunk(c);
+                            problem = "";
                         } catch (CorruptChunkException ex) {
-                            problems.add("artifact " + a.name() + ": " + ex.getMessage());
+                            problem = ex.getMessage();
                         }
+                        sliceChecked.put(c.id(), problem);
+                    }
+                    if (!problem.isEmpty()) {
+                        problems.add("artifact " + a.name() + ": " + problem);
                     }
                 }
             }

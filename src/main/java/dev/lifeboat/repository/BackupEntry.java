@@ -14,6 +14,15 @@ public record BackupEntry(String id, Manifest manifest, String manifestError, Ba
         return status != null ? status.status() : manifest.status();
     }
 
+    /** When the backup started; for an unreadable manifest, the second its id encodes. */
+    public java.time.Instant started() {
+        if (manifest != null) {
+            return manifest.started();
+        }
+        return java.time.LocalDateTime.parse(id.substring(0, 15),
+                java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")).toInstant(java.time.ZoneOffset.UTC);
+    }
+
     /** Complete backups count towards retention; corrupt ones do not. */
     public boolean complete() {
         return manifest != null && !BackupStatus.CORRUPT.equals(effectiveStatus());

@@ -240,6 +240,8 @@ public final class Repository {
             }
             out.add(new BackupEntry(id, m, error, statuses.contains(id) ? status(id) : null, pins.contains(id)));
         }
+        // Oldest first by start time (ids have one-second resolution), then id.
+        out.sort(Comparator.comparing(BackupEntry::started).thenComparing(BackupEntry::id));
         return out;
     }
 
@@ -288,7 +290,25 @@ public final class Repository {
                 throw new LifeboatException(ErrorCode.NOT_FOUND, "repository " + storage.location()
                         + " holds no backup yet", "run 'lifeboat backup' first");
             }
-            return ids.get(ids.size() - 1);
+            // Ids sort by their start second; within one second, the manifests' start times decide.
+            String last = ids.get(ids.size() - 1);
+            String second = last.substring(0, 16);
+            String newest = last;
+            Instant newestStart = null;
+            for (String id : ids) {
+                if (id.startsWith(second)) {
+                    try {
+                        Instant started = manifest(id).started();
+                        if (newestStart == null || started.isAfter(newestStart)) {
+                            newest = id;
+                            newestStart = started;
+                        }
+                    } catch (LifeboatException unreadable) {
+                        // an unreadable manifest is never "latest"
+                    }
+                }
+            }
+            return newest;
         }
         List<String> matches = ids.stream().filter(i -> i.startsWith(idOrPrefix)).toList();
         if (matches.isEmpty()) {

@@ -76,7 +76,8 @@ public final class RepositoryLock implements Closeable {
             try {
                 return acquire(storage, kind, purpose, staleAfter, clock);
             } catch (LifeboatException e) {
-                if (e.code() != ErrorCode.LOCKED || System.nanoTime() + pause * 1_000_000 > deadline) {
+                long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
+                if (e.code() != ErrorCode.LOCKED || remainingMillis <= 0) {
                     throw e;
                 }
                 if (!told) {
@@ -84,7 +85,7 @@ public final class RepositoryLock implements Closeable {
                     told = true;
                 }
                 try {
-                    Thread.sleep(pause);
+                    Thread.sleep(Math.min(pause, remainingMillis));
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     throw new java.io.InterruptedIOException("interrupted while waiting for a repository lock");

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.testing.LifeboatCli;
 import dev.lifeboat.testing.PgCluster;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -314,7 +313,6 @@ class VerifyIT {
      * backups is read once, and only the first backup referencing it is told that it is damaged.
      */
     @Test
-    @Disabled("Lifeboat bug: verify --read-data-subset reports a corrupt shared chunk only for the first backup")
     void subsetReportsASharedCorruptChunkForEveryBackupReferencingIt() throws Exception {
         setUp(false);
         try {

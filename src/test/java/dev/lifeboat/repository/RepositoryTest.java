@@ -154,6 +154,21 @@ class RepositoryTest {
     }
 
     @Test
+    void latestAndListingFollowStartTimesWithinOneSecond() throws IOException {
+        MemoryStorage storage = new MemoryStorage();
+        Repository repo = Repository.init(storage, List.of(), SMALL, 3, new LocalKeyCache(keyDir));
+        Instant t = Instant.parse("2026-11-21T03:00:00.100Z");
+        // Same second; the random suffix of the later one sorts first.
+        String earlier = "20261121T030000Z-ffffff";
+        String later = "20261121T030000Z-000000";
+        repo.commit(new Manifest(1, earlier, "earlier", Manifest.COMPLETED, t, t, "test", "h", List.of(), List.of(), 0, 0, 0));
+        repo.commit(new Manifest(1, later, "later", Manifest.COMPLETED, t.plusMillis(500), t.plusMillis(500), "test", "h",
+                List.of(), List.of(), 0, 0, 0));
+        assertThat(repo.resolve("latest")).isEqualTo(later);
+        assertThat(repo.entries()).extracting(BackupEntry::id).containsExactly(earlier, later);
+    }
+
+    @Test
     void openingSomethingThatIsNotARepositorySaysSo() {
         assertThatThrownBy(() -> Repository.open(new MemoryStorage())).hasMessageContaining("no Lifeboat repository")
                 .hasMessageContaining("config.json");
