@@ -134,8 +134,8 @@ class BackupRestoreIT {
         cli.run("init").expectSuccess();
         JsonNode m = JSON.readTree(cli.run("backup", "--db", base + "multi_a", "--db", base + "multi_b", "--globals",
                 "--json").expectSuccess().stdout());
-        assertThat(m.get("artifacts").findValuesAsText("name")).containsExactly("multi_a.dump", "multi_b.dump", "globals.sql");
-        assertThat(m.get("sources").findValuesAsText("name")).containsExactly("multi_a", "multi_b");
+        assertThat(names(m.get("artifacts"))).containsExactly("multi_a.dump", "multi_b.dump", "globals.sql");
+        assertThat(names(m.get("sources"))).containsExactly("multi_a", "multi_b");
 
         LifeboatCli.Result ambiguous = cli.run("restore", "latest", "--to", base + "multi_b_copy", "--create", "--yes");
         assertThat(ambiguous.exitCode()).isEqualTo(2);
@@ -146,10 +146,16 @@ class BackupRestoreIT {
 
         JsonNode all = JSON.readTree(cli.run("backup", "--db", base + "postgres", "--all-databases", "--json")
                 .expectSuccess().stdout());
-        assertThat(all.get("sources").findValuesAsText("name")).contains("multi_a", "multi_b", "postgres");
-        assertThat(all.get("artifacts").findValuesAsText("name")).contains("globals.sql");
+        assertThat(names(all.get("sources"))).contains("multi_a", "multi_b", "postgres");
+        assertThat(names(all.get("artifacts"))).contains("globals.sql");
         for (String db : new String[] {"multi_a", "multi_b", "multi_b_copy"}) {
             pg.dropDatabase(db);
         }
+    }
+
+    private static java.util.List<String> names(JsonNode array) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        array.forEach(n -> out.add(n.get("name").asText()));
+        return out;
     }
 }
