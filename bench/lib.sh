@@ -418,6 +418,11 @@ lifeboat_build() {
     # shellcheck disable=SC2016 # the launcher's text, not an expansion
     LIFEBOAT_JVM_OPTS="${LIFEBOAT_JAVA_OPTS:-$(sed -n 's/.*\${LIFEBOAT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$BENCH_ROOT/lifeboat" | head -n 1)}"
     [ -n "$LIFEBOAT_JVM_OPTS" ] || die "could not read the JVM options from $BENCH_ROOT/lifeboat"
+    # As the launcher does: a class-data-sharing archive of the snapshot (it is bound to the jar's path).
+    # shellcheck disable=SC2086 # the options are words
+    java $LIFEBOAT_JVM_OPTS -XX:ArchiveClassesAtExit="$BENCH_DIR/lifeboat.jsa" -jar "$BENCH_DIR/lifeboat.jar" cds-training \
+      >/dev/null 2>&1 || die "the class-data-sharing training run failed"
+    LIFEBOAT_JVM_OPTS="$LIFEBOAT_JVM_OPTS -XX:SharedArchiveFile=$BENCH_DIR/lifeboat.jsa"
     LIFEBOAT_BUILD="$LIFEBOAT_BUILD; jar snapshot $(sha256sum "$BENCH_DIR/lifeboat.jar" | cut -c1-12), JVM options: $LIFEBOAT_JVM_OPTS"
     LB="java $LIFEBOAT_JVM_OPTS -Dlifeboat.tty=false -jar '$BENCH_DIR/lifeboat.jar'"
   else

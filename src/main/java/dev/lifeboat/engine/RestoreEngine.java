@@ -98,7 +98,7 @@ public final class RestoreEngine {
             }
             int dumpMajor = majorOf(source.dumpTool());
             ArtifactReader reader = repo.artifactReader(keys);
-            restore.restore(target, () -> withProgress(reader.open(artifact), artifact), tables, state.serverMajor(),
+            restore.restore(target, () -> withProgress(reader.openForTransaction(artifact), artifact), tables, state.serverMajor(),
                     dumpMajor);
             return new Result(manifest.id(), artifact.name(), target.toString(), safetyId);
         }

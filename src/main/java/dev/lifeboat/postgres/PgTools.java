@@ -36,6 +36,8 @@ public final class PgTools {
     private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)(?:\\.(\\d+))?(\\S*)");
 
     private final List<Path> dirs;
+    /** Probing runs each program once ({@code --version}); a command asks several times. */
+    private final java.util.Map<String, List<Binary>> found = new java.util.concurrent.ConcurrentHashMap<>();
 
     public PgTools(List<Path> dirs) {
         this.dirs = dirs;
@@ -68,6 +70,10 @@ public final class PgTools {
 
     /** Every distinct version of {@code tool} found, lowest major first. */
     public List<Binary> find(String tool) {
+        return found.computeIfAbsent(tool, this::probeAll);
+    }
+
+    private List<Binary> probeAll(String tool) {
         List<Binary> found = new ArrayList<>();
         Set<Path> seen = new LinkedHashSet<>();
         for (Path dir : dirs) {
@@ -91,7 +97,7 @@ public final class PgTools {
             }
         }
         found.sort(Comparator.comparingInt(Binary::major));
-        return found;
+        return List.copyOf(found);
     }
 
     private static boolean isWrapper(Path real) {

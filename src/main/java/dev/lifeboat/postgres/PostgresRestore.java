@@ -279,7 +279,12 @@ public final class PostgresRestore {
         Thread feeder = new Thread(() -> {
             try (InputStream src = in) {
                 OutputStream stdin = p.getOutputStream();
-                src.transferTo(stdin);
+                // Large writes: one system call moves a pipe's worth, not 8 KiB.
+                byte[] buf = new byte[1 << 20];
+                int n;
+                while ((n = src.read(buf)) >= 0) {
+                    stdin.write(buf, 0, n);
+                }
                 stdin.close(); // end of input: pg_restore may now commit
             } catch (IOException e) {
                 feedError[0] = e;

@@ -23,7 +23,8 @@ import java.util.function.LongConsumer;
 /**
  * Stores streams as artifacts for one backup. The calling thread reads and cuts the stream and hashes it
  * whole; worker threads name, compress, encrypt and upload chunks. At most {@code 2 * threads} chunks
- * are in memory at once, so memory does not depend on the stream's size. A chunk already in the
+ * are in memory at once (fewer when the heap is small, see {@link #inFlightLimit}), so memory does not
+ * depend on the stream's size. A chunk already in the
  * repository (listed once when the writer opens) is not stored again.
  */
 public final class ChunkWriter implements Closeable {
@@ -43,11 +44,21 @@ public final class ChunkWriter implements Closeable {
             t.setDaemon(true);
             return t;
         });
-        this.inFlight = new Semaphore(threads * 2);
+        this.inFlight = new Semaphore(inFlightLimit(threads, repo.config().chunker().maxSize()));
         for (BlobInfo b : repo.storage().list("chunks/")) {
             String name = b.name();
             known.put(name.substring(name.lastIndexOf('/') + 1), (int) b.size());
         }
+    }
+
+    /**
+     * How many chunks may be in memory at once: two per worker, but no more than the heap holds with room
+     * to spare, counting a chunk three times (plain, compressed, encrypted) at its maximum size.
+     */
+    static int inFlightLimit(int threads, int maxChunkSize) {
+        long budget = Runtime.getRuntime().maxMemory() - 48L * 1024 * 1024;
+        long byMemory = budget / (3L * maxChunkSize);
+        return (int) Math.max(2, Math.min(threads * 2L, byMemory));
     }
 
     /** Bytes of new chunks this writer has stored so far. */

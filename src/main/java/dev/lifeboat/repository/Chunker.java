@@ -11,7 +11,9 @@ import java.util.Arrays;
  * chunk sizes close to the average. Insertions or deletions in the stream move only the cut points
  * near them, so the other chunks of an almost unchanged dump are found again and not stored twice.
  *
- * <p>Memory is one buffer of {@code maxSize} bytes plus the chunk handed out.
+ * <p>Memory is one buffer of {@code 2 * maxSize} bytes plus the chunk handed out; the unread tail is moved
+ * to the buffer's start only when less than {@code maxSize} bytes of room remain, so each byte is moved
+ * at most once.
  */
 public final class Chunker {
     private final ChunkerParams params;
@@ -20,7 +22,8 @@ public final class Chunker {
     private final long maskLarge;
     private final InputStream in;
     private final byte[] buf;
-    private int len;
+    private int start;
+    private int end;
     private boolean eof;
 
     public Chunker(ChunkerParams params, InputStream in) {
@@ -30,7 +33,7 @@ public final class Chunker {
         this.maskSmall = topBits(bits + 2);
         this.maskLarge = topBits(bits - 2);
         this.in = in;
-        this.buf = new byte[params.maxSize()];
+        this.buf = new byte[2 * params.maxSize()];
     }
 
     private static long topBits(int n) {
@@ -54,47 +57,55 @@ public final class Chunker {
     /** The next chunk, or null at the end of the stream. The array is the chunk's exact length. */
     public byte[] next() throws IOException {
         fill();
-        if (len == 0) {
+        int available = end - start;
+        if (available == 0) {
             return null;
         }
-        int cut = cutPoint(buf, len);
-        byte[] chunk = Arrays.copyOf(buf, cut);
-        System.arraycopy(buf, cut, buf, 0, len - cut);
-        len -= cut;
+        int cut = cutPoint(buf, start, available);
+        byte[] chunk = Arrays.copyOfRange(buf, start, start + cut);
+        start += cut;
         return chunk;
     }
 
+    /** Makes {@code maxSize} bytes available from {@code start}, or all that is left of the stream. */
     private void fill() throws IOException {
-        while (!eof && len < buf.length) {
-            int n = in.read(buf, len, buf.length - len);
+        int max = params.maxSize();
+        if (buf.length - start < max) {
+            System.arraycopy(buf, start, buf, 0, end - start);
+            end -= start;
+            start = 0;
+        }
+        while (!eof && end - start < max) {
+            int n = in.read(buf, end, start + max - end);
             if (n < 0) {
                 eof = true;
             } else {
-                len += n;
+                end += n;
             }
         }
     }
 
-    /** Length of the first chunk of {@code data[0..n)}; {@code n} itself when no cut point is found. */
-    int cutPoint(byte[] data, int n) {
+    /** Length of the first chunk of {@code data[off..off+n)}; {@code n} itself when no cut point is found. */
+    int cutPoint(byte[] data, int off, int n) {
         int min = params.minSize();
         if (n <= min) {
             return n;
         }
-        int normal = Math.min(params.avgSize(), n);
+        int normal = off + Math.min(params.avgSize(), n);
+        int limit = off + n;
         long fp = 0;
         long[] g = gear;
-        int i = min;
+        int i = off + min;
         for (; i < normal; i++) {
             fp = (fp << 1) + g[data[i] & 0xff];
             if ((fp & maskSmall) == 0) {
-                return i + 1;
+                return i + 1 - off;
             }
         }
-        for (; i < n; i++) {
+        for (; i < limit; i++) {
             fp = (fp << 1) + g[data[i] & 0xff];
             if ((fp & maskLarge) == 0) {
-                return i + 1;
+                return i + 1 - off;
             }
         }
         return n;

@@ -183,6 +183,19 @@ public final class S3Storage implements Storage {
         writeMultipart(key, part, lookahead, data);
     }
 
+    /** Bytes already in memory (chunks) go out as they are, without a copy into a part buffer. */
+    @Override
+    public void write(String name, byte[] data) throws IOException {
+        if (data.length > PART_SIZE) {
+            write(name, new ByteArrayInputStream(data));
+            return;
+        }
+        String key = location.key(BlobNames.check(name));
+        RequestBody body = RequestBody.fromContentProvider(() -> new ByteArrayInputStream(data), data.length, CONTENT_TYPE);
+        call("write", key, () -> s3.putObject(b -> b.bucket(location.bucket()).key(key)
+                .contentLength((long) data.length).contentType(CONTENT_TYPE), body));
+    }
+
     private void writeMultipart(String key, PartBuffer part, int lookahead, InputStream data) throws IOException {
         String uploadId = call("write", key, () -> s3.createMultipartUpload(b -> b.bucket(location.bucket())
                 .key(key).contentType(CONTENT_TYPE)).uploadId());
