@@ -45,7 +45,7 @@ final class VerifyCommand implements Callable<Integer> {
     boolean drill;
 
     @Option(names = "--scratch", paramLabel = "CONNECTION",
-            description = "Server for drills (default: --db / DATABASE_URL); a uniquely named database is created and dropped there.")
+            description = "Server for drills (default: --db / DATABASE_URL, else the source's own server as recorded in the manifest); a uniquely named database is created and dropped there.")
     String scratch;
 
     @Option(names = "--db", paramLabel = "CONNECTION", hidden = true)

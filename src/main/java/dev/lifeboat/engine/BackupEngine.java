@@ -74,7 +74,8 @@ public final class BackupEngine {
                     artifacts.add(artifact);
                     String[] locale = dump.locale();
                     sources.add(new Manifest.Source("postgresql", name, conn.toString(), dump.serverVersion(),
-                            dump.pgDump().toString(), join(tables), locale[0], locale[1], locale[2]));
+                            dump.pgDump().toString(), join(tables), locale[0], locale[1], locale[2],
+                            conn.withoutPassword(System.getenv())));
                     dump.close();
                 }
                 if (request.globals()) {

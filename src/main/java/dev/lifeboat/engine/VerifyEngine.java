@@ -230,11 +230,15 @@ public final class VerifyEngine {
     }
 
     private BackupStatus.Drill drill(Manifest m, VerifyRequest request) throws IOException, InterruptedException {
-        if (request.scratch() == null) {
-            throw new LifeboatException(ErrorCode.USAGE, "a drill needs a server to restore into",
-                    "pass --scratch postgres://user@host:5432/postgres (or set --db / DATABASE_URL)");
+        String serverSpec = request.scratch();
+        if (serverSpec == null) {
+            // The source's own server, reached as at backup time (the password from PGPASSWORD or ~/.pgpass).
+            serverSpec = m.sources().stream().map(Manifest.Source::conninfo).filter(c -> c != null && !c.isBlank())
+                    .findFirst().orElseThrow(() -> new LifeboatException(ErrorCode.USAGE,
+                            "a drill of backup " + m.id() + " needs a server to restore into",
+                            "pass --scratch postgres://user@host:5432/postgres (or set --db / DATABASE_URL)"));
         }
-        PgConnection server = PgConnection.parse(request.scratch());
+        PgConnection server = PgConnection.parse(serverSpec);
         PostgresRestore restore = new PostgresRestore(tools);
         List<String> mismatches = new ArrayList<>();
         int checked = 0;

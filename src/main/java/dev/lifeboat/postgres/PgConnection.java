@@ -228,18 +228,43 @@ public final class PgConnection {
         return env;
     }
 
-    /** {@code user@host:port/db}, for messages and manifests: never the password. */
+    /**
+     * {@code user@host:port/db} as libpq will see it (settings from {@code PGHOST}, {@code PGPORT},
+     * {@code PGUSER} included), for messages and manifests: never the password.
+     */
     @Override
     public String toString() {
+        return describe(System.getenv());
+    }
+
+    String describe(Map<String, String> env) {
+        Map<String, String> e = environment(env);
         StringBuilder b = new StringBuilder();
-        if (params.containsKey("user")) {
-            b.append(params.get("user")).append('@');
+        if (e.get("PGUSER") != null) {
+            b.append(e.get("PGUSER")).append('@');
         }
-        b.append(params.getOrDefault("host", "localhost"));
-        if (params.containsKey("port")) {
-            b.append(':').append(params.get("port"));
+        b.append(e.getOrDefault("PGHOST", "localhost"));
+        if (e.get("PGPORT") != null) {
+            b.append(':').append(e.get("PGPORT"));
         }
-        b.append('/').append(params.getOrDefault("dbname", ""));
+        b.append('/').append(e.getOrDefault("PGDATABASE", ""));
+        return b.toString();
+    }
+
+    /**
+     * The same server as a connection string with no password (libpq then takes it from PGPASSWORD or
+     * ~/.pgpass), for a manifest from which a drill can find the source server again.
+     */
+    public String withoutPassword(Map<String, String> env) {
+        Map<String, String> e = environment(env);
+        StringBuilder b = new StringBuilder();
+        for (String key : java.util.List.of("host", "port", "user", "dbname", "sslmode")) {
+            String v = e.get(ENV.get(key));
+            if (v != null && !v.isEmpty()) {
+                b.append(b.length() == 0 ? "" : " ").append(key).append("='")
+                        .append(v.replace("\\", "\\\\").replace("'", "\\'")).append('\'');
+            }
+        }
         return b.toString();
     }
 }

@@ -33,9 +33,11 @@ public record Manifest(int formatVersion, String id, String label, String status
      * @param encoding        the database's encoding, so that a restore can create it alike
      * @param collate         its LC_COLLATE
      * @param ctype           its LC_CTYPE
+     * @param conninfo        a libpq connection string to the source without password, so that a restore
+     *                        drill can find its server again
      */
     public record Source(String type, String name, String connection, String serverVersion, String dumpTool,
-                         List<TableInfo> tables, String encoding, String collate, String ctype) {}
+                         List<TableInfo> tables, String encoding, String collate, String ctype, String conninfo) {}
 
     /**
      * A table as seen in the dump's snapshot: its exact row count, and the names of its indexes and of
