@@ -84,7 +84,7 @@ public final class BackupEngine {
                 long logical = artifacts.stream().mapToLong(Artifact::size).sum();
                 long stored = artifacts.stream().mapToLong(Artifact::storedSize).sum();
                 Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, id, request.label(), Manifest.COMPLETED,
-                        started, clock.instant(), Version.get(), hostname(), sources, artifacts, logical, stored,
+                        started, clock.instant(), Version.get(), RepositoryLock.hostname(), sources, artifacts, logical, stored,
                         writer.addedBytes());
                 lock.checkStillHeld(); // a prune may have judged us dead and collected our chunks
                 repo.commit(manifest);
@@ -152,14 +152,6 @@ public final class BackupEngine {
                 throw r;
             }
             throw new IllegalStateException(e.getCause());
-        }
-    }
-
-    private static String hostname() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "unknown";
         }
     }
 }

@@ -201,15 +201,6 @@ public final class Repository {
         return BackupIds.isValid(id) ? id : null;
     }
 
-    /** All committed backups, oldest first; fails on an unreadable manifest (see {@link #entries()}). */
-    public List<Manifest> backups() throws IOException {
-        List<Manifest> out = new ArrayList<>();
-        for (String id : backupIds()) {
-            out.add(manifest(id));
-        }
-        return out;
-    }
-
     /**
      * Every committed backup with its status and pin, oldest first. An unreadable manifest or status blob
      * does not fail the listing: the entry says what is wrong.

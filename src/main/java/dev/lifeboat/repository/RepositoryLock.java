@@ -209,7 +209,8 @@ public final class RepositoryLock implements Closeable {
         storage.delete(blobName(info.id()));
     }
 
-    static String hostname() {
+    /** This host's name, as locks and manifests record it. */
+    public static String hostname() {
         String env = System.getenv("HOSTNAME");
         if (env != null && !env.isBlank()) {
             return env;
