@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** SIGKILL in the middle of a backup leaves no backup behind, and the next backup works. */
+/** SIGKILL during a backup, at two points, leaves no backup behind, and the next backup works. */
 class CrashIT {
     @TempDir
     Path work;
@@ -34,20 +34,14 @@ class CrashIT {
                 .env("LIFEBOAT_THREADS", "1").env("LIFEBOAT_COMPRESSION_LEVEL", "19");
         cli.run("init").expectSuccess();
 
-        Process backup = cli.command("backup").redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (chunkCount(repo) < 2 && backup.isAlive() && Instant.now().isBefore(deadline)) {
-            Thread.sleep(20);
-        }
-        assertThat(backup.isAlive()).as("backup still running when chunks appear").isTrue();
-        backup.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
-        backup.destroyForcibly(); // SIGKILL
-        backup.waitFor();
+        // Killed at two points: holding its lock before any chunk is stored, and in the middle of storing chunks.
+        killBackupWhen(cli, () -> lockCount(repo) > 0, "its lock is taken");
+        killBackupWhen(cli, () -> chunkCount(repo) >= 2, "chunks are being stored");
 
         assertThat(new ObjectMapper().readTree(cli.run("list", "--json").expectSuccess().stdout())).isEmpty();
-        assertThat(repo.resolve("locks")).isNotEmptyDirectory(); // the dead process's lock is still there
+        assertThat(repo.resolve("locks")).isNotEmptyDirectory(); // the dead processes' locks are still there
         try (Stream<Path> files = Files.walk(repo)) {
+            // Leftovers are at most hidden temporary chunk files, never a manifest.
             assertThat(files.filter(p -> p.getFileName().toString().startsWith(".tmp-"))).allSatisfy(p ->
                     assertThat(p.getParent().getParent().getFileName().toString()).isEqualTo("chunks"));
         }
@@ -70,6 +64,30 @@ class CrashIT {
         }
         try (Stream<Path> s = Files.walk(chunks)) {
             return s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).count();
+        }
+    }
+
+    private static void killBackupWhen(LifeboatCli cli, java.util.concurrent.Callable<Boolean> condition, String when)
+            throws Exception {
+        Process backup = cli.command("backup").redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (!condition.call() && backup.isAlive() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(5);
+        }
+        assertThat(backup.isAlive()).as("backup still running when " + when).isTrue();
+        backup.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        backup.destroyForcibly(); // SIGKILL
+        backup.waitFor();
+    }
+
+    private static long lockCount(Path repo) throws Exception {
+        Path locks = repo.resolve("locks");
+        if (!Files.isDirectory(locks)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(locks)) {
+            return s.filter(p -> !p.getFileName().toString().startsWith(".")).count();
         }
     }
 }
