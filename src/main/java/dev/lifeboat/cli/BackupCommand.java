@@ -50,7 +50,7 @@ final class BackupCommand implements Callable<Integer> {
             BackupEngine engine = new BackupEngine(repo, keys, PgTools.fromEnvironment(System.getenv()),
                     Terminal.progress(), Clock.systemUTC());
             Manifest m = engine.run(new BackupRequest(dbs, allDatabases, withGlobals, label, s.compressionLevel,
-                    s.threads));
+                    s.threads, null));
             if (json) {
                 System.out.println(Json.MAPPER.writeValueAsString(m));
             } else {

@@ -42,6 +42,7 @@ final class ListCommand implements Callable<Integer> {
                         continue;
                     }
                     row.put("label", m.label());
+                    row.put("kind", m.safety() ? Manifest.SAFETY : "backup");
                     row.put("started", m.started());
                     row.put("finished", m.finished());
                     row.put("sources", m.sources().stream().map(Manifest.Source::name).toList());

@@ -49,7 +49,7 @@ final class TrainingCommand implements Callable<Integer> {
                     }
                     Instant now = Instant.now();
                     repo.commit(new Manifest(Manifest.FORMAT_VERSION, "20000101T000000Z-000000", null, Manifest.COMPLETED,
-                            now, now, "training", "localhost", List.of(), List.of(a), a.size(), a.storedSize(), 0));
+                            now, now, "training", "localhost", List.of(), List.of(a), a.size(), a.storedSize(), 0, null));
                     Json.MAPPER.writeValueAsString(repo.entries());
                     try (InputStream in = repo.artifactReader(keys).open(a)) {
                         in.transferTo(java.io.OutputStream.nullOutputStream());

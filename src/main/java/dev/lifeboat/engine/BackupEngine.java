@@ -85,7 +85,7 @@ public final class BackupEngine {
                 long stored = artifacts.stream().mapToLong(Artifact::storedSize).sum();
                 Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, id, request.label(), Manifest.COMPLETED,
                         started, clock.instant(), Version.get(), RepositoryLock.hostname(), sources, artifacts, logical, stored,
-                        writer.addedBytes());
+                        writer.addedBytes(), request.kind());
                 lock.checkStillHeld(); // a prune may have judged us dead and collected our chunks
                 repo.commit(manifest);
                 return manifest;

@@ -11,6 +11,7 @@ import java.util.List;
  * @param label            free text shown by list and show; may be null
  * @param compressionLevel zstd level for new chunks
  * @param threads          chunk workers
+ * @param kind             null, or {@link dev.lifeboat.repository.Manifest#SAFETY} for a restore's safety backup
  */
 public record BackupRequest(List<String> databases, boolean allDatabases, boolean globals, String label,
-                            int compressionLevel, int threads) {}
+                            int compressionLevel, int threads, String kind) {}

@@ -89,7 +89,7 @@ public final class RestoreEngine {
                 Manifest safety = new BackupEngine(repo, keys, tools, progress, Clock.systemUTC()).run(
                         new BackupRequest(List.of(request.target()), false, false,
                                 "pre-restore of " + target.database() + " before restoring " + manifest.id(),
-                                repo.config().compression().level(), 2));
+                                repo.config().compression().level(), 2, Manifest.SAFETY));
                 safetyId = safety.id();
                 notice.accept("Safety backup " + safetyId + " taken of " + target.database() + ".");
             }

@@ -9,9 +9,16 @@ import java.util.List;
  */
 public record Manifest(int formatVersion, String id, String label, String status, Instant started,
                        Instant finished, String toolVersion, String host, List<Source> sources,
-                       List<Artifact> artifacts, long logicalBytes, long storedBytes, long addedBytes) {
+                       List<Artifact> artifacts, long logicalBytes, long storedBytes, long addedBytes, String kind) {
     public static final int FORMAT_VERSION = 1;
     public static final String COMPLETED = "completed";
+    /** {@link #kind()} of the backup a restore takes of its target first; null for ordinary backups. */
+    public static final String SAFETY = "pre-restore";
+
+    /** Whether this is a restore's safety backup, which {@code latest} never means. */
+    public boolean safety() {
+        return SAFETY.equals(kind);
+    }
 
     public static String blobName(String id) {
         return "backups/" + id + "/manifest.json";

@@ -281,25 +281,7 @@ public final class Repository {
                 throw new LifeboatException(ErrorCode.NOT_FOUND, "repository " + storage.location()
                         + " holds no backup yet", "run 'lifeboat backup' first");
             }
-            // Ids sort by their start second; within one second, the manifests' start times decide.
-            String last = ids.get(ids.size() - 1);
-            String second = last.substring(0, 16);
-            String newest = last;
-            Instant newestStart = null;
-            for (String id : ids) {
-                if (id.startsWith(second)) {
-                    try {
-                        Instant started = manifest(id).started();
-                        if (newestStart == null || started.isAfter(newestStart)) {
-                            newest = id;
-                            newestStart = started;
-                        }
-                    } catch (LifeboatException unreadable) {
-                        // an unreadable manifest is never "latest"
-                    }
-                }
-            }
-            return newest;
+            return latest(ids);
         }
         List<String> matches = ids.stream().filter(i -> i.startsWith(idOrPrefix)).toList();
         if (matches.isEmpty()) {
@@ -311,6 +293,42 @@ public final class Repository {
                     + " backups", "give more characters of the id");
         }
         return matches.contains(idOrPrefix) ? idOrPrefix : matches.get(0);
+    }
+
+    /**
+     * The newest backup that is not a restore's safety backup (restoring "latest" twice must not restore
+     * the safety copy the second time); the newest of all when there are only safety backups. Ids sort by
+     * their start second; within one second, the manifests' start times decide.
+     */
+    private String latest(List<String> ids) throws IOException {
+        String newestOfAll = null;
+        int i = ids.size() - 1;
+        while (i >= 0) {
+            String second = ids.get(i).substring(0, 16);
+            Manifest best = null;
+            for (; i >= 0 && ids.get(i).startsWith(second); i--) {
+                Manifest m;
+                try {
+                    m = manifest(ids.get(i));
+                } catch (LifeboatException unreadable) {
+                    continue; // an unreadable manifest is never "latest"
+                }
+                if (newestOfAll == null) {
+                    newestOfAll = m.id();
+                }
+                if (!m.safety() && (best == null || m.started().isAfter(best.started()))) {
+                    best = m;
+                }
+            }
+            if (best != null) {
+                return best.id();
+            }
+        }
+        if (newestOfAll == null) {
+            throw new LifeboatException(ErrorCode.NOT_FOUND, "repository " + storage.location()
+                    + " holds no readable backup", "run 'lifeboat verify --all' to see what is wrong");
+        }
+        return newestOfAll;
     }
 
     public Manifest manifest(String id) throws IOException {

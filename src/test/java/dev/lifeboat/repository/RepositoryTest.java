@@ -139,7 +139,7 @@ class RepositoryTest {
         String second = BackupIds.next(t.plusSeconds(60));
         for (String id : List.of(second, first)) {
             repo.commit(new Manifest(1, id, null, Manifest.COMPLETED, t, t, "test", "h", List.of(), List.of(a),
-                    a.size(), a.storedSize(), 0));
+                    a.size(), a.storedSize(), 0, null));
         }
         assertThat(repo.backupIds()).containsExactly(first, second);
         assertThat(repo.resolve("latest")).isEqualTo(second);
@@ -161,11 +161,18 @@ class RepositoryTest {
         // Same second; the random suffix of the later one sorts first.
         String earlier = "20261121T030000Z-ffffff";
         String later = "20261121T030000Z-000000";
-        repo.commit(new Manifest(1, earlier, "earlier", Manifest.COMPLETED, t, t, "test", "h", List.of(), List.of(), 0, 0, 0));
+        repo.commit(new Manifest(1, earlier, "earlier", Manifest.COMPLETED, t, t, "test", "h", List.of(), List.of(), 0, 0, 0, null));
         repo.commit(new Manifest(1, later, "later", Manifest.COMPLETED, t.plusMillis(500), t.plusMillis(500), "test", "h",
-                List.of(), List.of(), 0, 0, 0));
+                List.of(), List.of(), 0, 0, 0, null));
         assertThat(repo.resolve("latest")).isEqualTo(later);
         assertThat(repo.entries()).extracting(BackupEntry::id).containsExactly(earlier, later);
+
+        // A restore's safety backup, newer still, is never "latest".
+        String safety = "20261121T030500Z-abcdef";
+        repo.commit(new Manifest(1, safety, "pre-restore", Manifest.COMPLETED, t.plusSeconds(300), t.plusSeconds(300), "test",
+                "h", List.of(), List.of(), 0, 0, 0, Manifest.SAFETY));
+        assertThat(repo.resolve("latest")).isEqualTo(later);
+        assertThat(repo.resolve(safety)).isEqualTo(safety);
     }
 
     @Test

@@ -88,7 +88,7 @@ class FaultInjectionTest {
             a = w.write("db.dump", "db", "pg_dump-custom", new ByteArrayInputStream(data(300_000)), n -> {});
         }
         plain.commit(new Manifest(1, "20261121T000000Z-000001", null, Manifest.COMPLETED, Instant.now(), Instant.now(),
-                "test", "h", List.of(), List.of(a), a.size(), a.storedSize(), 0));
+                "test", "h", List.of(), List.of(a), a.size(), a.storedSize(), 0, null));
         FaultyStorage alwaysShort = new FaultyStorage(memory, 3, 1.0, EnumSet.of(FaultyStorage.Fault.SHORT_READ));
         alwaysShort.enabled(false);
         Repository repo = Repository.open(new RetryingStorage(alwaysShort, 3, 1));
