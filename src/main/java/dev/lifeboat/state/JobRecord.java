@@ -1,0 +1,12 @@
+package dev.lifeboat.state;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * One job the service ran or runs: {@code kind} is backup, restore, verify, prune...; {@code finished},
+ * {@code backupId} and {@code error} may be null; {@code details} is a JSON object (the request, counts).
+ */
+public record JobRecord(String id, String kind, String requestedBy, JobStatus status, Instant started,
+                        Instant finished, String backupId, String error, Map<String, Object> details) {
+}

@@ -1,0 +1,129 @@
+package dev.lifeboat.state;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifeboat.cli.Main;
+import dev.lifeboat.core.ErrorCode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code lifeboat token ...} run in-process, as the CLI's user sees it. */
+class TokenCommandTest {
+    @TempDir
+    Path temp;
+
+    record Run(int exitCode, String out, String err) {}
+
+    private Run lifeboat(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    private String dir() {
+        return temp.resolve("data").toString();
+    }
+
+    @Test
+    void createListAuthenticateRevoke() throws Exception {
+        Run created = lifeboat("token", "create", "--role", "operator", "--name", "ci", "--data-dir", dir());
+        assertThat(created.exitCode()).as(created.err()).isZero();
+        Matcher m = Pattern.compile("(lb_[A-Za-z0-9_-]{43})").matcher(created.out());
+        assertThat(m.find()).as(created.out()).isTrue();
+        String token = m.group(1);
+        assertThat(m.find()).as("the token is printed once").isFalse();
+        assertThat(created.out()).contains("only this once").contains("Authorization: Bearer <token>");
+
+        try (StateStore store = StateStore.open(Path.of(dir()))) {
+            assertThat(store.tokens().authenticate(token)).hasValueSatisfying(p -> {
+                assertThat(p.name()).isEqualTo("ci");
+                assertThat(p.role()).isEqualTo(Role.OPERATOR);
+            });
+        }
+
+        Run list = lifeboat("token", "list", "--data-dir", dir());
+        assertThat(list.exitCode()).isZero();
+        assertThat(list.out()).contains("ID", "NAME", "ROLE", "LAST USED", "REVOKED", "ci", "operator")
+                .doesNotContain(token.substring(3));
+
+        Run json = lifeboat("token", "list", "--json", "--data-dir", dir());
+        assertThat(json.exitCode()).isZero();
+        JsonNode rows = new ObjectMapper().readTree(json.out());
+        assertThat(rows).hasSize(1);
+        assertThat(rows.get(0).get("name").asText()).isEqualTo("ci");
+        assertThat(rows.get(0).get("role").asText()).isEqualTo("operator");
+        assertThat(rows.get(0).get("revoked").asBoolean()).isFalse();
+        assertThat(rows.get(0).has("lastUsed")).isTrue();
+        String id = rows.get(0).get("id").asText();
+
+        Run revoke = lifeboat("token", "revoke", "ci", "--data-dir", dir());
+        assertThat(revoke.exitCode()).as(revoke.err()).isZero();
+        assertThat(revoke.out()).contains(id).contains("revoked");
+
+        JsonNode after = new ObjectMapper().readTree(lifeboat("token", "list", "--json", "--data-dir", dir()).out());
+        assertThat(after.get(0).get("revoked").asBoolean()).isTrue();
+        try (StateStore store = StateStore.open(Path.of(dir()))) {
+            assertThat(store.tokens().authenticate(token)).isEmpty();
+        }
+    }
+
+    @Test
+    void anEmptyStoreSaysHowToStart() {
+        Run list = lifeboat("token", "list", "--data-dir", dir());
+        assertThat(list.exitCode()).isZero();
+        assertThat(list.out()).contains("No API tokens").contains("token create --role admin");
+        assertThat(lifeboat("token", "list", "--json", "--data-dir", dir()).out().strip()).isEqualTo("[ ]");
+    }
+
+    @Test
+    void errorsAreOneErrorLineAndOneTryLine() {
+        Run unknownRole = lifeboat("token", "create", "--role", "root", "--data-dir", dir());
+        assertThat(unknownRole.exitCode()).isEqualTo(ErrorCode.USAGE.exitCode());
+        assertThat(unknownRole.err()).contains("Error: unknown role 'root'").contains("Try: use admin, operator or viewer");
+        assertThat(Files.exists(Path.of(dir()))).as("nothing created for a usage error").isFalse();
+
+        Run unknownToken = lifeboat("token", "revoke", "nobody", "--data-dir", dir());
+        assertThat(unknownToken.exitCode()).isEqualTo(ErrorCode.NOT_FOUND.exitCode());
+        assertThat(unknownToken.err()).contains("Error: no API token with id or name 'nobody'").contains("Try: ");
+
+        assertThat(lifeboat("token", "create", "--role", "admin", "--name", "ops", "--data-dir", dir()).exitCode()).isZero();
+        Run duplicate = lifeboat("token", "create", "--role", "viewer", "--name", "ops", "--data-dir", dir());
+        assertThat(duplicate.exitCode()).isEqualTo(ErrorCode.USAGE.exitCode());
+        assertThat(duplicate.err()).contains("already exists").contains("Try: ");
+
+        Run missingRole = lifeboat("token", "create", "--data-dir", dir());
+        assertThat(missingRole.exitCode()).isEqualTo(ErrorCode.USAGE.exitCode());
+
+        Run noSubcommand = lifeboat("token");
+        assertThat(noSubcommand.exitCode()).isEqualTo(ErrorCode.USAGE.exitCode());
+        assertThat(noSubcommand.err()).contains("create, list or revoke");
+    }
+
+    @Test
+    void helpListsTheSubcommands() {
+        Run help = lifeboat("token", "--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("create", "list", "revoke");
+        assertThat(lifeboat("--help").out()).contains("token");
+    }
+}
