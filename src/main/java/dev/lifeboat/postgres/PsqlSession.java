@@ -4,7 +4,6 @@ import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -13,7 +12,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -28,8 +26,7 @@ public final class PsqlSession implements Closeable {
     private final Process process;
     private final Writer stdin;
     private final BufferedReader stdout;
-    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    private final Thread stderrPump;
+    private final StderrTail stderr;
     private final String what;
 
     private PsqlSession(Process process, String what) {
@@ -37,15 +34,7 @@ public final class PsqlSession implements Closeable {
         this.what = what;
         this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         this.stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        this.stderrPump = new Thread(() -> {
-            try {
-                process.getErrorStream().transferTo(stderr);
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        }, "psql-stderr");
-        stderrPump.setDaemon(true);
-        stderrPump.start();
+        this.stderr = new StderrTail(process.getErrorStream(), "psql");
     }
 
     public static PsqlSession open(PgTools.Binary psql, PgConnection conn) {
@@ -97,13 +86,12 @@ public final class PsqlSession implements Closeable {
     private LifeboatException failure() {
         try {
             process.waitFor(5, TimeUnit.SECONDS);
-            stderrPump.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        String err = stderr.toString(StandardCharsets.UTF_8).trim();
+        String err = stderr.text();
         return new LifeboatException(ErrorCode.DATABASE, "database " + what + ": "
-                + (err.isEmpty() ? "psql ended unexpectedly" : err.replaceAll("\\s*\\n\\s*", "; ")),
+                + (err.isEmpty() ? "psql ended unexpectedly" : err),
                 "check that the server is running and reachable and that the user, password and database are right");
     }
 
