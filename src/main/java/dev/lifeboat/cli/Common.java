@@ -43,6 +43,16 @@ final class Common {
         return settings;
     }
 
+    /** The first connection given, else the configured database ({@code --db} / {@code DATABASE_URL}). */
+    String database(String... given) {
+        for (String g : given) {
+            if (g != null) {
+                return g;
+            }
+        }
+        return settings().databases.isEmpty() ? null : settings().databases.get(0);
+    }
+
     Storage openStorage() {
         try {
             return Storages.openWithRetries(settings().repository);

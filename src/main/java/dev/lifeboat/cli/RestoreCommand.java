@@ -52,8 +52,7 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var s = common.settings();
-        String target = to != null ? to : db != null ? db : s.databases.isEmpty() ? null : s.databases.get(0);
+        String target = common.database(to, db);
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
             var keys = repo.readKeys(common.identities());

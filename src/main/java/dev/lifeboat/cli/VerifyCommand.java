@@ -64,7 +64,7 @@ final class VerifyCommand implements Callable<Integer> {
             throw new LifeboatException(ErrorCode.USAGE, "--read-data and --read-data-subset exclude each other",
                     "choose one");
         }
-        String scratchServer = scratch != null ? scratch : db != null ? db : s.databases.isEmpty() ? null : s.databases.get(0);
+        String scratchServer = common.database(scratch, db);
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
             List<String> identities = common.identities();
