@@ -40,16 +40,12 @@ final class CatCommand implements Callable<Integer> {
             }
             var keys = repo.readKeys(common.identities());
             Progress progress = Terminal.progress();
-            progress.start("cat " + a.name(), a.size());
             OutputStream out = new FileOutputStream(FileDescriptor.out);
-            try (InputStream in = repo.artifactReader(keys).open(a)) {
+            try (InputStream in = progress.track(repo.artifactReader(keys).open(a), "cat " + a.name(), a.size())) {
                 byte[] buf = new byte[1 << 16];
-                long done = 0;
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     out.write(buf, 0, n);
-                    done += n;
-                    progress.update(done);
                 }
                 out.flush();
             } catch (java.io.IOException e) {
@@ -62,8 +58,6 @@ final class CatCommand implements Callable<Integer> {
                     return 0; // the reader stopped early (| head, pg_restore --list): not an error
                 }
                 throw e;
-            } finally {
-                progress.finish();
             }
         }
         return 0;

@@ -19,4 +19,31 @@ public interface Progress {
     void update(long bytesDone);
 
     void finish();
+
+    /**
+     * {@code in}, reporting the bytes read through it as the task {@code task}; closing it finishes the
+     * task. The one way every command shows the progress of a stream.
+     */
+    default java.io.InputStream track(java.io.InputStream in, String task, long totalBytes) {
+        start(task, totalBytes);
+        return new java.io.FilterInputStream(in) {
+            private long done;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws java.io.IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) {
+                    done += n;
+                    update(done);
+                }
+                return n;
+            }
+
+            @Override
+            public void close() throws java.io.IOException {
+                finish();
+                super.close();
+            }
+        };
+    }
 }

@@ -15,8 +15,6 @@ import dev.lifeboat.repository.RepositoryLock;
 import dev.lifeboat.storage.BlobInfo;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -98,33 +96,11 @@ public final class RestoreEngine {
             }
             int dumpMajor = majorOf(source.dumpTool());
             ArtifactReader reader = repo.artifactReader(keys);
-            restore.restore(target, () -> withProgress(reader.openForTransaction(artifact), artifact), tables, state.serverMajor(),
+            restore.restore(target, () -> progress.track(reader.openForTransaction(artifact), "restore " + artifact.name(),
+                    artifact.size()), tables, state.serverMajor(),
                     dumpMajor);
             return new Result(manifest.id(), artifact.name(), target.toString(), safetyId);
         }
-    }
-
-    private InputStream withProgress(InputStream in, Artifact artifact) {
-        progress.start("restore " + artifact.name(), artifact.size());
-        return new java.io.FilterInputStream(in) {
-            long done;
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                int n = super.read(b, off, len);
-                if (n > 0) {
-                    done += n;
-                    progress.update(done);
-                }
-                return n;
-            }
-
-            @Override
-            public void close() throws IOException {
-                progress.finish();
-                super.close();
-            }
-        };
     }
 
     static Artifact chooseArtifact(Manifest manifest, String name) {

@@ -191,17 +191,14 @@ public final class VerifyEngine {
                     .findFirst().orElse("pg_dump 0");
             check = new PostgresRestore(tools).checkArchive(RestoreEngine.majorOf(dumpTool));
         }
-        progress.start("verify " + m.id() + " " + a.name(), a.size());
-        try (InputStream in = repo.artifactReader(keys).open(a)) {
+        try (InputStream in = progress.track(repo.artifactReader(keys).open(a), "verify " + m.id() + " " + a.name(),
+                a.size())) {
             byte[] buf = new byte[1 << 16];
-            long done = 0;
             int n;
             while ((n = in.read(buf)) >= 0) {
                 if (check != null) {
                     check.write(buf, 0, n);
                 }
-                done += n;
-                progress.update(done);
             }
             if (check != null && check.finish() == 0) {
                 return "artifact " + a.name() + ": pg_restore --list found no entries";
@@ -222,7 +219,6 @@ public final class VerifyEngine {
             }
             throw ex;
         } finally {
-            progress.finish();
             if (check != null) {
                 check.close();
             }
