@@ -1,0 +1,235 @@
+package dev.lifeboat.web;
+
+import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.BackupStatus;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.retention.Decision;
+import dev.lifeboat.service.BackupView;
+import dev.lifeboat.service.Job;
+import dev.lifeboat.state.AuditEntry;
+import dev.lifeboat.state.JobRecord;
+import dev.lifeboat.web.Views.ArtifactView;
+import dev.lifeboat.web.Views.AuditRow;
+import dev.lifeboat.web.Views.BackupRow;
+import dev.lifeboat.web.Views.Badge;
+import dev.lifeboat.web.Views.Entry;
+import dev.lifeboat.web.Views.JobRow;
+import dev.lifeboat.web.Views.JobView;
+import dev.lifeboat.web.Views.SourceView;
+import dev.lifeboat.web.Views.TableView;
+import dev.lifeboat.web.Views.VerificationView;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Turns what the service returns (backups, jobs, history, audit entries) into the rows and blocks of
+ * {@link Views}: formatting only, no decisions. Times show in the zone the service schedules in.
+ */
+final class Pages {
+    private Pages() {}
+
+    static BackupRow backupRow(BackupView v, Instant now, ZoneId zone) {
+        Manifest m = v.manifest();
+        Instant started = v.entry().started();
+        return new BackupRow(v.id(), Badge.of(v.status()), m == null ? "" : Objects.toString(m.label(), ""),
+                m != null && m.safety(), v.entry().pinned(), Human.time(started, zone), Human.age(started, now),
+                m == null ? Human.UNKNOWN : Human.bytes(m.logicalBytes()),
+                m == null ? Human.UNKNOWN : Human.bytes(m.storedBytes()),
+                verification(v.entry().status(), now), retention(v, now, zone), dueForRemoval(v));
+    }
+
+    /** {@code verified 2 h ago}, {@code corrupt 5 min ago}, {@code never verified}. */
+    static String verification(BackupStatus s, Instant now) {
+        if (s == null) {
+            return "never verified";
+        }
+        return s.status() + " " + Human.age(s.checked(), now);
+    }
+
+    static boolean dueForRemoval(BackupView v) {
+        return v.retention() != null && !v.retention().keep();
+    }
+
+    /**
+     * What retention does with the backup now: {@code kept until 2026-06-01 03:00:00 UTC (in 30 d)},
+     * {@code due for removal at the next prune}, or why it is kept past its age limit.
+     */
+    static String retention(BackupView v, Instant now, ZoneId zone) {
+        Decision d = v.retention();
+        if (d != null && !d.keep()) {
+            return "due for removal at the next prune" + (d.reasons().isEmpty() ? "" : " (" + String.join(", ",
+                    d.reasons()) + ")");
+        }
+        if (v.entry().pinned()) {
+            return "pinned: kept until unpinned";
+        }
+        Instant expires = v.expires();
+        if (expires != null && expires.isAfter(now)) {
+            return "kept until " + Human.time(expires, zone) + " (" + Human.age(expires, now) + ")";
+        }
+        if (d != null && !d.reasons().isEmpty()) {
+            return "kept: " + String.join(", ", d.reasons());
+        }
+        return "kept";
+    }
+
+    static VerificationView verificationView(BackupStatus s, Instant now, ZoneId zone) {
+        if (s == null) {
+            return new VerificationView(Badge.of("never"), "never checked", "", List.of(), null, List.of());
+        }
+        List<VerificationView> history = new ArrayList<>();
+        if (s.history() != null) {
+            for (BackupStatus h : s.history()) {
+                history.add(verificationView(h, now, zone));
+            }
+        }
+        String drill = null;
+        if (s.drill() != null) {
+            BackupStatus.Drill d = s.drill();
+            drill = "restored into " + d.scratchDatabase() + " in " + String.format(Locale.ROOT, "%.1f s", d.seconds())
+                    + "; " + d.tablesChecked() + " table(s) matched"
+                    + (d.mismatches() == null || d.mismatches().isEmpty() ? "" : "; mismatches: "
+                    + String.join("; ", d.mismatches()))
+                    + (d.queryResult() == null ? "" : "; check query: " + d.queryResult());
+        }
+        return new VerificationView(Badge.of(s.status()), Human.time(s.checked(), zone) + " ("
+                + Human.age(s.checked(), now) + ")", Objects.toString(s.level(), ""),
+                s.problems() == null ? List.of() : s.problems(), drill, history);
+    }
+
+    static List<SourceView> sources(Manifest m) {
+        List<SourceView> out = new ArrayList<>();
+        if (m == null || m.sources() == null) {
+            return out;
+        }
+        for (Manifest.Source s : m.sources()) {
+            List<TableView> tables = new ArrayList<>();
+            if (s.tables() != null) {
+                for (Manifest.TableInfo t : s.tables()) {
+                    tables.add(new TableView(t.qualifiedName(), Human.count(t.rows())));
+                }
+            }
+            out.add(new SourceView(s.name(), Objects.toString(s.connection(), ""), Objects.toString(s.serverVersion(), ""),
+                    Objects.toString(s.dumpTool(), ""), Objects.toString(s.encoding(), ""), tables));
+        }
+        return out;
+    }
+
+    static List<ArtifactView> artifacts(Manifest m) {
+        List<ArtifactView> out = new ArrayList<>();
+        if (m == null || m.artifacts() == null) {
+            return out;
+        }
+        for (Artifact a : m.artifacts()) {
+            out.add(new ArtifactView(a.name(), Objects.toString(a.source(), ""), Objects.toString(a.format(), ""),
+                    Human.bytes(a.size()), Human.bytes(a.storedSize()), Objects.toString(a.sha256(), "")));
+        }
+        return out;
+    }
+
+    /** The databases a restore of this backup can target: its dumps' sources. */
+    static List<String> databases(Manifest m) {
+        if (m == null || m.artifacts() == null) {
+            return List.of();
+        }
+        return m.artifacts().stream().filter(a -> a.source() != null && !"globals".equals(a.name()))
+                .map(Artifact::source).distinct().toList();
+    }
+
+    /** The jobs of the history that made, verified or restored backup {@code id}, in the order given. */
+    static List<JobRecord> jobsAbout(Collection<JobRecord> history, String id) {
+        return history.stream().filter(r -> id.equals(r.backupId())
+                || (r.details() != null && id.equals(r.details().get("backup")))).toList();
+    }
+
+    static JobView jobView(Job j, Instant now, ZoneId zone) {
+        Map<String, Object> result = j.result();
+        boolean running = j.state() == Job.State.RUNNING;
+        long total = j.totalBytes();
+        long done = j.bytesDone();
+        Instant end = j.finished() != null ? j.finished() : now;
+        return new JobView(j.id(), j.kind().label(), Badge.of(j.state().label()), j.state().ended(), running,
+                running ? Objects.toString(j.task(), "starting") : null,
+                running ? Human.bytes(done) : null,
+                running && total >= 0 ? Human.bytes(total) : null,
+                running ? Human.percent(done, total) : "",
+                Math.max(0, done), total > 0 ? total : 0,
+                j.requestedBy(), Human.time(j.submitted(), zone), Human.time(j.started(), zone),
+                Human.time(j.finished(), zone), j.started() == null ? Human.UNKNOWN : Human.between(j.started(), end),
+                j.target(), text(result.get("id")), text(result.get("preRestoreBackupId")),
+                result.get("status") == null ? null : Badge.of(text(result.get("status"))),
+                j.failure() == null ? null : j.failure().message(), j.failure() == null ? null : j.failure().hint(),
+                entries(result));
+    }
+
+    /** A job this instance no longer holds in memory: what the history recorded of it. */
+    static JobView jobView(JobRecord r, ZoneId zone) {
+        Map<String, Object> details = r.details() == null ? Map.of() : r.details();
+        String target = text(details.get("backup"));
+        boolean ended = !"running".equals(r.status().label());
+        return new JobView(r.id(), r.kind(), Badge.of(r.status().label()), ended, false, null, null, null, "", 0, 0,
+                r.requestedBy(), Human.time(r.started(), zone), Human.time(r.started(), zone),
+                Human.time(r.finished(), zone), Human.between(r.started(), r.finished()), target,
+                r.backupId(), null, null, r.error(), null, entries(details));
+    }
+
+    static JobRow jobRow(JobRecord r, Instant now, ZoneId zone) {
+        return new JobRow(r.id(), r.kind(), Badge.of(r.status().label()), r.requestedBy(), Human.time(r.started(), zone),
+                Human.age(r.started(), now), Human.between(r.started(), r.finished()), r.backupId(),
+                r.error(), details(r.details()));
+    }
+
+    static AuditRow auditRow(AuditEntry e, ZoneId zone) {
+        return new AuditRow(Human.time(e.at(), zone), e.actor(), e.action(), Objects.toString(e.target(), ""),
+                Badge.of(e.result()), details(e.details()));
+    }
+
+    /** {@code key=value, key=value}: a JSON object of details on one line. */
+    static String details(Map<String, Object> d) {
+        if (d == null || d.isEmpty()) {
+            return "";
+        }
+        List<String> parts = new ArrayList<>();
+        d.forEach((k, v) -> parts.add(k + "=" + text(v)));
+        return String.join(", ", parts);
+    }
+
+    static List<Entry> entries(Map<String, Object> m) {
+        List<Entry> out = new ArrayList<>();
+        if (m != null) {
+            m.forEach((k, v) -> out.add(new Entry(k, bytesKey(k) && v instanceof Number n ? Human.bytes(n.longValue())
+                    + " (" + n + " bytes)" : text(v))));
+        }
+        return out;
+    }
+
+    private static boolean bytesKey(String k) {
+        return k.endsWith("Bytes");
+    }
+
+    static String text(Object v) {
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof Collection<?> c) {
+            List<String> parts = new ArrayList<>();
+            for (Object o : c) {
+                parts.add(Objects.toString(text(o), "null"));
+            }
+            return String.join(", ", parts);
+        }
+        if (v instanceof Map<?, ?> m) {
+            List<String> parts = new ArrayList<>();
+            m.forEach((k, x) -> parts.add(k + "=" + text(x)));
+            return "{" + String.join(", ", parts) + "}";
+        }
+        return v.toString();
+    }
+}

@@ -1,0 +1,95 @@
+package dev.lifeboat.web;
+
+import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.BackupEntry;
+import dev.lifeboat.repository.BackupStatus;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.retention.Decision;
+import dev.lifeboat.service.BackupView;
+import dev.lifeboat.state.JobRecord;
+import dev.lifeboat.state.JobStatus;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PagesTest {
+    static final Instant NOW = Instant.parse("2026-05-01T12:00:00Z");
+    static final ZoneId UTC = ZoneId.of("UTC");
+
+    static Manifest manifest(String id, String label, Instant started, String kind) {
+        Manifest.Source source = new Manifest.Source("postgresql", "app", "127.0.0.1:5432/app", "16.4", "pg_dump 16.4",
+                List.of(new Manifest.TableInfo("public", "items", 1234, List.of(), List.of())), "UTF8", "C", "C", null);
+        Artifact dump = new Artifact("app.dump", "app", "pg_dump-custom", 5_000_000, 1_200_000, "ab".repeat(32), null);
+        Artifact globals = new Artifact("globals", null, "pg_dumpall-globals", 2_000, 900, "cd".repeat(32), null);
+        return new Manifest(1, id, label, "completed", started, started.plusSeconds(42), "lifeboat 0.1.0", "db1",
+                List.of(source), List.of(dump, globals), 5_002_000, 1_200_900, 300_000, kind);
+    }
+
+    static BackupView view(String label, BackupStatus status, Decision decision, Instant expires, boolean pinned) {
+        Instant started = NOW.minus(Duration.ofHours(3));
+        String id = "20260501T090000Z-abcdef";
+        return new BackupView(new BackupEntry(id, manifest(id, label, started, null), null, status, pinned), decision,
+                expires);
+    }
+
+    @Test
+    void aListRowSaysWhatAnOperatorNeeds() {
+        BackupStatus verified = new BackupStatus("verified", NOW.minusSeconds(600), "read-data", List.of(), null, null);
+        var row = Pages.backupRow(view("nightly", verified, new Decision("x", true, List.of("within 30d")),
+                NOW.plus(Duration.ofDays(29)), false), NOW, UTC);
+        assertThat(row.status().text()).isEqualTo("verified");
+        assertThat(row.status().tone()).isEqualTo("ok");
+        assertThat(row.label()).isEqualTo("nightly");
+        assertThat(row.age()).isEqualTo("3 h ago");
+        assertThat(row.started()).isEqualTo("2026-05-01 09:00:00 UTC");
+        assertThat(row.size()).isEqualTo("4.8 MiB");
+        assertThat(row.stored()).isEqualTo("1.1 MiB");
+        assertThat(row.verification()).isEqualTo("verified 10 min ago");
+        assertThat(row.retention()).isEqualTo("kept until 2026-05-30 12:00:00 UTC (in 29 d)");
+        assertThat(row.expiring()).isFalse();
+    }
+
+    @Test
+    void retentionSaysWhenABackupGoesAndWhy() {
+        assertThat(Pages.retention(view("", null, new Decision("x", false, List.of("40d old and matched no rule")), null,
+                false), NOW, UTC)).isEqualTo("due for removal at the next prune (40d old and matched no rule)");
+        assertThat(Pages.retention(view("", null, new Decision("x", true, List.of("pinned")), null, true), NOW, UTC))
+                .isEqualTo("pinned: kept until unpinned");
+        assertThat(Pages.retention(view("", null, new Decision("x", true, List.of("minimum 3")),
+                NOW.minusSeconds(5), false), NOW, UTC)).isEqualTo("kept: minimum 3");
+        assertThat(Pages.verification(null, NOW)).isEqualTo("never verified");
+    }
+
+    @Test
+    void restoreTargetsAreTheDumpsSourcesNotTheGlobals() {
+        assertThat(Pages.databases(manifest("i", null, NOW, null))).containsExactly("app");
+        assertThat(Pages.databases(null)).isEmpty();
+    }
+
+    @Test
+    void jobsAboutABackupAreThoseThatMadeOrUsedIt() {
+        String id = "20260501T090000Z-abcdef";
+        JobRecord made = new JobRecord("j1", "backup", "admin", JobStatus.SUCCEEDED, NOW, NOW, id, null, Map.of());
+        JobRecord verified = new JobRecord("j2", "verify", "admin", JobStatus.SUCCEEDED, NOW, NOW, id, null,
+                Map.of("backup", id, "drill", false));
+        JobRecord failedVerify = new JobRecord("j3", "verify", "admin", JobStatus.FAILED, NOW, NOW, null, "boom",
+                Map.of("backup", id));
+        JobRecord other = new JobRecord("j4", "backup", "admin", JobStatus.SUCCEEDED, NOW, NOW, "20260502T000000Z-ffffff",
+                null, Map.of());
+        assertThat(Pages.jobsAbout(List.of(made, verified, failedVerify, other), id)).extracting(JobRecord::id)
+                .containsExactly("j1", "j2", "j3");
+    }
+
+    @Test
+    void detailsAreOneLineOfText() {
+        assertThat(Pages.details(Map.of("drill", false))).isEqualTo("drill=false");
+        assertThat(Pages.text(List.of("a", "b"))).isEqualTo("a, b");
+        assertThat(Pages.entries(Map.of("logicalBytes", 2048)).get(0).value()).isEqualTo("2.0 KiB (2048 bytes)");
+    }
+}
