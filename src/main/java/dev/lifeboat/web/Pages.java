@@ -82,7 +82,7 @@ final class Pages {
 
     static VerificationView verificationView(BackupStatus s, Instant now, ZoneId zone) {
         if (s == null) {
-            return new VerificationView(Badge.of("never"), "never checked", "", List.of(), null, List.of());
+            return new VerificationView(new Badge("not verified yet", "muted", "–"), "", "", List.of(), null, List.of());
         }
         List<VerificationView> history = new ArrayList<>();
         if (s.history() != null) {
@@ -163,7 +163,7 @@ final class Pages {
                 Math.max(0, done), total > 0 ? total : 0,
                 j.requestedBy(), Human.time(j.submitted(), zone), Human.time(j.started(), zone),
                 Human.time(j.finished(), zone), j.started() == null ? Human.UNKNOWN : Human.between(j.started(), end),
-                j.target(), text(result.get("id")), text(result.get("preRestoreBackupId")),
+                j.target(), text(result.get("id")), text(result.get("preRestoreBackupId")), restoredInto(result),
                 result.get("status") == null ? null : Badge.of(text(result.get("status"))),
                 j.failure() == null ? null : j.failure().message(), j.failure() == null ? null : j.failure().hint(),
                 entries(result));
@@ -177,7 +177,17 @@ final class Pages {
         return new JobView(r.id(), r.kind(), Badge.of(r.status().label()), ended, false, null, null, null, "", 0, 0,
                 r.requestedBy(), Human.time(r.started(), zone), Human.time(r.started(), zone),
                 Human.time(r.finished(), zone), Human.between(r.started(), r.finished()), target,
-                r.backupId(), null, null, r.error(), null, entries(details));
+                r.backupId(), null, null, null, r.error(), null, entries(details));
+    }
+
+    /** {@code database app on postgres@db:5432/app}: where a restore went, from its result. */
+    static String restoredInto(Map<String, Object> result) {
+        Object db = result.get("database");
+        Object target = result.get("target");
+        if (db == null) {
+            return null;
+        }
+        return "database " + db + (target == null ? "" : " on " + target);
     }
 
     static JobRow jobRow(JobRecord r, Instant now, ZoneId zone) {

@@ -136,13 +136,15 @@ public final class Views {
      * @param target          the backup it works on, or null
      * @param backupId        the backup it made (backup) or restored (restore), for a link
      * @param safetyBackupId  the safety backup a restore took first
+     * @param restoredInto    where a restore went ({@code database app on postgres@db:5432/app}), or null
      * @param resultStatus    what a verify found ({@code verified}, {@code corrupt}), or null
      * @param result          everything the job reported, as text
      */
     public record JobView(String id, String kind, Badge status, boolean ended, boolean running, String task,
                           String done, String total, String percent, long progressValue, long progressMax,
                           String requestedBy, String submitted, String started, String finished, String took,
-                          String target, String backupId, String safetyBackupId, Badge resultStatus,
+                          String target, String backupId, String safetyBackupId, String restoredInto,
+                          Badge resultStatus,
                           String failure, String hint, List<Entry> result) {
         public boolean succeeded() {
             return "succeeded".equals(status.text());
