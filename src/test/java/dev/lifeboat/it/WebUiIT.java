@@ -1,0 +1,449 @@
+package dev.lifeboat.it;
+
+import com.microsoft.playwright.APIResponse;
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.Response;
+import com.microsoft.playwright.options.Cookie;
+import com.microsoft.playwright.options.FormData;
+import com.microsoft.playwright.options.RequestOptions;
+import com.microsoft.playwright.options.SameSiteAttribute;
+import dev.lifeboat.testing.LifeboatCli;
+import dev.lifeboat.testing.LifeboatService;
+import dev.lifeboat.testing.PgCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The web admin UI as a person uses it: the packaged {@code lifeboat serve} against a real PostgreSQL, driven
+ * through Debian's Chromium with Playwright. Sign in, back up and watch the job live, verify, restore in two
+ * steps, change the schedule, and check what a viewer may not do, that data is escaped, and the narrow layout.
+ * Screenshots of each step go to {@code target/screenshots/}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WebUiIT {
+    static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
+    static final Path SHOTS = Paths.get(System.getProperty("screenshots.dir", "target/screenshots"));
+    static final String DB = "webui";
+    static final String EVIL = "<script>alert(1)</script>";
+    static final Pattern TOKEN = Pattern.compile("lb_[A-Za-z0-9_-]{43}");
+    static final double JOB_TIMEOUT_MS = 180_000;
+
+    Path work;
+    PgCluster pg;
+    LifeboatService service;
+    Playwright playwright;
+    Browser browser;
+    BrowserContext admin;
+    Page page;
+    String base;
+    String adminToken;
+    String viewerToken;
+    String backupId;
+    /** Alerts (an XSS would raise one) and CSP violations reported by the browser; both must stay empty. */
+    final List<String> alerts = new CopyOnWriteArrayList<>();
+    final List<String> cspViolations = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    void start() throws IOException {
+        assumeTrue(Files.isExecutable(CHROMIUM), "Debian's chromium is not installed at " + CHROMIUM);
+        work = Files.createTempDirectory("webui-it");
+        Files.createDirectories(SHOTS);
+        pg = PgCluster.shared();
+        pg.dropDatabase(DB);
+        pg.createDatabase(DB);
+        pg.psql(DB, """
+                create table items(id int primary key, name text not null);
+                insert into items values (1, 'alpha'), (2, 'beta'), (3, 'gamma');
+                create table events(id bigint primary key, at timestamptz not null, note text);
+                insert into events select g, timestamptz '2026-01-01' + g * interval '1 minute', md5(g::text)
+                from generate_series(1, 20000) g;
+                """);
+
+        LifeboatCli cli = new LifeboatCli(work)
+                .env("LIFEBOAT_REPOSITORY", work.resolve("repo").toString())
+                .env("LIFEBOAT_DATA_DIR", work.resolve("data").toString())
+                .env("PGPASSWORD", pg.password())
+                .env("DATABASE_URL", "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/" + DB);
+        cli.run("init").expectSuccess();
+        adminToken = token(cli.run("token", "create", "--role", "admin", "--name", "alice").expectSuccess().stdout());
+        viewerToken = token(cli.run("token", "create", "--role", "viewer", "--name", "victor").expectSuccess().stdout());
+        service = LifeboatService.start(cli);
+        base = service.baseUrl();
+
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(env));
+        browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(CHROMIUM)
+                .setHeadless(true).setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--disable-component-update", "--no-first-run", "--disable-sync")));
+        admin = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900));
+        page = watched(admin.newPage());
+    }
+
+    @AfterAll
+    void stop() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (playwright != null) {
+            playwright.close();
+        }
+        if (service != null) {
+            service.close();
+        }
+        if (pg != null) {
+            pg.dropDatabase(DB);
+        }
+        if (work != null) {
+            try (Stream<Path> files = Files.walk(work)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // a temp folder left behind
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void signInRefusesAWrongTokenThenOpensASession() {
+        Response first = page.navigate(base + "/");
+        assertThat(page.url()).startsWith(base + "/ui/login");
+        assertThat(first.status()).isEqualTo(200);
+        Map<String, String> headers = first.headers();
+        assertThat(headers.get("content-security-policy")).contains("default-src 'self'").contains("script-src 'self'")
+                .doesNotContain("unsafe-inline");
+        assertThat(headers.get("x-frame-options")).isEqualTo("DENY");
+        assertThat(headers.get("referrer-policy")).isEqualTo("no-referrer");
+        assertThat(headers.get("x-content-type-options")).isEqualTo("nosniff");
+        shot("01-sign-in");
+
+        page.fill("#token", "lb_" + "x".repeat(43));
+        Response wrong = page.waitForResponse(r -> r.url().endsWith("/ui/login") && r.request().method().equals("POST"),
+                () -> page.click("button[type=submit]"));
+        assertThat(wrong.status()).isEqualTo(401);
+        assertThat(page.textContent("#login-error")).contains("unknown or revoked");
+        assertThat(admin.cookies().stream().map(c -> c.name)).doesNotContain("lifeboat_session");
+        shot("02-sign-in-wrong-token");
+
+        page.fill("#token", adminToken);
+        page.click("button[type=submit]");
+        page.waitForURL(base + "/ui/backups");
+        assertThat(page.textContent(".who")).contains("alice").contains("admin");
+        Cookie session = admin.cookies().stream().filter(c -> c.name.equals("lifeboat_session")).findFirst().orElseThrow();
+        assertThat(session.httpOnly).isTrue();
+        assertThat(session.sameSite).isEqualTo(SameSiteAttribute.STRICT);
+        assertThat(session.path).isEqualTo("/");
+        assertThat(session.secure).isFalse(); // plain http here; Secure over https
+        assertThat(page.textContent("main")).contains("No backups yet");
+        // htmx came from this server and runs under the CSP
+        assertThat(page.evaluate("() => typeof htmx")).isEqualTo("object");
+        shot("03-backups-empty");
+    }
+
+    @Test
+    @Order(2)
+    void backUpNowAndWatchTheJobLive() {
+        page.navigate(base + "/ui/backups");
+        page.fill("#label", "before the change");
+        page.click("#backup-now button[type=submit]");
+        page.waitForURL(Pattern.compile(".*/ui/jobs/[^/]+$"));
+        String jobUrl = page.url();
+        shot("04-backup-job");
+        awaitJob("succeeded");
+        // the job page was never reloaded: htmx swapped the status in place until the job ended
+        assertThat(page.url()).isEqualTo(jobUrl);
+        assertThat(page.locator("#job-status").getAttribute("hx-trigger")).isNull();
+        backupId = page.textContent("#new-backup").strip();
+        assertThat(backupId).matches("\\d{8}T\\d{6}Z?.*");
+        shot("05-backup-job-succeeded");
+
+        page.click("#new-backup");
+        page.waitForURL(base + "/ui/backups/" + backupId);
+        assertThat(page.textContent("#backup-status")).contains("completed");
+        assertThat(page.textContent("#backup-label")).isEqualTo("before the change");
+        String detail = page.textContent("main");
+        assertThat(detail).contains("PostgreSQL " + pg.majorVersion()).contains("pg_dump " + pg.majorVersion())
+                .contains("public.items").contains("public.events").contains("20,000")
+                .contains(DB + ".dump").contains("backup"); // the job that made it
+        assertThat(page.locator("td.hash").first().textContent().strip()).matches("[0-9a-f]{64}");
+        assertThat(page.locator("#backup-jobs a").first().textContent()).isEqualTo("backup");
+        shot("06-backup-detail");
+    }
+
+    @Test
+    @Order(3)
+    void verifyMarksTheBackupVerified() {
+        page.navigate(base + "/ui/backups/" + backupId);
+        page.click("#verify");
+        page.waitForURL(Pattern.compile(".*/ui/jobs/[^/]+$"));
+        awaitJob("succeeded");
+        assertThat(page.textContent("#job-outcome")).contains("verified");
+        shot("07-verify-succeeded");
+        page.navigate(base + "/ui/backups/" + backupId);
+        assertThat(page.textContent("#backup-status")).contains("verified");
+        page.navigate(base + "/ui/backups");
+        assertThat(page.textContent("#backups tr[data-id='" + backupId + "']")).contains("verified");
+        shot("07b-backups-list");
+    }
+
+    @Test
+    @Order(4)
+    void restoreAsksForTheDatabaseNameAndUndoesTheChange() {
+        String original = items();
+        assertThat(original).isEqualTo("1:alpha,2:beta,3:gamma");
+        pg.psql(DB, "delete from items where id = 1; update items set name = 'BETA' where id = 2; "
+                + "insert into items values (4, 'delta');");
+        String changed = items();
+
+        page.navigate(base + "/ui/backups/" + backupId);
+        page.click("#restore");
+        page.waitForSelector("#restore-plan");
+        assertThat(page.textContent("#restore-database")).isEqualTo(DB);
+        assertThat(page.textContent("#restore-target")).contains(DB).contains(Integer.toString(pg.port()))
+                .doesNotContain(pg.password());
+        assertThat(page.textContent("#restore-plan")).contains("safety backup").contains("one transaction");
+        shot("08-restore-step-1");
+
+        page.fill("#typed", DB + "_typo");
+        Response refused = page.waitForResponse(r -> r.url().endsWith("/restore/confirm"),
+                () -> page.click("#confirm-restore"));
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(page.textContent("#restore-error")).contains(DB + "_typo").contains("Nothing was done");
+        assertThat(items()).isEqualTo(changed);
+        shot("09-restore-wrong-name");
+
+        page.fill("#typed", DB);
+        page.click("#confirm-restore");
+        page.waitForURL(Pattern.compile(".*/ui/jobs/[^/]+$"));
+        awaitJob("succeeded");
+        String safety = page.textContent("#safety-backup").strip();
+        assertThat(safety).isNotBlank().isNotEqualTo(backupId);
+        assertThat(items()).isEqualTo(original);
+        assertThat(page.textContent("#restored-into")).contains("database " + DB);
+        shot("10-restore-succeeded");
+
+        // the safety backup holds what was there before the restore
+        page.click("#safety-backup");
+        page.waitForURL(base + "/ui/backups/" + safety);
+        assertThat(page.textContent("main")).contains("safety backup");
+    }
+
+    @Test
+    @Order(5)
+    void settingsRefuseAnInvalidScheduleAndSaveAValidOne() {
+        page.navigate(base + "/ui/settings");
+        String before = page.inputValue("#schedule");
+        page.fill("#schedule", "61 3 * * *");
+        Response refused = page.waitForResponse(r -> r.url().endsWith("/ui/settings") && r.request().method().equals("POST"),
+                () -> page.click("#settings-form button[type=submit]"));
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(page.textContent("#settings-error")).contains("schedule").contains("Nothing was changed");
+        assertThat(page.getAttribute("#schedule", "aria-invalid")).isEqualTo("true");
+        shot("11-settings-invalid");
+        page.navigate(base + "/ui/settings");
+        assertThat(page.inputValue("#schedule")).isEqualTo(before);
+
+        page.fill("#schedule", "0 */6 * * *");
+        page.fill("#retentionDays", "60");
+        page.click("#settings-form button[type=submit]");
+        page.waitForSelector("#settings-saved");
+        assertThat(page.inputValue("#schedule")).isEqualTo("0 */6 * * *");
+        assertThat(page.inputValue("#retentionDays")).isEqualTo("60");
+        assertThat(page.textContent("#next-run")).contains(":00:00").contains("in ");
+        shot("12-settings-saved");
+    }
+
+    @Test
+    @Order(6)
+    void aLabelIsShownAsTextNeverRunAsMarkup() {
+        page.navigate(base + "/ui/backups");
+        page.fill("#label", EVIL);
+        page.click("#backup-now button[type=submit]");
+        page.waitForURL(Pattern.compile(".*/ui/jobs/[^/]+$"));
+        awaitJob("succeeded");
+        String id = page.textContent("#new-backup").strip();
+        page.navigate(base + "/ui/backups");
+        assertThat(page.textContent("#backups tr[data-id='" + id + "'] td.label").strip()).isEqualTo(EVIL);
+        assertThat(page.locator("#backups script").count()).isZero();
+        page.navigate(base + "/ui/backups/" + id);
+        assertThat(page.textContent("#backup-label")).isEqualTo(EVIL);
+        assertThat(page.content()).contains("&lt;script&gt;alert(1)&lt;/script&gt;");
+        shot("13-label-escaped");
+        assertThat(alerts).isEmpty();
+    }
+
+    @Test
+    @Order(7)
+    void aViewerSeesNoActionsAndIsRefusedWhenPostingAnyway() {
+        BrowserContext viewer = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900));
+        try {
+            Page v = watched(viewer.newPage());
+            v.navigate(base + "/ui/backups/" + backupId);
+            assertThat(v.url()).contains("/ui/login?next=");
+            v.fill("#token", viewerToken);
+            v.click("button[type=submit]");
+            v.waitForURL(base + "/ui/backups/" + backupId); // back where the viewer wanted to go
+            assertThat(v.locator("#restore").count()).isZero();
+            assertThat(v.locator("#verify").count()).isZero();
+            assertThat(v.textContent("main")).contains("verified");
+            shot(v, "14-viewer-backup-detail");
+            v.navigate(base + "/ui/backups");
+            assertThat(v.locator("#backup-now").count()).isZero();
+            v.navigate(base + "/ui/settings");
+            assertThat(v.locator("#settings-form").count()).isZero();
+            assertThat(v.textContent("#settings-readonly")).contains("0 */6 * * *");
+            Response audit = v.navigate(base + "/ui/audit");
+            assertThat(audit.status()).isEqualTo(403);
+
+            String csrf = v.getAttribute("form.signout input[name=csrf]", "value");
+            APIResponse restore = viewer.request().post(base + "/ui/backups/" + backupId + "/restore",
+                    RequestOptions.create().setForm(FormData.create().set("csrf", csrf)).setMaxRedirects(0));
+            assertThat(restore.status()).isEqualTo(403);
+            assertThat(restore.text()).contains("Not allowed").contains("needs admin");
+            APIResponse backup = viewer.request().post(base + "/ui/backups",
+                    RequestOptions.create().setForm(FormData.create().set("csrf", csrf)).setMaxRedirects(0));
+            assertThat(backup.status()).isEqualTo(403);
+            v.setContent(restore.text());
+            shot(v, "15-viewer-restore-forbidden");
+        } finally {
+            viewer.close();
+        }
+    }
+
+    @Test
+    @Order(8)
+    void everyPostNeedsTheSessionsCsrfToken() {
+        page.navigate(base + "/ui/jobs");
+        int jobsBefore = page.locator("#job-history tbody tr").count();
+        APIResponse none = admin.request().post(base + "/ui/backups",
+                RequestOptions.create().setForm(FormData.create().set("label", "forged")).setMaxRedirects(0));
+        assertThat(none.status()).isEqualTo(403);
+        APIResponse wrong = admin.request().post(base + "/ui/backups",
+                RequestOptions.create().setForm(FormData.create().set("csrf", "not-the-token")).setMaxRedirects(0));
+        assertThat(wrong.status()).isEqualTo(403);
+        page.navigate(base + "/ui/jobs");
+        assertThat(page.locator("#job-history tbody tr").count()).isEqualTo(jobsBefore);
+        // the header htmx sends is accepted as well: a job starts
+        String csrf = page.getAttribute("form.signout input[name=csrf]", "value");
+        APIResponse header = admin.request().post(base + "/ui/backups", RequestOptions.create()
+                .setHeader("X-CSRF-Token", csrf).setForm(FormData.create().set("label", "by header")).setMaxRedirects(0));
+        assertThat(header.status()).isEqualTo(303);
+        page.navigate(base + header.headers().get("location"));
+        awaitJob("succeeded");
+        shot("16-jobs");
+    }
+
+    @Test
+    @Order(9)
+    void theListFitsANarrowScreen() {
+        BrowserContext phone = browser.newContext(new Browser.NewContextOptions().setViewportSize(375, 812)
+                .setDeviceScaleFactor(2).setIsMobile(true).setHasTouch(true));
+        try {
+            Page p = watched(phone.newPage());
+            p.navigate(base + "/ui/login");
+            p.fill("#token", adminToken);
+            p.click("button[type=submit]");
+            p.waitForURL(base + "/ui/backups");
+            assertThat(p.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")).isEqualTo(true);
+            assertThat(p.locator("#backups thead").isVisible()).isFalse(); // rows became cards
+            shot(p, "17-backups-375px");
+            p.navigate(base + "/ui/backups/" + backupId);
+            shot(p, "18-backup-detail-375px");
+        } finally {
+            phone.close();
+        }
+    }
+
+    @Test
+    @Order(10)
+    void theAuditLogShowsWhoDidWhatAndSignOutEndsTheSession() {
+        Response audit = page.navigate(base + "/ui/audit");
+        assertThat(audit.status()).isEqualTo(200);
+        String log = page.textContent("#audit");
+        assertThat(log).contains("session.create").contains("backup.create").contains("backup.verify")
+                .contains("restore.request").contains("restore.confirm").contains("config.update").contains("denied")
+                .contains("alice").contains("victor");
+        shot("19-audit");
+
+        page.click("form.signout button");
+        page.waitForURL(base + "/ui/login");
+        page.navigate(base + "/ui/backups");
+        assertThat(page.url()).startsWith(base + "/ui/login");
+        // a poll of the live job view without a session is sent to the sign-in page, not given a login form
+        APIResponse poll = admin.request().get(base + "/ui/jobs/x/status",
+                RequestOptions.create().setHeader("HX-Request", "true").setMaxRedirects(0));
+        assertThat(poll.status()).isEqualTo(401);
+        assertThat(poll.headers().get("hx-redirect")).isEqualTo("/ui/login");
+        assertThat(cspViolations).isEmpty();
+        assertThat(alerts).isEmpty();
+    }
+
+    // ---- helpers
+
+    private Page watched(Page p) {
+        p.onDialog(d -> {
+            alerts.add(d.message());
+            d.dismiss();
+        });
+        p.onConsoleMessage(m -> {
+            if (m.text().contains("Content Security Policy")) {
+                cspViolations.add(m.text());
+            }
+        });
+        return p;
+    }
+
+    /** Waits on the job page until the job ends, and checks how. */
+    private void awaitJob(String expected) {
+        page.waitForSelector("#job-status[data-state=succeeded], #job-status[data-state=failed], "
+                        + "#job-status[data-state=interrupted], #job-status[data-state=cancelled]",
+                new Page.WaitForSelectorOptions().setTimeout(JOB_TIMEOUT_MS));
+        String state = page.getAttribute("#job-status", "data-state");
+        assertThat(state).as(() -> page.textContent("#job-status") + "\nservice log:\n" + service.log())
+                .isEqualTo(expected);
+    }
+
+    private String items() {
+        return pg.psql(DB, "select string_agg(id || ':' || name, ',' order by id) from items");
+    }
+
+    private void shot(String name) {
+        shot(page, name);
+    }
+
+    private static void shot(Page p, String name) {
+        p.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve(name + ".png")).setFullPage(true));
+    }
+
+    private static String token(String stdout) {
+        Matcher m = TOKEN.matcher(stdout);
+        assertThat(m.find()).as(stdout).isTrue();
+        return m.group();
+    }
+}
