@@ -117,7 +117,8 @@ public final class StateStore implements AutoCloseable {
 
     /**
      * Opens the state at {@code stateUrl}: null or blank for SQLite in {@code dataDir}; a {@code postgres://}
-     * or {@code postgresql://} URI, or a {@code jdbc:postgresql:} URL, for PostgreSQL.
+     * or {@code postgresql://} URI, or a {@code jdbc:postgresql:} URL, for PostgreSQL (nothing is then written to
+     * {@code dataDir}). The password comes from the URI, else {@code PGPASSWORD}, else {@code ~/.pgpass}.
      *
      * @throws LifeboatException {@link ErrorCode#USAGE} for another kind of location, {@link ErrorCode#STORAGE}
      *         when the database cannot be opened or migrated
