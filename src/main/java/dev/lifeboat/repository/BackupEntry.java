@@ -6,6 +6,10 @@ package dev.lifeboat.repository;
  * blob never hides the others.
  */
 public record BackupEntry(String id, Manifest manifest, String manifestError, BackupStatus status, boolean pinned) {
+    /** Listing order: oldest first by start time (ids have one-second resolution), then id. */
+    public static final java.util.Comparator<BackupEntry> ORDER =
+            java.util.Comparator.comparing(BackupEntry::started).thenComparing(BackupEntry::id);
+
     /** {@code completed}, {@code verified}, {@code drilled} or {@code corrupt}. */
     public String effectiveStatus() {
         if (manifest == null) {

@@ -21,7 +21,7 @@ public record Manifest(int formatVersion, String id, String label, String status
     }
 
     public static String blobName(String id) {
-        return "backups/" + id + "/manifest.json";
+        return BackupBlobs.name(id, BackupBlobs.MANIFEST);
     }
 
     public Artifact artifact(String name) {
