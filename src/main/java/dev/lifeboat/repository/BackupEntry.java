@@ -18,9 +18,12 @@ public record BackupEntry(String id, Manifest manifest, String manifestError, Ba
         return status != null ? status.status() : manifest.status();
     }
 
-    /** When the backup started; for an unreadable manifest, the second its id encodes. */
+    /**
+     * When the backup started; for an unreadable manifest (or valid JSON without a start time, which would
+     * otherwise fail the listing's sort), the second its id encodes.
+     */
     public java.time.Instant started() {
-        if (manifest != null) {
+        if (manifest != null && manifest.started() != null) {
             return manifest.started();
         }
         return java.time.LocalDateTime.parse(id.substring(0, 15),
