@@ -49,6 +49,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * always reflects the repository as of the call: it waits for a refresh that started after it was called.
  * This class is safe for concurrent use.
  *
+ * <p><b>Time.</b> A refresh costs at least the listing of {@code backups/}: on a local repository of 10,001
+ * backups (made by bench/fabricate-backups.sh; 2 CPUs, warm page cache) the first load took 0.7 s, a refresh
+ * with nothing changed 150 ms, of which the listing 140 ms, and an answer from the snapshot 0.1 µs. On S3 the
+ * listing is one request per 1,000 blobs, one after the other, so a service should list with
+ * {@code entries(maxAge)} and {@link #invalidate()} after its own jobs.
+ *
  * <p><b>Memory.</b> Entries hold each manifest {@linkplain Manifest#withoutChunks() without its chunk lists}
  * ({@code Artifact.chunks()} is null; {@link #manifest(String)} reads the full one for restore or verify), with
  * the names that repeat between backups (hosts, versions, tables, indexes) shared. Measured with JOL (retained
