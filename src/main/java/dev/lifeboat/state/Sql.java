@@ -17,7 +17,7 @@ final class Sql {
     /** Fixed width, so that text order is time order ({@code Instant.toString()} varies its fraction). */
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.lifeboat.repository.Json.COMPACT;
     static final SecureRandom RANDOM = new SecureRandom();
 
     private Sql() {}
