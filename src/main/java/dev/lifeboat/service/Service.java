@@ -37,7 +37,24 @@ import java.util.Optional;
  */
 public final class Service implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Service.class);
-    public static final Duration CONFIRMATION_TTL = Duration.ofMinutes(5);
+    /** How long a restore's confirmation token is valid: 5 minutes, or LIFEBOAT_CONFIRMATION_TTL seconds. */
+    public static final Duration CONFIRMATION_TTL = confirmationTtl(System.getenv("LIFEBOAT_CONFIRMATION_TTL"));
+
+    static Duration confirmationTtl(String seconds) {
+        if (seconds == null || seconds.isBlank()) {
+            return Duration.ofMinutes(5);
+        }
+        try {
+            long s = Long.parseLong(seconds.strip());
+            if (s >= 1 && s <= 3600) {
+                return Duration.ofSeconds(s);
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new LifeboatException(ErrorCode.USAGE, "LIFEBOAT_CONFIRMATION_TTL must be seconds from 1 to 3600, not '"
+                + seconds + "'", "leave it unset for the default of 300");
+    }
     /** How old a listing may be; jobs of this service refresh it at once. */
     static final Duration LIST_MAX_AGE = Duration.ofSeconds(5);
 
