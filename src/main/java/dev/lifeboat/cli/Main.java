@@ -15,7 +15,7 @@ import java.nio.file.NoSuchFileException;
         description = "Backup and disaster recovery for PostgreSQL and the services around it.",
         subcommands = {InitCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class,
                 RestoreCommand.class, CatCommand.class, VerifyCommand.class, PruneCommand.class,
-                PinCommand.class, PinCommand.Unpin.class, KeygenCommand.class, TokenCommand.class, TrainingCommand.class, CommandLine.HelpCommand.class},
+                PinCommand.class, PinCommand.Unpin.class, KeygenCommand.class, TokenCommand.class, ServeCommand.class, TrainingCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n", footer = {
                 "  0   success",
                 "  1   unexpected error (a bug: please report it with the stack trace)",

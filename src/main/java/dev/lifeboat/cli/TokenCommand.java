@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +21,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "token", mixinStandardHelpOptions = true,
-        description = "Manage the API tokens of lifeboat serve (kept in <data-dir>/state.db).",
+        description = "Manage the API tokens of lifeboat serve (kept in <data-dir>/state.db, or in PostgreSQL "
+                + "with --state).",
         subcommands = {TokenCommand.Create.class, TokenCommand.ListTokens.class, TokenCommand.Revoke.class})
 final class TokenCommand implements Callable<Integer> {
     @Override
@@ -34,8 +36,15 @@ final class TokenCommand implements Callable<Integer> {
                 description = "Folder of the service's state (default: LIFEBOAT_DATA_DIR, else ./lifeboat-data).")
         Path dataDir;
 
+        @Option(names = "--state", paramLabel = "URL",
+                description = "The service's state in PostgreSQL: postgres://user@host:port/db?sslmode=require, "
+                        + "password in PGPASSWORD (default: LIFEBOAT_STATE, else SQLite in the data folder).")
+        String state;
+
         StateStore open() {
-            return StateStore.open(StateStore.dataDir(dataDir, System.getenv()));
+            Map<String, String> env = System.getenv();
+            return StateStore.open(StateStore.stateUrl(state, env), StateStore.dataDir(dataDir, env),
+                    Clock.systemUTC());
         }
     }
 
@@ -98,7 +107,7 @@ final class TokenCommand implements Callable<Integer> {
                     return 0;
                 }
                 if (tokens.isEmpty()) {
-                    System.out.println("No API tokens in " + store.file() + " yet. Create one with: "
+                    System.out.println("No API tokens in " + store.describe() + " yet. Create one with: "
                             + "lifeboat token create --role admin");
                     return 0;
                 }

@@ -40,6 +40,8 @@ public final class Settings {
         public String drillQuery;
         public RetentionPolicy.Overrides retention;
         public String timeZone;
+        public String schedule;
+        public Boolean runMissedAtStartup;
     }
 
 
@@ -56,6 +58,10 @@ public final class Settings {
     public RetentionPolicy retention = RetentionPolicy.DEFAULT;
     /** Zone of calendar rules (daily, weekly...): LIFEBOAT_TIMEZONE, default UTC. */
     public ZoneId timeZone = ZoneId.of("UTC");
+    /** When {@code lifeboat serve} backs up: 5-field cron in {@link #timeZone}; LIFEBOAT_BACKUP_SCHEDULE. */
+    public String schedule = dev.lifeboat.schedule.CronSchedule.DEFAULT;
+    /** Run once at start-up a scheduled backup missed while the service was down; LIFEBOAT_RUN_MISSED_AT_STARTUP. */
+    public boolean runMissedAtStartup = true;
 
     /**
      * @param configFile explicit {@code --config}, or null to use {@code ./lifeboat.yml} when it exists
@@ -121,6 +127,12 @@ public final class Settings {
         if (f.timeZone != null) {
             timeZone = zone(f.timeZone, "timeZone");
         }
+        if (f.schedule != null) {
+            schedule = checkSchedule(f.schedule, "config file: schedule");
+        }
+        if (f.runMissedAtStartup != null) {
+            runMissedAtStartup = f.runMissedAtStartup;
+        }
         if (f.retention != null) {
             try {
                 retention = f.retention.applyTo(retention);
@@ -146,6 +158,20 @@ public final class Settings {
         if ((v = env.get("LIFEBOAT_TIMEZONE")) != null && !v.isBlank()) {
             timeZone = zone(v, "LIFEBOAT_TIMEZONE");
         }
+        if ((v = env.get("LIFEBOAT_BACKUP_SCHEDULE")) != null && !v.isBlank()) {
+            schedule = checkSchedule(v, "LIFEBOAT_BACKUP_SCHEDULE");
+        }
+        if ((v = env.get("LIFEBOAT_BACKUP_RETENTION_DAYS")) != null && !v.isBlank()) {
+            int days = parseInt(v, "LIFEBOAT_BACKUP_RETENTION_DAYS");
+            if (days < 1) {
+                throw new LifeboatException(ErrorCode.USAGE, "LIFEBOAT_BACKUP_RETENTION_DAYS must be 1 or more, not "
+                        + days, "for example LIFEBOAT_BACKUP_RETENTION_DAYS=30");
+            }
+            retention = retention.withKeepWithin(java.time.Duration.ofDays(days));
+        }
+        if ((v = env.get("LIFEBOAT_RUN_MISSED_AT_STARTUP")) != null && !v.isBlank()) {
+            runMissedAtStartup = parseBoolean(v, "LIFEBOAT_RUN_MISSED_AT_STARTUP");
+        }
         if ((v = env.get("LIFEBOAT_REPOSITORY")) != null && !v.isBlank()) {
             repository = v;
         }
@@ -167,6 +193,22 @@ public final class Settings {
         if ((v = env.get("DATABASE_URL")) != null && !v.isBlank()) {
             databases = List.of(v);
         }
+    }
+
+    private static String checkSchedule(String expression, String name) {
+        try {
+            return dev.lifeboat.schedule.CronSchedule.parse(expression).expression();
+        } catch (IllegalArgumentException e) {
+            throw new LifeboatException(ErrorCode.USAGE, name + ": " + e.getMessage(), "for example \"0 3 * * *\"");
+        }
+    }
+
+    private static boolean parseBoolean(String v, String name) {
+        return switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "1", "on" -> true;
+            case "false", "no", "0", "off" -> false;
+            default -> throw new LifeboatException(ErrorCode.USAGE, name + " must be true or false, not '" + v + "'", null);
+        };
     }
 
     private static int parseInt(String v, String name) {

@@ -218,6 +218,17 @@ public final class PgConnection {
     }
 
     /**
+     * Every parameter as a libpq keyword string, password included: to hand a connection to an engine
+     * inside this process. Never for display or logs; use {@link #toString()} there.
+     */
+    public String toKeywords() {
+        StringBuilder b = new StringBuilder();
+        new java.util.TreeMap<>(params).forEach((k, v) -> b.append(b.length() == 0 ? "" : " ").append(k).append("='")
+                .append(v.replace("\\", "\\\\").replace("'", "\\'")).append('\''));
+        return b.toString();
+    }
+
+    /**
      * The environment for a PostgreSQL client program: {@code base} (so inherited {@code PG*} settings
      * such as PGPASSWORD or PGSSLMODE still apply, as they would for libpq) with this connection's
      * parameters set over it.

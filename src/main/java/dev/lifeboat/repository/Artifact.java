@@ -14,4 +14,9 @@ import java.util.List;
  * @param chunks     the chunks whose plain bytes, concatenated, are the stream
  */
 public record Artifact(String name, String source, String format, long size, long storedSize, String sha256,
-                       List<ChunkRef> chunks) {}
+                       List<ChunkRef> chunks) {
+    /** This artifact without its chunk list ({@code null}); see {@link Manifest#withoutChunks()}. */
+    public Artifact withoutChunks() {
+        return new Artifact(name, source, format, size, storedSize, sha256, null);
+    }
+}

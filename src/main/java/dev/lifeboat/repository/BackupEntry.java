@@ -6,6 +6,10 @@ package dev.lifeboat.repository;
  * blob never hides the others.
  */
 public record BackupEntry(String id, Manifest manifest, String manifestError, BackupStatus status, boolean pinned) {
+    /** Listing order: oldest first by start time (ids have one-second resolution), then id. */
+    public static final java.util.Comparator<BackupEntry> ORDER =
+            java.util.Comparator.comparing(BackupEntry::started).thenComparing(BackupEntry::id);
+
     /** {@code completed}, {@code verified}, {@code drilled} or {@code corrupt}. */
     public String effectiveStatus() {
         if (manifest == null) {
@@ -14,9 +18,12 @@ public record BackupEntry(String id, Manifest manifest, String manifestError, Ba
         return status != null ? status.status() : manifest.status();
     }
 
-    /** When the backup started; for an unreadable manifest, the second its id encodes. */
+    /**
+     * When the backup started; for an unreadable manifest (or valid JSON without a start time, which would
+     * otherwise fail the listing's sort), the second its id encodes.
+     */
     public java.time.Instant started() {
-        if (manifest != null) {
+        if (manifest != null && manifest.started() != null) {
             return manifest.started();
         }
         return java.time.LocalDateTime.parse(id.substring(0, 15),

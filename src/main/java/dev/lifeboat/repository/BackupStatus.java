@@ -22,7 +22,7 @@ public record BackupStatus(String status, Instant checked, String level, List<St
     public static final int HISTORY = 10;
 
     public static String blobName(String id) {
-        return "backups/" + id + "/status.json";
+        return BackupBlobs.name(id, BackupBlobs.STATUS);
     }
 
     /**

@@ -15,5 +15,8 @@ public final class Json {
             .setSerializationInclusion(JsonInclude.Include.NON_NULL)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** The same, on one line: for API responses and values kept in a database. */
+    public static final ObjectMapper COMPACT = MAPPER.copy().disable(SerializationFeature.INDENT_OUTPUT);
+
     private Json() {}
 }

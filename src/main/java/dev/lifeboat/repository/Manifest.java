@@ -21,7 +21,18 @@ public record Manifest(int formatVersion, String id, String label, String status
     }
 
     public static String blobName(String id) {
-        return "backups/" + id + "/manifest.json";
+        return BackupBlobs.name(id, BackupBlobs.MANIFEST);
+    }
+
+    /**
+     * This manifest with its artifacts' chunk lists left out ({@code null}): what a {@link Catalog} keeps of it.
+     * Chunk lists are most of a manifest's size and grow with the database; restore and verify read the full
+     * manifest with {@link Repository#manifest(String)}.
+     */
+    public Manifest withoutChunks() {
+        return new Manifest(formatVersion, id, label, status, started, finished, toolVersion, host, sources,
+                artifacts == null ? null : artifacts.stream().map(Artifact::withoutChunks).toList(), logicalBytes,
+                storedBytes, addedBytes, kind);
     }
 
     public Artifact artifact(String name) {

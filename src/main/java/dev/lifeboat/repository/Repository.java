@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.crypto.Age;
-import dev.lifeboat.storage.BlobInfo;
 import dev.lifeboat.storage.Storage;
 
 import java.io.IOException;
@@ -17,7 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -182,58 +180,44 @@ public final class Repository {
 
     /** Ids of committed backups, oldest first. */
     public List<String> backupIds() throws IOException {
-        List<String> ids = new ArrayList<>();
-        for (BlobInfo b : storage.list("backups/")) {
-            String id = idOf(b.name(), "/manifest.json");
-            if (id != null) {
-                ids.add(id);
-            }
-        }
-        ids.sort(Comparator.naturalOrder());
-        return ids;
-    }
-
-    private static String idOf(String blob, String suffix) {
-        if (!blob.startsWith("backups/") || !blob.endsWith(suffix)) {
-            return null;
-        }
-        String id = blob.substring("backups/".length(), blob.length() - suffix.length());
-        return BackupIds.isValid(id) ? id : null;
+        return new ArrayList<>(BackupBlobs.list(storage).keySet());
     }
 
     /**
      * Every committed backup with its status and pin, oldest first. An unreadable manifest or status blob
-     * does not fail the listing: the entry says what is wrong.
+     * does not fail the listing: the entry says what is wrong. A backup whose manifest is deleted while the
+     * listing runs (a concurrent prune) is left out. {@link Catalog} keeps such a listing up to date in memory.
      */
     public List<BackupEntry> entries() throws IOException {
-        java.util.Set<String> pins = new java.util.HashSet<>();
-        java.util.Set<String> statuses = new java.util.HashSet<>();
-        List<String> ids = new ArrayList<>();
-        for (BlobInfo b : storage.list("backups/")) {
-            String id;
-            if ((id = idOf(b.name(), "/manifest.json")) != null) {
-                ids.add(id);
-            } else if ((id = idOf(b.name(), "/status.json")) != null) {
-                statuses.add(id);
-            } else if ((id = idOf(b.name(), "/pin.json")) != null) {
-                pins.add(id);
-            }
-        }
-        ids.sort(Comparator.naturalOrder());
         List<BackupEntry> out = new ArrayList<>();
-        for (String id : ids) {
-            Manifest m = null;
-            String error = null;
-            try {
-                m = manifest(id);
-            } catch (LifeboatException e) {
-                error = e.getMessage();
+        for (BackupBlobs.Listed b : BackupBlobs.list(storage).values()) {
+            ListedManifest m = readForListing(b.id());
+            if (m != null) {
+                out.add(new BackupEntry(b.id(), m.manifest(), m.error(), b.status() == null ? null : status(b.id()),
+                        b.pin() != null));
             }
-            out.add(new BackupEntry(id, m, error, statuses.contains(id) ? status(id) : null, pins.contains(id)));
         }
-        // Oldest first by start time (ids have one-second resolution), then id.
-        out.sort(Comparator.comparing(BackupEntry::started).thenComparing(BackupEntry::id));
+        out.sort(BackupEntry.ORDER);
         return out;
+    }
+
+    /** A manifest as a listing sees it: the manifest, or why it cannot be read. */
+    record ListedManifest(Manifest manifest, String error) {}
+
+    /**
+     * Reads a manifest for a listing, which garbage must not fail: an unreadable manifest gives its error.
+     *
+     * @return null when the manifest is gone (deleted since it was listed)
+     */
+    ListedManifest readForListing(String id) throws IOException {
+        try {
+            return new ListedManifest(manifest(id), null);
+        } catch (LifeboatException e) {
+            if (e.code() == ErrorCode.NOT_FOUND) {
+                return null;
+            }
+            return new ListedManifest(null, e.getMessage());
+        }
     }
 
     /** The backup's last verification result, or null when never verified or unreadable. */
@@ -257,7 +241,7 @@ public final class Repository {
     /** Pinned backups are never removed by retention. */
     public record Pin(Instant pinnedAt, String note) {
         public static String blobName(String id) {
-            return "backups/" + id + "/pin.json";
+            return BackupBlobs.name(id, BackupBlobs.PIN);
         }
     }
 

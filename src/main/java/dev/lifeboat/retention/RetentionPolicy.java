@@ -27,6 +27,12 @@ import java.util.regex.Pattern;
 public record RetentionPolicy(int keepLast, Duration keepWithin, int keepHourly, int keepDaily, int keepWeekly,
                               int keepMonthly, int keepYearly, int minimumKeep) {
 
+    /** This policy with {@code keepWithin} replaced (the service's {@code retentionDays}). */
+    public RetentionPolicy withKeepWithin(Duration within) {
+        return new RetentionPolicy(keepLast, within, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly,
+                minimumKeep);
+    }
+
     /** Everything from the last 30 days, and never fewer than the 3 newest complete backups. */
     public static final RetentionPolicy DEFAULT = new RetentionPolicy(0, Duration.ofDays(30), 0, 0, 0, 0, 0, 3);
 

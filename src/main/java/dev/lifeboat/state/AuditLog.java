@@ -2,7 +2,6 @@ package dev.lifeboat.state;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,15 +25,14 @@ public final class AuditLog {
         String json = Sql.json(details);
         long id = store.call("write audit log", c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_log (at, actor, action, target, "
-                    + "result, details) VALUES (?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                    + "result, details) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")) {
                 ps.setString(1, Sql.time(at));
                 ps.setString(2, actor);
                 ps.setString(3, action);
                 ps.setString(4, target);
                 ps.setString(5, result);
                 ps.setString(6, json);
-                ps.executeUpdate();
-                try (ResultSet keys = ps.getGeneratedKeys()) {
+                try (ResultSet keys = ps.executeQuery()) {
                     keys.next();
                     return keys.getLong(1);
                 }

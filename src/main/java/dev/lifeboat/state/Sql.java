@@ -17,7 +17,7 @@ final class Sql {
     /** Fixed width, so that text order is time order ({@code Instant.toString()} varies its fraction). */
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.lifeboat.repository.Json.COMPACT;
     static final SecureRandom RANDOM = new SecureRandom();
 
     private Sql() {}
@@ -59,9 +59,22 @@ final class Sql {
         return Hex.of(b);
     }
 
-    /** Whether the error is a violated UNIQUE or PRIMARY KEY constraint. */
+    /** Whether the error is a violated UNIQUE or PRIMARY KEY constraint (SQLite or PostgreSQL). */
     static boolean isUniqueViolation(SQLException e) {
         String m = String.valueOf(e.getMessage());
-        return m.contains("SQLITE_CONSTRAINT_UNIQUE") || m.contains("SQLITE_CONSTRAINT_PRIMARYKEY");
+        return "23505".equals(e.getSQLState())
+                || m.contains("SQLITE_CONSTRAINT_UNIQUE") || m.contains("SQLITE_CONSTRAINT_PRIMARYKEY");
+    }
+
+    /** A secret of 32 random bytes, base64url without padding (43 characters), after {@code prefix}. */
+    static String newSecret(String prefix) {
+        byte[] secret = new byte[32];
+        RANDOM.nextBytes(secret);
+        return prefix + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    }
+
+    /** The SHA-256 of a secret, lower-case hex: what the tables keep instead of it. */
+    static String hash(String secret) {
+        return Hex.of(TokenStore.sha256(secret));
     }
 }

@@ -2,6 +2,8 @@ package dev.lifeboat.state;
 
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.sqlite.SQLiteConfig;
@@ -18,48 +20,81 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
 
 /**
- * The embedded state of {@code lifeboat serve}: API tokens, job history, audit log and settings changed
- * through the API, in one SQLite file, {@code <dataDir>/state.db}. Backups never depend on it: the
- * repository alone is enough to restore.
+ * The state of {@code lifeboat serve}: API tokens, web sessions, confirmation tokens, job history, audit log and
+ * settings changed through the API. By default it is one SQLite file, {@code <dataDir>/state.db}; with
+ * {@code --state postgres://...} (or {@code LIFEBOAT_STATE}) it is a PostgreSQL database, which several service
+ * instances can share. Backups never depend on it: the repository alone is enough to restore.
  *
  * <p>Contract:
  * <ul>
- * <li>{@link #open} creates the folder (0700) and the file (0600) when missing, then applies the
- *     migrations of {@code classpath:db/migration/sqlite} ({@code V1__init.sql}, ...) with Flyway, which
- *     records them in {@code flyway_schema_history}; reopening applies nothing twice.</li>
- * <li>The file is in WAL mode; SQLite gives {@code state.db-wal} and {@code -shm} the database file's
- *     permissions, and {@link #open} sets them to 0600 as well.</li>
- * <li>One connection serves every caller; calls are serialized, each statement commits on its own.</li>
- * <li>Failures of the file (unwritable, full, corrupt) are {@link LifeboatException}s with
- *     {@link ErrorCode#STORAGE}.</li>
+ * <li>{@link #open} brings the schema up to date with Flyway, from {@code classpath:db/migration/sqlite} or
+ *     {@code classpath:db/migration/postgres}. The two folders hold the same versions ({@code V1__init.sql},
+ *     {@code V2__service.sql}, ...) with the same tables and columns; Flyway records them in
+ *     {@code flyway_schema_history}, and reopening applies nothing twice.</li>
+ * <li>Times are fixed-width ISO-8601 UTC text with milliseconds in both databases (PostgreSQL columns use the
+ *     {@code "C"} collation), so text order is time order and both sort alike.</li>
+ * <li>SQLite: {@link #open} creates the folder (0700) and the file (0600) when missing. The file is in WAL mode;
+ *     SQLite gives {@code state.db-wal} and {@code -shm} the database file's permissions, and {@link #open}
+ *     sets them to 0600 as well. One connection serves every caller; calls are serialized, each statement
+ *     commits on its own.</li>
+ * <li>PostgreSQL: a small HikariCP pool (at most {@value #POOL_SIZE} connections), each statement commits on
+ *     its own; the stores make every check-then-write a single conditional statement, so concurrent instances
+ *     cannot both win. The password (from the URI, else {@code PGPASSWORD}, else {@code ~/.pgpass}) is never
+ *     in {@link #describe()}, in a message or in a log line.</li>
+ * <li>Failures of the database (unwritable, full, corrupt, unreachable) are {@link LifeboatException}s with
+ *     {@link ErrorCode#STORAGE}; a malformed {@code --state} is {@link ErrorCode#USAGE}.</li>
  * </ul>
  */
 public final class StateStore implements AutoCloseable {
     public static final String FILE_NAME = "state.db";
     public static final String DATA_DIR_ENV = "LIFEBOAT_DATA_DIR";
+    /** Environment variable with the state location, when {@code --state} is not given. */
+    public static final String STATE_ENV = "LIFEBOAT_STATE";
     public static final Path DEFAULT_DATA_DIR = Path.of("lifeboat-data");
     static final String MIGRATIONS = "classpath:db/migration/sqlite";
+    static final String POSTGRES_MIGRATIONS = "classpath:db/migration/postgres";
+    /** Connections of the PostgreSQL pool, shared by the stores and db-scheduler. */
+    static final int POOL_SIZE = 4;
 
     private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
 
+    private final Dialect dialect;
+    private final String location;
     private final Path file;
     private final Connection connection;
+    private final HikariDataSource pool;
+    private final PgLocation pgLocation;
     private final Clock clock;
     private final TokenStore tokens;
     private final AuditLog audit;
     private final JobHistory jobs;
+    private final ConfirmationStore confirmations;
+    private final SessionStore sessions;
+    private final SettingsStore settings;
 
-    private StateStore(Path file, Connection connection, Clock clock) {
+    private StateStore(Dialect dialect, String location, Path file, Connection connection, HikariDataSource pool,
+                       PgLocation pgLocation, Clock clock) {
+        this.dialect = dialect;
+        this.location = location;
         this.file = file;
         this.connection = connection;
+        this.pool = pool;
+        this.pgLocation = pgLocation;
         this.clock = clock;
         this.tokens = new TokenStore(this);
         this.audit = new AuditLog(this);
         this.jobs = new JobHistory(this);
+        this.confirmations = new ConfirmationStore(this);
+        this.sessions = new SessionStore(this);
+        this.settings = new SettingsStore(this);
     }
 
     /** The data folder: {@code option} when given, else {@code LIFEBOAT_DATA_DIR}, else {@code ./lifeboat-data}. */
@@ -69,6 +104,98 @@ public final class StateStore implements AutoCloseable {
         }
         String fromEnv = env.get(DATA_DIR_ENV);
         return fromEnv != null && !fromEnv.isBlank() ? Path.of(fromEnv) : DEFAULT_DATA_DIR;
+    }
+
+    /** The state location: {@code option} when given, else {@code LIFEBOAT_STATE}, else null (SQLite in the data folder). */
+    public static String stateUrl(String option, Map<String, String> env) {
+        if (option != null && !option.isBlank()) {
+            return option.strip();
+        }
+        String fromEnv = env.get(STATE_ENV);
+        return fromEnv != null && !fromEnv.isBlank() ? fromEnv.strip() : null;
+    }
+
+    /**
+     * Opens the state at {@code stateUrl}: null or blank for SQLite in {@code dataDir}; a {@code postgres://}
+     * or {@code postgresql://} URI, or a {@code jdbc:postgresql:} URL, for PostgreSQL (nothing is then written to
+     * {@code dataDir}). The password comes from the URI, else {@code PGPASSWORD}, else {@code ~/.pgpass}.
+     *
+     * @throws LifeboatException {@link ErrorCode#USAGE} for another kind of location, {@link ErrorCode#STORAGE}
+     *         when the database cannot be opened or migrated
+     */
+    public static StateStore open(String stateUrl, Path dataDir, Clock clock) {
+        return open(stateUrl, dataDir, clock, System.getenv());
+    }
+
+    static StateStore open(String stateUrl, Path dataDir, Clock clock, Map<String, String> env) {
+        if (stateUrl == null || stateUrl.isBlank()) {
+            return open(dataDir != null ? dataDir : dataDir(null, env), clock);
+        }
+        if (PgLocation.isPostgres(stateUrl)) {
+            return openPostgres(PgLocation.parse(stateUrl, env), clock);
+        }
+        Matcher scheme = SCHEME.matcher(stateUrl.strip());
+        throw new LifeboatException(ErrorCode.USAGE, scheme.lookingAt()
+                ? "unsupported state location '" + scheme.group(1) + ":...'"
+                : "unsupported state location: not a postgres:// URI",
+                "give --state (or " + STATE_ENV + ") as postgres://user@host:port/database, or leave it unset "
+                        + "for SQLite in the data folder (--data-dir or " + DATA_DIR_ENV + ")");
+    }
+
+    private static final Pattern SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):");
+
+    private static StateStore openPostgres(PgLocation at, Clock clock) {
+        // One plain connection first: a wrong password or an unreachable server then fails here, with one
+        // clear message, rather than inside the pool (which logs the failure with a stack trace).
+        try (Connection probe = new org.postgresql.Driver().connect(at.jdbcUrl(), at.connectionProperties())) {
+            if (probe == null) {
+                throw new LifeboatException(ErrorCode.USAGE, "the PostgreSQL driver does not accept " + at,
+                        "give --state as postgres://user@host:port/database");
+            }
+        } catch (SQLException e) {
+            throw new LifeboatException(ErrorCode.STORAGE, "cannot connect to state database " + at + ": "
+                    + at.scrub(e.getMessage()), "check that PostgreSQL is up and reachable there, and the user and "
+                    + "password (in the URI, PGPASSWORD or ~/.pgpass)", scrubbed(e, at));
+        }
+        HikariDataSource pool = null;
+        try {
+            HikariConfig config = new HikariConfig();
+            config.setPoolName("lifeboat-state");
+            config.setDriverClassName("org.postgresql.Driver");
+            config.setJdbcUrl(at.jdbcUrl());
+            config.setUsername(at.user());
+            config.setPassword(at.password());
+            config.setDataSourceProperties(at.properties());
+            config.setMaximumPoolSize(POOL_SIZE);
+            config.setMinimumIdle(1);
+            config.setConnectionTimeout(10_000);
+            pool = new HikariDataSource(config);
+            Flyway.configure()
+                    .dataSource(pool)
+                    .locations(POSTGRES_MIGRATIONS)
+                    .failOnMissingLocations(true)
+                    .load()
+                    .migrate();
+            return new StateStore(Dialect.POSTGRES, at.display(), null, null, pool, at, clock);
+        } catch (RuntimeException e) { // FlywayException, HikariPool.PoolInitializationException
+            if (pool != null) {
+                pool.close();
+            }
+            throw new LifeboatException(ErrorCode.STORAGE, "cannot open state database " + at + ": "
+                    + at.scrub(e.getMessage()), "check that the user may create tables in that database, and that "
+                    + "no other program changed its flyway_schema_history", scrubbed(e, at));
+        }
+    }
+
+    /** {@code e} itself, or a stand-in without the password should its message somehow hold it. */
+    private static Throwable scrubbed(Throwable e, PgLocation at) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && !m.equals(at.scrub(m))) {
+                return new SQLException(at.scrub(e.getMessage()));
+            }
+        }
+        return e;
     }
 
     public static StateStore open(Path dataDir) {
@@ -96,7 +223,7 @@ public final class StateStore implements AutoCloseable {
                     .migrate();
             restrict(file.resolveSibling(FILE_NAME + "-wal"));
             restrict(file.resolveSibling(FILE_NAME + "-shm"));
-            return new StateStore(file, connection, clock);
+            return new StateStore(Dialect.SQLITE, file.toString(), file, connection, null, null, clock);
         } catch (SQLException | FlywayException | IOException e) {
             closeQuietly(connection, e);
             throw new LifeboatException(ErrorCode.STORAGE, "cannot open state database " + file + ": "
@@ -105,9 +232,42 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
-    /** The database file. */
+    /** The SQLite database file; null for PostgreSQL. */
     public Path file() {
         return file;
+    }
+
+    /** Whether the state is in PostgreSQL (else SQLite). */
+    public boolean isPostgres() {
+        return dialect == Dialect.POSTGRES;
+    }
+
+    /**
+     * Where the state is, for people: the SQLite file's path, or {@code postgres://user@host:port/db?...}
+     * without the password.
+     */
+    public String describe() {
+        return location;
+    }
+
+    /**
+     * The connection pool of the PostgreSQL state, for other components that keep their tables next to it
+     * (db-scheduler); empty for SQLite. Closed by {@link #close()}.
+     */
+    public Optional<DataSource> postgresDataSource() {
+        return Optional.ofNullable(pool);
+    }
+
+    public ConfirmationStore confirmations() {
+        return confirmations;
+    }
+
+    public SessionStore sessions() {
+        return sessions;
+    }
+
+    public SettingsStore settings() {
+        return settings;
     }
 
     public TokenStore tokens() {
@@ -124,6 +284,10 @@ public final class StateStore implements AutoCloseable {
 
     @Override
     public void close() {
+        if (pool != null) {
+            pool.close();
+            return;
+        }
         synchronized (connection) {
             try {
                 connection.close();
@@ -137,8 +301,22 @@ public final class StateStore implements AutoCloseable {
         return clock;
     }
 
-    /** Runs {@code work} alone on the connection; SQL errors become user errors naming the file. */
+    Dialect dialect() {
+        return dialect;
+    }
+
+    /**
+     * Runs {@code work} on a connection in auto-commit mode: SQLite's one connection, alone; or one of the
+     * PostgreSQL pool. SQL errors become user errors naming the database.
+     */
     <T> T call(String what, Work<T> work) {
+        if (pool != null) {
+            try (Connection c = pool.getConnection()) {
+                return work.run(c);
+            } catch (SQLException e) {
+                throw failure(what, e);
+            }
+        }
         synchronized (connection) {
             try {
                 return work.run(connection);
@@ -153,6 +331,11 @@ public final class StateStore implements AutoCloseable {
     }
 
     private LifeboatException failure(String what, SQLException e) {
+        if (pgLocation != null) {
+            return new LifeboatException(ErrorCode.STORAGE, "state database " + location + ": cannot " + what
+                    + ": " + pgLocation.scrub(e.getMessage()), "check that PostgreSQL is up and reachable there",
+                    scrubbed(e, pgLocation));
+        }
         return new LifeboatException(ErrorCode.STORAGE, "state database " + file + ": cannot " + what + ": "
                 + e.getMessage(), "check that " + file.getParent() + " is writable and not full", e);
     }

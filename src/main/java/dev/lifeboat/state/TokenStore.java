@@ -12,7 +12,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -42,9 +41,7 @@ public final class TokenStore {
      * @throws LifeboatException {@link ErrorCode#USAGE} when the name is taken or malformed
      */
     public CreatedToken create(Role role, String name) {
-        byte[] secret = new byte[32];
-        Sql.RANDOM.nextBytes(secret);
-        String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        String token = Sql.newSecret(PREFIX);
         String id = Sql.newId();
         String chosen = name != null ? name : role.label() + "-" + id;
         if (!NAME.matcher(chosen).matches()) {
@@ -62,7 +59,8 @@ public final class TokenStore {
                 ps.setString(5, Sql.time(info.created()));
                 ps.executeUpdate();
             } catch (SQLException e) {
-                if (Sql.isUniqueViolation(e) && String.valueOf(e.getMessage()).contains("api_token.name")) {
+                String m = String.valueOf(e.getMessage());
+                if (Sql.isUniqueViolation(e) && (m.contains("api_token.name") || m.contains("api_token_active_name"))) {
                     throw new LifeboatException(ErrorCode.USAGE, "a token named '" + chosen + "' already exists",
                             "choose another name, or revoke that token first", e);
                 }
@@ -112,7 +110,8 @@ public final class TokenStore {
                 return found;
             }
             Instant now = store.clock().instant();
-            try (PreparedStatement ps = c.prepareStatement("UPDATE api_token SET revoked = ? WHERE id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE api_token SET revoked = ? WHERE id = ? AND revoked IS NULL")) {
                 ps.setString(1, Sql.time(now));
                 ps.setString(2, found.id());
                 ps.executeUpdate();
@@ -152,6 +151,20 @@ public final class TokenStore {
                 ps.executeUpdate();
             }
             return Optional.of(new Principal(id, name, role));
+        });
+    }
+
+    /**
+     * The principal of the token with this id, or empty when there is none or it is revoked. Does not record a
+     * use: for web sessions, which hold the token id rather than the token.
+     */
+    public Optional<Principal> find(String id) {
+        if (id == null) {
+            return Optional.empty();
+        }
+        return store.call("find token", c -> {
+            TokenInfo t = find(c, "id = ? AND revoked IS NULL", id);
+            return t == null ? Optional.<Principal>empty() : Optional.of(new Principal(t.id(), t.name(), t.role()));
         });
     }
 

@@ -15,7 +15,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +44,7 @@ class StateStoreTest {
             assertThat(store.tokens().list()).isEmpty();
         }
         List<String> first = history(dir);
-        assertThat(first).containsExactly("1:init:true");
+        assertThat(first).containsExactly("1:init:true", "2:service:true");
         try (StateStore store = StateStore.open(dir)) {
             store.tokens().create(Role.VIEWER, "kept");
         }
@@ -53,7 +52,8 @@ class StateStoreTest {
             assertThat(store.tokens().list()).extracting(TokenInfo::name).containsExactly("kept");
         }
         assertThat(history(dir)).isEqualTo(first);
-        assertThat(tables(dir)).contains("api_token", "job_history", "audit_log", "settings");
+        assertThat(tables(dir)).contains("api_token", "job_history", "audit_log", "settings", "confirmation_token",
+                "web_session");
     }
 
     @Test
@@ -89,50 +89,41 @@ class StateStoreTest {
     }
 
     @Test
-    void auditLogAppendsAndListsNewestFirst() {
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-21T03:00:00.123456Z"));
-        try (StateStore store = StateStore.open(temp, clock)) {
-            AuditEntry first = store.audit().record("ci", "token.create", "ab12", "ok", Map.of("role", "viewer"));
-            clock.now = clock.now.plusSeconds(1);
-            store.audit().record("anonymous", "backup.start", null, "denied", null);
+    void stateComesFromOptionThenEnvironmentElseSqlite() {
+        Map<String, String> env = Map.of("LIFEBOAT_STATE", "postgres://env@db/state");
+        assertThat(StateStore.stateUrl("postgres://opt@db/state", env)).isEqualTo("postgres://opt@db/state");
+        assertThat(StateStore.stateUrl(null, env)).isEqualTo("postgres://env@db/state");
+        assertThat(StateStore.stateUrl(" ", env)).isEqualTo("postgres://env@db/state");
+        assertThat(StateStore.stateUrl(null, Map.of())).isNull();
+        assertThat(StateStore.stateUrl(null, Map.of("LIFEBOAT_STATE", ""))).isNull();
+    }
 
-            List<AuditEntry> entries = store.audit().recent(10);
-            assertThat(entries).hasSize(2);
-            assertThat(entries.get(0).action()).isEqualTo("backup.start");
-            assertThat(entries.get(0).target()).isNull();
-            assertThat(entries.get(0).details()).isEmpty();
-            assertThat(entries.get(1)).isEqualTo(first);
-            assertThat(entries.get(1).at()).isEqualTo(Instant.parse("2026-11-21T03:00:00.123Z"));
-            assertThat(entries.get(1).details()).containsEntry("role", "viewer");
-            assertThat(store.audit().recent(1)).hasSize(1);
+    @Test
+    void noStateUrlMeansSqliteInTheDataFolder() {
+        Path dir = temp.resolve("data");
+        try (StateStore store = StateStore.open(" ", dir, Clock.systemUTC())) {
+            assertThat(store.isPostgres()).isFalse();
+            assertThat(store.file()).isEqualTo(dir.resolve("state.db"));
+            assertThat(store.describe()).isEqualTo(dir.resolve("state.db").toString());
+            assertThat(store.postgresDataSource()).isEmpty();
+        }
+        try (StateStore store = StateStore.open(null, dir, Clock.systemUTC())) {
+            assertThat(store.file()).isEqualTo(dir.resolve("state.db"));
         }
     }
 
     @Test
-    void jobsStartFinishAndListNewestFirst() {
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-21T03:00:00Z"));
-        try (StateStore store = StateStore.open(temp, clock)) {
-            JobRecord backup = store.jobs().start("backup", "scheduler", Map.of("label", "nightly"));
-            assertThat(backup.status()).isEqualTo(JobStatus.RUNNING);
-            clock.now = clock.now.plusSeconds(90);
-            JobRecord verify = store.jobs().start("verify", "ci", null);
-
-            JobRecord done = store.jobs().finish(backup.id(), JobStatus.SUCCEEDED, "20261121T030000Z-ab12", null);
-            assertThat(done.finished()).isEqualTo(Instant.parse("2026-11-21T03:01:30Z"));
-            store.jobs().finish(verify.id(), JobStatus.FAILED, null, "chunk ab12 missing");
-
-            List<JobRecord> jobs = store.jobs().recent(10);
-            assertThat(jobs).extracting(JobRecord::kind).containsExactly("verify", "backup");
-            assertThat(jobs.get(0).status()).isEqualTo(JobStatus.FAILED);
-            assertThat(jobs.get(0).error()).isEqualTo("chunk ab12 missing");
-            assertThat(jobs.get(1)).isEqualTo(done);
-            assertThat(jobs.get(1).details()).containsEntry("label", "nightly");
-            assertThat(jobs.get(1).backupId()).isEqualTo("20261121T030000Z-ab12");
-
-            assertThatThrownBy(() -> store.jobs().finish("nope", JobStatus.CANCELLED, null, null))
-                    .isInstanceOfSatisfying(LifeboatException.class,
-                            e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+    void otherLocationsAreUsageErrorsThatShowNoPassword() {
+        for (String url : new String[] {"mysql://root:hunter2@db/state", "/var/lib/lifeboat/state.db",
+                "sqlite:state.db", "postgres//user:hunter2@db"}) {
+            assertThatThrownBy(() -> StateStore.open(url, temp, Clock.systemUTC())).as(url)
+                    .isInstanceOfSatisfying(LifeboatException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.USAGE);
+                        assertThat(e.getMessage()).doesNotContain("hunter2");
+                        assertThat(e.hint()).contains("postgres://").contains("--data-dir");
+                    });
         }
+        assertThat(temp.resolve("state.db")).doesNotExist();
     }
 
     @Test
@@ -169,28 +160,5 @@ class StateStoreTest {
             }
         }
         return out;
-    }
-
-    static final class MutableClock extends Clock {
-        Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

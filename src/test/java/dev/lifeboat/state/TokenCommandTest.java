@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.cli.Main;
 import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.testing.PgCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,6 +118,38 @@ class TokenCommandTest {
         Run noSubcommand = lifeboat("token");
         assertThat(noSubcommand.exitCode()).isEqualTo(ErrorCode.USAGE.exitCode());
         assertThat(noSubcommand.err()).contains("create, list or revoke");
+    }
+
+    @Test
+    void stateOptionKeepsTokensInPostgres() {
+        try (StateFixture pg = new StateFixture(Backend.POSTGRES, temp)) {
+            String url = pg.stateUrl();
+            String password = StateFixture.cluster().password();
+
+            Run empty = lifeboat("token", "list", "--state", url);
+            assertThat(empty.exitCode()).as(empty.err()).isZero();
+            assertThat(empty.out()).contains("No API tokens in postgres://" + PgCluster.SUPERUSER + "@")
+                    .contains(pg.database).doesNotContain(password);
+
+            Run created = lifeboat("token", "create", "--role", "admin", "--name", "ops", "--state", url);
+            assertThat(created.exitCode()).as(created.err()).isZero();
+            Matcher m = Pattern.compile("(lb_[A-Za-z0-9_-]{43})").matcher(created.out());
+            assertThat(m.find()).isTrue();
+            assertThat(lifeboat("token", "list", "--state", url).out()).contains("ops", "admin");
+            assertThat(Files.exists(Path.of(dir()))).as("no SQLite file with --state").isFalse();
+
+            try (StateStore store = pg.open(java.time.Clock.systemUTC())) {
+                assertThat(store.tokens().authenticate(m.group(1))).isPresent();
+            }
+            assertThat(lifeboat("token", "revoke", "ops", "--state", url).exitCode()).isZero();
+
+            String wrong = url.replaceFirst(":[^:@/]+@", ":wrong-password@");
+            assertThat(wrong).isNotEqualTo(url);
+            Run refused = lifeboat("token", "list", "--state", wrong);
+            assertThat(refused.exitCode()).isEqualTo(ErrorCode.STORAGE.exitCode());
+            assertThat(refused.err()).contains("Error: cannot connect to state database").contains("Try: ")
+                    .doesNotContain("wrong-password");
+        }
     }
 
     @Test

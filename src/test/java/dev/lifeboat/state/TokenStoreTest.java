@@ -6,37 +6,44 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@ParameterizedClass(name = "{0}")
+@EnumSource(Backend.class)
 class TokenStoreTest {
+    @Parameter
+    Backend backend;
+
     @TempDir
     Path temp;
 
-    private StateStoreTest.MutableClock clock;
+    private StateFixture fixture;
+    private MutableClock clock;
     private StateStore store;
     private TokenStore tokens;
 
     @BeforeEach
     void open() {
-        clock = new StateStoreTest.MutableClock(Instant.parse("2026-11-21T03:00:00Z"));
-        store = StateStore.open(temp, clock);
+        fixture = new StateFixture(backend, temp);
+        clock = new MutableClock(Instant.parse("2026-11-21T03:00:00Z"));
+        store = fixture.open(clock);
         tokens = store.tokens();
     }
 
     @AfterEach
     void close() {
-        store.close();
+        fixture.close();
     }
 
     @Test
@@ -136,11 +143,23 @@ class TokenStoreTest {
         String secretPart = created.token().substring(3);
         String hash = dev.lifeboat.core.Hex.of(TokenStore.sha256(created.token()));
 
-        assertThat(databaseBytes()).doesNotContain(secretPart).contains(hash); // open: WAL holds the rows
+        assertThat(fixture.everythingStored()).doesNotContain(secretPart).contains(hash); // open: WAL holds the rows
         store.close();
-        assertThat(databaseBytes()).doesNotContain(secretPart).contains(hash); // closed: checkpointed into state.db
-        store = StateStore.open(temp, clock);
+        assertThat(fixture.everythingStored()).doesNotContain(secretPart).contains(hash); // closed: checkpointed
+        store = fixture.open(clock);
         assertThat(store.tokens().authenticate(created.token())).isPresent();
+    }
+
+    @Test
+    void findGivesThePrincipalOfATokenThatIsNotRevoked() {
+        CreatedToken created = tokens.create(Role.OPERATOR, "web");
+        clock.now = clock.now.plusSeconds(60);
+        assertThat(tokens.find(created.info().id())).contains(new Principal(created.info().id(), "web", Role.OPERATOR));
+        assertThat(tokens.list().get(0).lastUsed()).as("find is not a use of the token").isNull();
+        assertThat(tokens.find("000000000000")).isEmpty();
+        assertThat(tokens.find(null)).isEmpty();
+        tokens.revoke("web");
+        assertThat(tokens.find(created.info().id())).isEmpty();
     }
 
     @Test
@@ -174,16 +193,5 @@ class TokenStoreTest {
                     assertThat(e.code()).isEqualTo(ErrorCode.USAGE);
                     assertThat(e.hint()).contains("admin, operator or viewer");
                 });
-    }
-
-    /** Everything SQLite keeps on disk for the store, as text (base64url and hex are ASCII). */
-    private String databaseBytes() throws Exception {
-        StringBuilder all = new StringBuilder();
-        try (Stream<Path> files = Files.list(temp)) {
-            for (Path f : files.toList()) {
-                all.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
-            }
-        }
-        return all.toString();
     }
 }

@@ -1,0 +1,258 @@
+package dev.lifeboat.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lifeboat.repository.Json;
+import dev.lifeboat.service.BackupView;
+import dev.lifeboat.service.Job;
+import dev.lifeboat.service.Jobs;
+import dev.lifeboat.service.Service;
+import dev.lifeboat.state.JobRecord;
+import dev.lifeboat.state.Role;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The REST API of the Atlas seed under {@code /api/v1/platform}: parse, call one {@link Service} method,
+ * render. Roles: viewer reads; operator backs up and verifies; admin restores and configures.
+ */
+final class BackupsApi {
+    static final String BASE = "/api/v1/platform";
+    /** How long a synchronous call waits for its job before answering 202 with the job to poll. */
+    static final Duration SYNC_WAIT = Duration.ofHours(6);
+
+    private final Service service;
+
+    BackupsApi(Service service) {
+        this.service = service;
+    }
+
+    void register(RoutesConfig r) {
+        r.get(BASE + "/backups", this::list);
+        r.post(BASE + "/backups", this::create);
+        r.get(BASE + "/backups/config", this::getConfig);
+        r.put(BASE + "/backups/config", this::putConfig);
+        r.get(BASE + "/backups/{id}", this::show);
+        r.post(BASE + "/backups/{id}/verify", this::verify);
+        r.post(BASE + "/backups/{id}/restore", this::requestRestore);
+        r.post(BASE + "/backups/{id}/restore/confirm", this::confirmRestore);
+        r.get(BASE + "/jobs", this::jobs);
+        r.get(BASE + "/jobs/{id}", this::job);
+        r.get(BASE + "/audit", this::audit);
+    }
+
+    private void list(Context ctx) throws IOException {
+        Auth.require(ctx, Role.VIEWER);
+        List<BackupView> views = service.backups();
+        List<Map<String, Object>> rows = new ArrayList<>(views.size());
+        for (BackupView v : views) {
+            rows.add(v.summary());
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("backups", rows);
+        out.put("count", rows.size());
+        ctx.json(out);
+    }
+
+    private void show(Context ctx) throws IOException {
+        Auth.require(ctx, Role.VIEWER);
+        ctx.json(service.backup(ctx.pathParam("id")).detail());
+    }
+
+    private void create(Context ctx) throws Exception {
+        JsonNode body = optionalBody(ctx);
+        String label = text(body, "label");
+        Job job = service.startBackup(Auth.principal(ctx), label);
+        respond(ctx, job, 201);
+    }
+
+    private void verify(Context ctx) throws Exception {
+        JsonNode body = optionalBody(ctx);
+        boolean drill = body.has("drill") && body.get("drill").asBoolean(false);
+        Job job = service.startVerify(Auth.principal(ctx), ctx.pathParam("id"), drill);
+        respond(ctx, job, 200);
+    }
+
+    private void requestRestore(Context ctx) throws Exception {
+        JsonNode body = optionalBody(ctx);
+        Service.RestoreOffer offer = service.requestRestore(Auth.principal(ctx), ctx.pathParam("id"),
+                text(body, "database"));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("backupId", offer.backupId());
+        out.put("database", offer.database());
+        out.put("target", offer.target());
+        out.put("confirmationToken", offer.confirmationToken());
+        out.put("expires", offer.expires());
+        out.put("warning", "confirming replaces database " + offer.database() + " on " + offer.target()
+                + " with this backup, after a safety backup of its current content");
+        ctx.json(out);
+    }
+
+    private void confirmRestore(Context ctx) throws Exception {
+        JsonNode body = requiredBody(ctx);
+        String token = text(body, "confirmationToken");
+        if (token == null || token.isBlank()) {
+            throw new ApiError(400, "invalid_request", "confirmationToken: missing",
+                    "send {\"confirmationToken\": \"...\"} as returned by POST .../restore");
+        }
+        Job job = service.confirmRestore(Auth.principal(ctx), ctx.pathParam("id"), token);
+        respond(ctx, job, 200);
+    }
+
+    private void getConfig(Context ctx) {
+        Auth.require(ctx, Role.VIEWER);
+        Map<String, Object> out = new LinkedHashMap<>(service.config().toJson());
+        out.put("nextRun", service.nextRun().orElse(null));
+        ctx.json(out);
+    }
+
+    private void putConfig(Context ctx) {
+        JsonNode body = requiredBody(ctx);
+        Map<String, Object> out = new LinkedHashMap<>(service.updateConfig(Auth.principal(ctx), body).toJson());
+        out.put("nextRun", service.nextRun().orElse(null));
+        ctx.json(out);
+    }
+
+    private void jobs(Context ctx) {
+        Auth.require(ctx, Role.VIEWER);
+        int limit = Math.max(1, Math.min(1000, ctx.queryParamAsClass("limit", Integer.class).getOrDefault(50)));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("active", service.jobs().active().stream().map(BackupsApi::jobJson).toList());
+        out.put("history", service.state().jobs().recent(limit).stream().map(BackupsApi::recordJson).toList());
+        ctx.json(out);
+    }
+
+    private void job(Context ctx) {
+        Auth.require(ctx, Role.VIEWER);
+        String id = ctx.pathParam("id");
+        var live = service.jobs().find(id);
+        if (live.isPresent()) {
+            ctx.json(jobJson(live.get()));
+            return;
+        }
+        JobRecord rec = service.state().jobs().find(id).orElseThrow(() -> new ApiError(404, "not_found",
+                "no job with id '" + id + "'", "list the jobs at " + BASE + "/jobs"));
+        ctx.json(recordJson(rec));
+    }
+
+    private void audit(Context ctx) {
+        Auth.require(ctx, Role.ADMIN);
+        int limit = Math.max(1, Math.min(1000, ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100)));
+        ctx.json(Map.of("entries", service.state().audit().recent(limit)));
+    }
+
+    /**
+     * Waits for the job, unless {@code ?async=true}: then answers 202 at once with the job to poll. A job
+     * that fails answers with its error and the job id.
+     */
+    private void respond(Context ctx, Job job, int okStatus) throws InterruptedException {
+        boolean async = "true".equalsIgnoreCase(ctx.queryParam("async"));
+        if (async) {
+            ctx.status(202).header("Location", BASE + "/jobs/" + job.id()).json(jobJson(job));
+            return;
+        }
+        Job done = Jobs.await(job, SYNC_WAIT);
+        if (!done.state().ended()) {
+            ctx.status(202).header("Location", BASE + "/jobs/" + job.id()).json(jobJson(job));
+            return;
+        }
+        if (done.state() != Job.State.SUCCEEDED) {
+            Job.Failure f = done.failure();
+            throw ApiError.of(f.code(), f.message(), f.hint()).with("jobId", done.id()).with("jobStatus",
+                    done.state().label());
+        }
+        Map<String, Object> out = new LinkedHashMap<>(done.result());
+        out.put("jobId", done.id());
+        ctx.status(okStatus).json(out);
+    }
+
+    static Map<String, Object> jobJson(Job j) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", j.id());
+        out.put("kind", j.kind().label());
+        out.put("status", j.state().label());
+        out.put("backupId", j.target());
+        out.put("requestedBy", j.requestedBy());
+        out.put("submitted", j.submitted());
+        out.put("started", j.started());
+        out.put("finished", j.finished());
+        if (j.state() == Job.State.RUNNING) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("task", j.task());
+            p.put("bytesDone", j.bytesDone());
+            p.put("totalBytes", j.totalBytes() < 0 ? null : j.totalBytes());
+            out.put("progress", p);
+        }
+        if (!j.result().isEmpty()) {
+            out.put("result", j.result());
+        }
+        if (j.failure() != null) {
+            out.put("error", Map.of("code", ApiError.of(j.failure().code(), "", null).code(), "message",
+                    j.failure().message()));
+        }
+        return out;
+    }
+
+    static Map<String, Object> recordJson(JobRecord r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", r.id());
+        out.put("kind", r.kind());
+        out.put("status", r.status().label());
+        out.put("backupId", r.backupId());
+        out.put("requestedBy", r.requestedBy());
+        out.put("started", r.started());
+        out.put("finished", r.finished());
+        if (r.error() != null) {
+            out.put("error", Map.of("message", r.error()));
+        }
+        out.put("details", r.details());
+        return out;
+    }
+
+    private static JsonNode optionalBody(Context ctx) {
+        String raw = ctx.body();
+        if (raw == null || raw.isBlank()) {
+            return Json.MAPPER.createObjectNode();
+        }
+        return parse(raw);
+    }
+
+    private static JsonNode requiredBody(Context ctx) {
+        String raw = ctx.body();
+        if (raw == null || raw.isBlank()) {
+            throw new ApiError(400, "invalid_json", "the request has no body", "send a JSON object");
+        }
+        return parse(raw);
+    }
+
+    private static JsonNode parse(String raw) {
+        try {
+            JsonNode n = Json.MAPPER.readTree(raw);
+            if (n == null || !n.isObject()) {
+                throw new ApiError(400, "invalid_json", "the body is not a JSON object", "send a JSON object");
+            }
+            return n;
+        } catch (JsonProcessingException e) {
+            throw new ApiError(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage(),
+                    "send a JSON object");
+        }
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new ApiError(400, "invalid_request", field + ": must be a string", null).with("field", field);
+        }
+        return v.asText();
+    }
+}

@@ -1,0 +1,144 @@
+package dev.lifeboat.api;
+
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.repository.Json;
+import dev.lifeboat.service.Service;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.json.JavalinJackson;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The HTTP side of {@code lifeboat serve}: health, metrics, the REST API and whatever else registers
+ * (the web UI), on one Javalin (Jetty 12) server.
+ *
+ * <ul>
+ * <li>{@code GET /healthz}: 200 while the process serves requests (liveness).</li>
+ * <li>{@code GET /readyz}: 200 when the state store answers and the repository's config can be read,
+ *     else 503 naming what is not ready (readiness). Neither needs a token and neither tells more.</li>
+ * <li>{@code GET /metrics}: Prometheus text; needs a token (viewer), as everything under {@code /api}.</li>
+ * </ul>
+ */
+public final class HttpServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+
+    private final Javalin app;
+
+    /**
+     * @param extensions more routes (the web UI), registered after the API's
+     */
+    public HttpServer(Service service, String host, int port, List<Consumer<JavalinConfig>> extensions) {
+        BackupsApi api = new BackupsApi(service);
+        this.app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.jsonMapper(new JavalinJackson(Json.COMPACT, false));
+            config.http.maxRequestSize = 1_000_000;
+            config.jetty.addConnector((server, http) -> {
+                ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(http));
+                c.setHost(host);
+                c.setPort(port);
+                // synchronous backups and restores answer when their job ends
+                c.setIdleTimeout(BackupsApi.SYNC_WAIT.toMillis());
+                return c;
+            });
+            config.routes.before(BackupsApi.BASE + "/*", ctx -> Auth.authenticate(ctx, service.state().tokens()));
+            config.routes.before("/metrics", ctx -> Auth.authenticate(ctx, service.state().tokens()));
+            config.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "ok")));
+            config.routes.get("/readyz", ctx -> ready(ctx, service));
+            config.routes.get("/metrics", ctx -> {
+                Auth.principal(ctx);
+                ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(service.metrics().scrape());
+            });
+            api.register(config.routes);
+            config.routes.exception(ApiError.class, (e, ctx) -> ctx.status(e.status()).json(e.body()));
+            config.routes.exception(Service.Forbidden.class, (e, ctx) -> ctx.status(403).json(
+                    new ApiError(403, "forbidden", e.getMessage(), "use a token with a higher role").body()));
+            config.routes.exception(LifeboatException.class, (e, ctx) -> {
+                ApiError a = apiError(e);
+                ctx.status(a.status()).json(a.body());
+            });
+            config.routes.exception(io.javalin.validation.ValidationException.class, (e, ctx) -> ctx.status(400).json(
+                    new ApiError(400, "invalid_request", "invalid parameter: " + e.getErrors().keySet(), null).body()));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+                ctx.status(500).json(new ApiError(500, "internal", "unexpected error: " + e,
+                        "see the service log for details").body());
+            });
+            config.routes.error(404, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) {
+                    ctx.json(new ApiError(404, "not_found", "no such path: " + ctx.path(), null).body());
+                }
+            });
+            config.routes.error(405, ctx -> ctx.json(new ApiError(405, "method_not_allowed",
+                    ctx.method() + " is not allowed on " + ctx.path(), null).body()));
+            for (Consumer<JavalinConfig> ext : extensions) {
+                ext.accept(config);
+            }
+        });
+    }
+
+    static ApiError apiError(LifeboatException e) {
+        ApiError a = ApiError.of(e.code(), e.getMessage(), e.hint());
+        if (e instanceof dev.lifeboat.service.ServiceConfig.InvalidField f) {
+            a.with("field", f.field());
+        }
+        if (e instanceof dev.lifeboat.state.ConfirmationException c) {
+            a = switch (c.failure()) {
+                case EXPIRED -> new ApiError(410, "confirmation_expired", e.getMessage(), e.hint());
+                case USED -> new ApiError(409, "confirmation_used", e.getMessage(), e.hint());
+                case UNKNOWN -> new ApiError(400, "confirmation_invalid", e.getMessage(), e.hint());
+                case WRONG_BACKUP, WRONG_USER -> new ApiError(403, "confirmation_mismatch", e.getMessage(), e.hint());
+            };
+        }
+        return a;
+    }
+
+    private static void ready(Context ctx, Service service) {
+        Map<String, Object> checks = new LinkedHashMap<>();
+        boolean ok = true;
+        try {
+            service.state().jobs().recent(1);
+            checks.put("state", "ok");
+        } catch (RuntimeException e) {
+            ok = false;
+            checks.put("state", "unavailable");
+        }
+        try {
+            service.repository().storage().stat("config.json").orElseThrow();
+            checks.put("repository", "ok");
+        } catch (Exception e) {
+            ok = false;
+            checks.put("repository", "unavailable");
+        }
+        if (service.jobs().stopping()) {
+            ok = false;
+            checks.put("service", "stopping");
+        }
+        checks.put("status", ok ? "ok" : "unavailable");
+        ctx.status(ok ? 200 : 503).json(checks);
+    }
+
+    public HttpServer start() {
+        app.start();
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

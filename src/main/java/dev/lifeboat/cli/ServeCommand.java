@@ -1,0 +1,149 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.api.HttpServer;
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.core.Version;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.service.AdvisoryLockGate;
+import dev.lifeboat.service.ClusteredScheduler;
+import dev.lifeboat.service.JobGate;
+import dev.lifeboat.service.Service;
+import dev.lifeboat.state.Role;
+import dev.lifeboat.state.StateStore;
+import dev.lifeboat.storage.Storage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.net.InetAddress;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the service: scheduled backups with retention, the REST API and the web UI.")
+final class ServeCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger("lifeboat");
+
+    @Mixin
+    Common common;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "HTTP port (default: LIFEBOAT_PORT, else 8080).")
+    Integer port;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS",
+            description = "Address to listen on (default: LIFEBOAT_BIND, else 127.0.0.1; 0.0.0.0 for every interface).")
+    String bind;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Folder of the service's state (default: LIFEBOAT_DATA_DIR, else ./lifeboat-data).")
+    Path dataDir;
+
+    @Option(names = "--state", paramLabel = "URL",
+            description = "Keep the state in PostgreSQL instead of SQLite, shared by several instances: "
+                    + "postgres://user@host/db (default: LIFEBOAT_STATE).")
+    String stateUrl;
+
+    @Override
+    public Integer call() throws Exception {
+        var env = System.getenv();
+        serviceLogging(env.get("LIFEBOAT_LOG_LEVEL"));
+        var settings = common.settings();
+        int httpPort = port != null ? port : intEnv("LIFEBOAT_PORT", 8080);
+        String host = bind != null ? bind : env.getOrDefault("LIFEBOAT_BIND", "127.0.0.1");
+        Path dir = StateStore.dataDir(dataDir, env);
+        String url = StateStore.stateUrl(stateUrl, env);
+        String instance = env.getOrDefault("LIFEBOAT_INSTANCE", InetAddress.getLocalHost().getHostName() + ":" + httpPort);
+        Clock clock = Clock.systemUTC();
+        java.time.Duration grace = java.time.Duration.ofSeconds(intEnv("LIFEBOAT_SHUTDOWN_GRACE",
+                (int) Service.DEFAULT_SHUTDOWN_GRACE.toSeconds()));
+
+        StateStore state = StateStore.open(url, dir, clock);
+        Storage storage = common.openStorage();
+        Repository repo;
+        try {
+            repo = Repository.open(storage);
+        } catch (NoSuchFileException e) {
+            throw new LifeboatException(ErrorCode.REPOSITORY, "no repository at " + storage.location(),
+                    "create it first with: lifeboat init --repo " + storage.location());
+        }
+        javax.sql.DataSource shared = state.postgresDataSource().orElse(null);
+        JobGate gate = shared == null ? JobGate.LOCAL : new AdvisoryLockGate(shared, storage.location());
+        Service service = new Service(settings, state, repo, gate, instance, clock);
+        service.start(shared == null ? null : new ClusteredScheduler(shared, instance, service::config,
+                service::runScheduledBackup));
+        List<java.util.function.Consumer<io.javalin.config.JavalinConfig>> ui = new ArrayList<>();
+        HttpServer http = new HttpServer(service, host, httpPort, ui).start();
+
+        LOG.info("lifeboat {} serving http://{}:{} (repository {}, state {}, instance {})", Version.get(), host,
+                http.port(), storage.location(), state.describe(), instance);
+        if (state.tokens().list().stream().noneMatch(t -> !t.isRevoked() && t.role() == Role.ADMIN)) {
+            LOG.warn("no admin token exists yet; create the first one with: lifeboat token create --role admin --name "
+                    + "<you>{}", url != null ? " --state <the same URL>" : dataDir != null || env.containsKey(StateStore.DATA_DIR_ENV)
+                    ? " --data-dir " + dir : "");
+        }
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("stopping: no new jobs; waiting for the running one");
+            try {
+                http.close();
+            } catch (RuntimeException e) {
+                LOG.warn("stopping the HTTP server: {}", e.toString());
+            }
+            service.shutdown(grace);
+            state.close();
+            try {
+                storage.close();
+            } catch (Exception e) {
+                LOG.warn("closing the storage: {}", e.toString());
+            }
+            LOG.info("stopped");
+            stopped.countDown();
+        }, "lifeboat-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    /**
+     * A service logs one line per job start and end, with a UTC timestamp, on stdout (journald keeps it);
+     * the CLI's default is warnings only, on stderr.
+     */
+    private static void serviceLogging(String level) {
+        var context = (ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory();
+        var encoder = new ch.qos.logback.classic.encoder.PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z',UTC} %-5level %msg%n");
+        encoder.start();
+        var out = new ch.qos.logback.core.ConsoleAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        out.setContext(context);
+        out.setName("SERVICE");
+        out.setEncoder(encoder);
+        out.start();
+        var root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.detachAndStopAllAppenders();
+        root.addAppender(out);
+        var lvl = ch.qos.logback.classic.Level.toLevel(level, ch.qos.logback.classic.Level.INFO);
+        context.getLogger("dev.lifeboat").setLevel(lvl);
+        context.getLogger("lifeboat").setLevel(lvl);
+    }
+
+    private static int intEnv(String name, int dflt) {
+        String v = System.getenv(name);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            return Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            throw new LifeboatException(ErrorCode.USAGE, name + " must be a whole number, not '" + v + "'", null);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.lifeboat.repository;
+
+import dev.lifeboat.storage.BlobInfo;
+import dev.lifeboat.storage.Storage;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The one place that knows how a backup's blobs are named: {@code backups/<id>/manifest.json} (its presence
+ * makes the backup exist), {@code backups/<id>/status.json} and {@code backups/<id>/pin.json} beside it; and
+ * how one listing of {@code backups/} is read back into backups. {@link Repository#entries()} and
+ * {@link Catalog} both list through here.
+ */
+final class BackupBlobs {
+    static final String PREFIX = "backups/";
+    static final String MANIFEST = "manifest.json";
+    static final String STATUS = "status.json";
+    static final String PIN = "pin.json";
+
+    private BackupBlobs() {}
+
+    static String name(String id, String file) {
+        return PREFIX + id + "/" + file;
+    }
+
+    /**
+     * One committed backup as a listing saw it.
+     *
+     * @param manifest its manifest blob
+     * @param status   its status blob, or null when it has none
+     * @param pin      its pin blob, or null when it is not pinned
+     */
+    record Listed(String id, BlobInfo manifest, BlobInfo status, BlobInfo pin) {}
+
+    /**
+     * Lists {@code backups/} once: the committed backups, by id. Blobs of other names, of invalid ids, and side
+     * blobs whose manifest is gone (left by an interrupted prune) are left out.
+     */
+    static SortedMap<String, Listed> list(Storage storage) throws IOException {
+        Map<String, BlobInfo[]> byId = new HashMap<>();
+        for (BlobInfo b : storage.list(PREFIX)) {
+            String name = b.name();
+            int slash = name.indexOf('/', PREFIX.length());
+            if (!name.startsWith(PREFIX) || slash < 0) {
+                continue;
+            }
+            int slot = switch (name.substring(slash + 1)) {
+                case MANIFEST -> 0;
+                case STATUS -> 1;
+                case PIN -> 2;
+                default -> -1;
+            };
+            if (slot >= 0) {
+                byId.computeIfAbsent(name.substring(PREFIX.length(), slash), id -> new BlobInfo[3])[slot] = b;
+            }
+        }
+        SortedMap<String, Listed> out = new TreeMap<>();
+        byId.forEach((id, blobs) -> {
+            if (blobs[0] != null && BackupIds.isValid(id)) {
+                out.put(id, new Listed(id, blobs[0], blobs[1], blobs[2]));
+            }
+        });
+        return out;
+    }
+}

@@ -1,0 +1,243 @@
+package dev.lifeboat.service;
+
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.state.JobRecord;
+import dev.lifeboat.state.JobStatus;
+import dev.lifeboat.state.StateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The service's job queue. Every job touches the one repository, so jobs run one at a time, in the order
+ * they were submitted, on one worker thread; a {@link JobGate} extends that to several instances.
+ *
+ * <p>A job equal to one already queued or running (same kind, same backup) is refused with
+ * {@link ErrorCode#LOCKED}, naming the job that holds the slot: a second click never runs a backup twice.
+ * Each job is written to the job history when submitted and when it ends; a job cut short by
+ * {@link #shutdown} is recorded as interrupted. Its leftovers (chunks without a manifest) are removed by
+ * the next prune.
+ */
+public final class Jobs {
+    private static final Logger LOG = LoggerFactory.getLogger(Jobs.class);
+    private static final int RECENT = 100;
+
+    private final StateStore state;
+    private final String instance;
+    private final JobGate gate;
+    private final Clock clock;
+    private final ExecutorService worker;
+    private final Map<String, Job> live = new LinkedHashMap<>();
+    private final List<Job> ended = new ArrayList<>();
+    private final List<Consumer<Job>> listeners = new CopyOnWriteArrayList<>();
+    private volatile boolean stopping;
+
+    public Jobs(StateStore state, String instance, JobGate gate, Clock clock) {
+        this.state = state;
+        this.instance = instance;
+        this.gate = gate;
+        this.clock = clock;
+        this.worker = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "lifeboat-job");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Called with every job that ends, on the worker thread, after it is recorded. */
+    public void onEnd(Consumer<Job> listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * Queues a job.
+     *
+     * @param target the backup it works on, or null
+     * @throws LifeboatException {@link ErrorCode#LOCKED} when an equal job is queued or running, or the
+     *                           service is shutting down
+     */
+    public Job submit(JobKind kind, String target, String requestedBy, Map<String, ?> details, JobBody body) {
+        Job job;
+        synchronized (this) {
+            if (stopping) {
+                throw new LifeboatException(ErrorCode.LOCKED, "the service is shutting down",
+                        "try again once it has restarted");
+            }
+            for (Job j : live.values()) {
+                if (j.kind() == kind && java.util.Objects.equals(j.target(), target)) {
+                    throw new LifeboatException(ErrorCode.LOCKED, "a " + kind.label() + " job"
+                            + (target == null ? "" : " of backup " + target) + " is already " + j.state().label()
+                            + ": job " + j.id() + ", requested by " + j.requestedBy(),
+                            "wait for job " + j.id() + " to end; its status is at /api/v1/platform/jobs/" + j.id());
+                }
+            }
+            Map<String, Object> recorded = new LinkedHashMap<>(details);
+            if (target != null) {
+                recorded.put("backup", target);
+            }
+            JobRecord rec = state.jobs().start(kind.label(), requestedBy, instance, recorded);
+            job = new Job(rec.id(), kind, target, requestedBy, rec.started());
+            live.put(job.id(), job);
+        }
+        LOG.info("job {} {} queued (requested by {}{})", job.id(), kind.label(), requestedBy,
+                target == null ? "" : ", backup " + target);
+        worker.submit(() -> execute(job, body));
+        return job;
+    }
+
+    private void execute(Job job, JobBody body) {
+        if (stopping) {
+            end(job, Job.State.CANCELLED, null, new Job.Failure(ErrorCode.ABORTED,
+                    "the service stopped before the job started", "submit it again"));
+            return;
+        }
+        Instant start = clock.instant();
+        job.running(start);
+        LOG.info("job {} {} started", job.id(), job.kind().label());
+        Map<String, Object> result = null;
+        Job.Failure failure = null;
+        try (JobGate.Pass pass = gate.enter(job)) {
+            result = body.run(job);
+        } catch (LifeboatException e) {
+            failure = new Job.Failure(e.code(), e.getMessage(), e.hint());
+        } catch (InterruptedException e) {
+            failure = new Job.Failure(ErrorCode.ABORTED, "interrupted", null);
+        } catch (Exception | Error e) {
+            LOG.error("job {} {} failed unexpectedly", job.id(), job.kind().label(), e);
+            failure = new Job.Failure(ErrorCode.INTERNAL, String.valueOf(e), "see the service log for details");
+        }
+        Job.State outcome = failure == null ? Job.State.SUCCEEDED
+                : stopping ? Job.State.INTERRUPTED : Job.State.FAILED;
+        if (outcome == Job.State.INTERRUPTED) {
+            failure = new Job.Failure(ErrorCode.ABORTED, "the service stopped before the job ended ("
+                    + failure.message() + ")", "run it again; the next prune removes what it left");
+        }
+        end(job, outcome, result, failure);
+    }
+
+    private void end(Job job, Job.State outcome, Map<String, Object> result, Job.Failure failure) {
+        Instant at = clock.instant();
+        String backupId = result == null ? job.target() : (String) result.getOrDefault("id", job.target());
+        try {
+            state.jobs().finish(job.id(), statusOf(outcome), backupId, failure == null ? null : failure.message());
+        } catch (RuntimeException e) {
+            LOG.error("job {}: cannot record its end in the state store", job.id(), e);
+        }
+        job.end(outcome, at, result, failure);
+        synchronized (this) {
+            live.remove(job.id());
+            ended.add(0, job);
+            if (ended.size() > RECENT) {
+                ended.remove(ended.size() - 1);
+            }
+        }
+        Duration took = job.started() == null ? Duration.ZERO : Duration.between(job.started(), at);
+        if (failure == null) {
+            LOG.info("job {} {} succeeded in {} ms{}", job.id(), job.kind().label(), took.toMillis(),
+                    backupId == null ? "" : ": backup " + backupId);
+        } else {
+            LOG.warn("job {} {} {} after {} ms: {}", job.id(), job.kind().label(), outcome.label(), took.toMillis(),
+                    failure.message());
+        }
+        for (Consumer<Job> l : listeners) {
+            try {
+                l.accept(job);
+            } catch (RuntimeException e) {
+                LOG.warn("job {}: listener failed", job.id(), e);
+            }
+        }
+    }
+
+    private static JobStatus statusOf(Job.State s) {
+        return switch (s) {
+            case SUCCEEDED -> JobStatus.SUCCEEDED;
+            case FAILED -> JobStatus.FAILED;
+            case INTERRUPTED -> JobStatus.INTERRUPTED;
+            case CANCELLED -> JobStatus.CANCELLED;
+            default -> throw new IllegalArgumentException("not an end state: " + s);
+        };
+    }
+
+    /** A job of this instance, queued, running or among the last hundred that ended. */
+    public synchronized Optional<Job> find(String id) {
+        Job j = live.get(id);
+        if (j != null) {
+            return Optional.of(j);
+        }
+        return ended.stream().filter(e -> e.id().equals(id)).findFirst();
+    }
+
+    /** Queued and running jobs, oldest first. */
+    public synchronized List<Job> active() {
+        return List.copyOf(live.values());
+    }
+
+    /** The running or queued job of this kind and target, if any. */
+    public synchronized Optional<Job> activeOf(JobKind kind, String target) {
+        return live.values().stream()
+                .filter(j -> j.kind() == kind && java.util.Objects.equals(j.target(), target)).findFirst();
+    }
+
+    public boolean stopping() {
+        return stopping;
+    }
+
+    /**
+     * Stops taking jobs, cancels queued ones, and gives the running one {@code grace} to end. After that,
+     * its child processes (pg_dump, pg_restore) are terminated so that it fails fast, releases its
+     * repository lock and is recorded as interrupted.
+     */
+    public void shutdown(Duration grace) {
+        stopping = true;
+        worker.shutdown();
+        try {
+            if (!worker.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("a job is still running after {} s: stopping it", grace.toSeconds());
+                ProcessHandle.current().descendants().forEach(ProcessHandle::destroy);
+                worker.shutdownNow();
+                if (!worker.awaitTermination(20, TimeUnit.SECONDS)) {
+                    ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+                    worker.awaitTermination(10, TimeUnit.SECONDS);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            for (Job j : List.copyOf(live.values())) {
+                // never started, or the worker did not come back: record it so that no row stays 'running'
+                try {
+                    state.jobs().finish(j.id(), j.state() == Job.State.QUEUED ? JobStatus.CANCELLED
+                            : JobStatus.INTERRUPTED, j.target(), "the service stopped before the job ended");
+                } catch (RuntimeException e) {
+                    LOG.warn("job {}: cannot record its end", j.id(), e);
+                }
+            }
+        }
+    }
+
+    /** Waits for a job submitted elsewhere; used by synchronous API calls. */
+    public static Job await(Job job, Duration timeout) throws InterruptedException {
+        try {
+            return job.done().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            return job;
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package dev.lifeboat.service;
+
+import dev.lifeboat.config.Settings;
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.crypto.IdentityFile;
+import dev.lifeboat.engine.BackupEngine;
+import dev.lifeboat.engine.BackupRequest;
+import dev.lifeboat.engine.PruneEngine;
+import dev.lifeboat.engine.PruneRequest;
+import dev.lifeboat.engine.RestoreEngine;
+import dev.lifeboat.engine.RestoreRequest;
+import dev.lifeboat.engine.VerifyEngine;
+import dev.lifeboat.engine.VerifyRequest;
+import dev.lifeboat.postgres.PgConnection;
+import dev.lifeboat.postgres.PgTools;
+import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.Keys;
+import dev.lifeboat.repository.LocalKeyCache;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.retention.Decision;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * What the service's jobs do: each method builds the same request record the CLI builds and makes the
+ * same engine call. The HTTP layer and the scheduler only decide when to call them.
+ */
+public final class Operations {
+    private final Repository repo;
+    private final Settings settings;
+    private final Supplier<ServiceConfig> config;
+    private final PgTools tools;
+    private final Clock clock;
+
+    public Operations(Repository repo, Settings settings, Supplier<ServiceConfig> config, PgTools tools, Clock clock) {
+        this.repo = repo;
+        this.settings = settings;
+        this.config = config;
+        this.tools = tools;
+        this.clock = clock;
+    }
+
+    public Repository repository() {
+        return repo;
+    }
+
+    /** The databases a backup takes, as configured ({@code databases:} or {@code DATABASE_URL}). */
+    public List<String> databases() {
+        return settings.databases;
+    }
+
+    /**
+     * Backs up the configured databases; then, when {@code applyRetention}, prunes what the retention
+     * policy no longer keeps (the seed's auto-purge). A failed prune does not undo the backup: the result
+     * says what failed.
+     */
+    public Map<String, Object> backup(Job job, String label, boolean applyRetention) throws Exception {
+        if (settings.databases.isEmpty()) {
+            throw new LifeboatException(ErrorCode.USAGE, "no database is configured to back up",
+                    "set DATABASE_URL or the databases: list of lifeboat.yml, then restart the service");
+        }
+        Keys keys = repo.writeKeys(LocalKeyCache.fromEnvironment(System.getenv()), identities());
+        Manifest m = new BackupEngine(repo, keys, tools, job, clock).run(new BackupRequest(settings.databases, false,
+                settings.globals, label, settings.compressionLevel, settings.threads, null));
+        Map<String, Object> out = summary(m);
+        if (applyRetention) {
+            try {
+                out.put("prune", prune(job, false));
+            } catch (LifeboatException e) {
+                out.put("prune", Map.of("error", e.getMessage()));
+            }
+        }
+        return out;
+    }
+
+    /** Applies the retention policy in force and removes what it no longer keeps. */
+    public Map<String, Object> prune(Job job, boolean dryRun) throws IOException {
+        ServiceConfig c = config.get();
+        job.start("prune", -1);
+        PruneEngine.Result r = new PruneEngine(repo, clock).run(new PruneRequest(c.retention(), c.schedule().zone(),
+                dryRun));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("removedBackups", r.decisions().stream().filter(d -> !d.keep()).map(Decision::id).toList());
+        out.put("keptBackups", r.decisions().stream().filter(Decision::keep).count());
+        out.put("removedChunks", r.unreferencedChunks());
+        out.put("freedBytes", r.unreferencedBytes());
+        out.put("dryRun", r.dryRun());
+        return out;
+    }
+
+    /**
+     * Verifies one backup: every chunk read and checked, every artifact's checksum recomputed, dumps parsed
+     * by pg_restore; with {@code drill}, restored into a scratch database too. The result is recorded in the
+     * repository, so the backup's status moves from completed to verified (or corrupt).
+     */
+    public Map<String, Object> verify(Job job, String backupId, boolean drill) throws Exception {
+        List<String> ids = identities();
+        Keys keys = ids.isEmpty() ? Keys.PLAIN : repo.readKeys(ids);
+        List<VerifyEngine.Result> results = new ArrayList<>();
+        String scratch = settings.databases.isEmpty() ? null : settings.databases.get(0);
+        new VerifyEngine(repo, keys, tools, job, clock, results::add).run(new VerifyRequest(List.of(backupId), false,
+                true, null, drill, scratch, settings.drillQuery));
+        VerifyEngine.Result r = results.get(0);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", r.id());
+        out.put("status", r.status());
+        out.put("level", r.level());
+        out.put("ok", r.ok());
+        out.put("problems", r.problems());
+        if (r.drill() != null) {
+            out.put("drill", r.drill());
+        }
+        return out;
+    }
+
+    /** Where a restore of {@code backupId} goes: the configured connection of the database it came from. */
+    public RestorePlan planRestore(String backupId, String database) throws IOException {
+        Manifest m = repo.manifest(repo.resolve(backupId));
+        List<Artifact> dumps = m.artifacts().stream().filter(a -> !"globals".equals(a.name())
+                && a.source() != null).toList();
+        Artifact artifact;
+        if (database != null) {
+            artifact = dumps.stream().filter(a -> a.source().equals(database)).findFirst().orElseThrow(() ->
+                    new LifeboatException(ErrorCode.NOT_FOUND, "backup " + m.id() + " has no database '" + database + "'",
+                            "its databases are " + dumps.stream().map(Artifact::source).toList()));
+        } else if (dumps.size() == 1) {
+            artifact = dumps.get(0);
+        } else {
+            throw new LifeboatException(ErrorCode.USAGE, "backup " + m.id() + " holds several databases",
+                    "name one with \"database\": one of " + dumps.stream().map(Artifact::source).toList());
+        }
+        String source = artifact.source();
+        if (settings.databases.isEmpty()) {
+            throw new LifeboatException(ErrorCode.USAGE, "no database is configured to restore into",
+                    "set DATABASE_URL or the databases: list of lifeboat.yml");
+        }
+        String spec = null;
+        for (String configured : settings.databases) {
+            if (source.equals(PgConnection.parse(configured).database())) {
+                spec = configured;
+                break;
+            }
+        }
+        if (spec == null) {
+            spec = PgConnection.parse(settings.databases.get(0)).withDatabase(source).toKeywords();
+        }
+        return new RestorePlan(m.id(), source, artifact.name(), PgConnection.parse(spec).toString(), spec);
+    }
+
+    /**
+     * A restore's target. {@code display} ({@code user@host:port/db}) is shown to the person who must
+     * confirm it; {@code spec} may hold a password and never leaves the process.
+     */
+    public record RestorePlan(String backupId, String database, String artifact, String display, String spec) {
+        @Override
+        public String toString() {
+            return "restore of " + database + " from " + backupId + " into " + display;
+        }
+    }
+
+    /**
+     * Restores a backup into its database, after a safety backup of what is there now, in one transaction.
+     * The confirmation was given through the API's two steps before the job was submitted.
+     */
+    public Map<String, Object> restore(Job job, RestorePlan plan) throws Exception {
+        Keys keys = repo.readKeys(identities());
+        RestoreEngine.Result r = new RestoreEngine(repo, keys, tools, job, (question, expected) -> true, msg -> {})
+                .run(new RestoreRequest(plan.backupId(), plan.artifact(), plan.spec(), false, List.of(),
+                        true));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", r.backupId());
+        out.put("database", plan.database());
+        out.put("target", r.target());
+        out.put("preRestoreBackupId", r.safetyBackupId());
+        return out;
+    }
+
+    private List<String> identities() throws IOException {
+        if (settings.identityFile == null) {
+            return List.of();
+        }
+        return IdentityFile.read(Path.of(settings.identityFile));
+    }
+
+    static Map<String, Object> summary(Manifest m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", m.id());
+        out.put("status", m.status());
+        out.put("label", m.label());
+        out.put("started", m.started());
+        out.put("finished", m.finished());
+        out.put("sources", m.sources().stream().map(Manifest.Source::name).toList());
+        out.put("logicalBytes", m.logicalBytes());
+        out.put("storedBytes", m.storedBytes());
+        out.put("addedBytes", m.addedBytes());
+        return out;
+    }
+}

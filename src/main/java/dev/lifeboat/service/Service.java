@@ -1,0 +1,399 @@
+package dev.lifeboat.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lifeboat.config.Settings;
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.postgres.PgTools;
+import dev.lifeboat.repository.BackupEntry;
+import dev.lifeboat.repository.Catalog;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.retention.Candidate;
+import dev.lifeboat.retention.Decision;
+import dev.lifeboat.retention.Retention;
+import dev.lifeboat.state.Confirmed;
+import dev.lifeboat.state.Principal;
+import dev.lifeboat.state.Role;
+import dev.lifeboat.state.StateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The service as the REST API and the web UI see it: one method per thing a person can do, each checking
+ * the caller's role, writing the audit log and calling {@link Operations} through the job queue. Neither
+ * the API nor the UI holds any logic of its own beyond parsing and rendering.
+ */
+public final class Service implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Service.class);
+    /** How long a restore's confirmation token is valid: 5 minutes, or LIFEBOAT_CONFIRMATION_TTL seconds. */
+    public static final Duration CONFIRMATION_TTL = confirmationTtl(System.getenv("LIFEBOAT_CONFIRMATION_TTL"));
+
+    static Duration confirmationTtl(String seconds) {
+        if (seconds == null || seconds.isBlank()) {
+            return Duration.ofMinutes(5);
+        }
+        try {
+            long s = Long.parseLong(seconds.strip());
+            if (s >= 1 && s <= 3600) {
+                return Duration.ofSeconds(s);
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new LifeboatException(ErrorCode.USAGE, "LIFEBOAT_CONFIRMATION_TTL must be seconds from 1 to 3600, not '"
+                + seconds + "'", "leave it unset for the default of 300");
+    }
+    /** How old a listing may be; jobs of this service refresh it at once. */
+    static final Duration LIST_MAX_AGE = Duration.ofSeconds(5);
+
+    private final Settings settings;
+    private final StateStore state;
+    private final Repository repo;
+    private final Catalog catalog;
+    private final Clock clock;
+    private final String instance;
+    private final Jobs jobs;
+    private final Operations ops;
+    private final ServiceMetrics metrics;
+    private final Map<String, Operations.RestorePlan> pendingRestores = new HashMap<>();
+    private BackupScheduler scheduler;
+
+    public Service(Settings settings, StateStore state, Repository repo, JobGate gate, String instance, Clock clock) {
+        this.settings = settings;
+        this.state = state;
+        this.repo = repo;
+        this.catalog = new Catalog(repo);
+        this.clock = clock;
+        this.instance = instance;
+        config(); // fails now, naming the setting, if a stored or configured value is invalid
+        this.jobs = new Jobs(state, instance, gate, clock);
+        this.ops = new Operations(repo, settings, this::config, PgTools.fromEnvironment(System.getenv()), clock);
+        this.metrics = new ServiceMetrics(() -> scheduler == null ? Optional.empty() : scheduler.nextRun(),
+                () -> jobs.active().size());
+        jobs.onEnd(job -> catalog.invalidate());
+        jobs.onEnd(metrics::jobEnded);
+        jobs.onEnd(job -> {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("job", job.id());
+            if (job.failure() != null) {
+                d.put("error", job.failure().message());
+            } else {
+                d.putAll(job.result());
+            }
+            state.audit().record(job.requestedBy(), job.kind().label() + ".end", (String) job.result()
+                    .getOrDefault("id", job.target()), job.state().label(), d);
+        });
+        jobs.onEnd(job -> refreshRepositoryMetrics());
+    }
+
+    /**
+     * Records jobs a previous run of this instance left running as interrupted, seeds the metrics from the
+     * repository, and starts the scheduler ({@code scheduler} null: the local one).
+     */
+    public void start(BackupScheduler clustered) {
+        int interrupted = state.jobs().markInterrupted(instance);
+        if (interrupted > 0) {
+            LOG.warn("{} job(s) of the last run of this service were cut short; recorded as interrupted", interrupted);
+        }
+        scheduler = clustered != null ? clustered : new LocalScheduler(this::config, clock, this::scheduledBackup,
+                this::lastScheduledRun);
+        try {
+            metrics.seed(catalog.entries());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot list the repository's backups yet: {}", e.toString());
+        }
+        refreshRepositoryMetrics();
+        scheduler.start();
+    }
+
+    private void refreshRepositoryMetrics() {
+        Thread t = new Thread(() -> {
+            metrics.measure(repo.storage());
+            try {
+                metrics.seed(catalog.entries(LIST_MAX_AGE));
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("metrics: cannot list backups: {}", e.toString());
+            }
+        }, "lifeboat-measure");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** When the last scheduled backup started: the job history, else the newest backup in the repository. */
+    Optional<Instant> lastScheduledRun() {
+        Optional<Instant> fromHistory = state.jobs().lastStarted(JobKind.BACKUP.label(), SCHEDULER);
+        if (fromHistory.isPresent()) {
+            return fromHistory;
+        }
+        try {
+            return catalog.entries().stream().filter(e -> e.manifest() != null && !e.manifest().safety())
+                    .map(BackupEntry::started).max(Instant::compareTo);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    public static final String SCHEDULER = "scheduler";
+
+    /** The scheduler's trigger: a backup with auto-purge, skipped with a log line if one is already running. */
+    public void scheduledBackup(Instant slot, boolean missed) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("slot", slot.toString());
+        details.put("missed", missed);
+        try {
+            jobs.submit(JobKind.BACKUP, null, SCHEDULER, details, job -> ops.backup(job,
+                    missed ? "scheduled (missed " + slot + ")" : "scheduled", true));
+            state.audit().record(SCHEDULER, "backup.schedule", null, "ok", details);
+        } catch (LifeboatException e) {
+            LOG.warn("scheduler: backup of {} not started: {}", slot, e.getMessage());
+            state.audit().record(SCHEDULER, "backup.schedule", null, "failed", Map.of("slot", slot.toString(),
+                    "error", e.getMessage()));
+        }
+    }
+
+    /**
+     * The clustered scheduler's trigger: runs the backup and returns when it has ended, so that the
+     * scheduled run stays locked by this instance meanwhile.
+     */
+    public void runScheduledBackup(Instant slot, boolean missed) {
+        scheduledBackup(slot, missed);
+        jobs.activeOf(JobKind.BACKUP, null).ifPresent(job -> {
+            try {
+                Jobs.await(job, Duration.ofDays(1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    // ---- reading
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public StateStore state() {
+        return state;
+    }
+
+    public Repository repository() {
+        return repo;
+    }
+
+    public Jobs jobs() {
+        return jobs;
+    }
+
+    public ServiceMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * The configuration in force, read again on each call: with a shared PostgreSQL state store another
+     * instance may have changed it.
+     */
+    public ServiceConfig config() {
+        return ServiceConfig.load(settings, state.settings());
+    }
+
+    public Optional<Instant> nextRun() {
+        return scheduler == null ? Optional.empty() : scheduler.nextRun();
+    }
+
+    /** Every backup, newest first, with what retention decides of it now. */
+    public List<BackupView> backups() throws IOException {
+        List<BackupEntry> entries = catalog.entries(LIST_MAX_AGE);
+        ServiceConfig c = config();
+        Instant now = clock.instant();
+        List<Candidate> candidates = new ArrayList<>(entries.size());
+        for (BackupEntry e : entries) {
+            candidates.add(new Candidate(e.id(), e.started(), e.complete(), e.pinned()));
+        }
+        Map<String, Decision> decisions = new HashMap<>();
+        for (Decision d : Retention.decide(candidates, c.retention(), now, c.schedule().zone())) {
+            decisions.put(d.id(), d);
+        }
+        Duration within = c.retention().keepWithin();
+        List<BackupView> out = new ArrayList<>(entries.size());
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            BackupEntry e = entries.get(i);
+            out.add(new BackupView(e, decisions.get(e.id()), within == null ? null : e.started().plus(within)));
+        }
+        return out;
+    }
+
+    /** One backup by id or unique prefix. */
+    public BackupView backup(String idOrPrefix) throws IOException {
+        String id = repo.resolve(idOrPrefix);
+        for (BackupView v : backups()) {
+            if (v.id().equals(id)) {
+                return v;
+            }
+        }
+        catalog.invalidate();
+        return backups().stream().filter(v -> v.id().equals(id)).findFirst().orElseThrow(() ->
+                new LifeboatException(ErrorCode.NOT_FOUND, "no backup with id '" + idOrPrefix + "'",
+                        "list the backups to see their ids"));
+    }
+
+    // ---- acting; each call is checked against the role and written to the audit log
+
+    /** Starts a backup now (operator); the job's result has the backup's id, sizes and status. */
+    public Job startBackup(Principal who, String label) {
+        require(who, Role.OPERATOR, "backup.create", null);
+        return audited(who, "backup.create", null, Map.of("label", String.valueOf(label)), () ->
+                jobs.submit(JobKind.BACKUP, null, who.name(), label == null ? Map.of() : Map.of("label", label),
+                        job -> ops.backup(job, label, false)));
+    }
+
+    /** Verifies a backup (operator): reads every chunk; with {@code drill}, restores it into a scratch database. */
+    public Job startVerify(Principal who, String idOrPrefix, boolean drill) throws IOException {
+        require(who, Role.OPERATOR, "backup.verify", idOrPrefix);
+        String id = resolveAudited(who, "backup.verify", idOrPrefix);
+        return audited(who, "backup.verify", id, Map.of("drill", drill), () ->
+                jobs.submit(JobKind.VERIFY, id, who.name(), Map.of("drill", drill), job -> ops.verify(job, id, drill)));
+    }
+
+    /** Step one of a restore (admin): says where it would go and returns a single-use token, valid 5 minutes. */
+    public RestoreOffer requestRestore(Principal who, String idOrPrefix, String database) throws IOException {
+        require(who, Role.ADMIN, "restore.request", idOrPrefix);
+        String id = resolveAudited(who, "restore.request", idOrPrefix);
+        Operations.RestorePlan plan;
+        try {
+            plan = ops.planRestore(id, database);
+        } catch (LifeboatException e) {
+            state.audit().record(who.name(), "restore.request", id, "failed", Map.of("error", e.getMessage()));
+            throw e;
+        }
+        String token = state.confirmations().issue(id, who, plan.database(), CONFIRMATION_TTL);
+        synchronized (pendingRestores) {
+            pendingRestores.put(id + "/" + plan.database(), plan);
+        }
+        state.audit().record(who.name(), "restore.request", id, "ok", Map.of("database", plan.database(),
+                "target", plan.display()));
+        return new RestoreOffer(id, plan.database(), plan.display(), token, clock.instant().plus(CONFIRMATION_TTL));
+    }
+
+    /**
+     * What step one returns. The person confirming must see {@code target}; the web UI has them type
+     * {@code database}.
+     */
+    public record RestoreOffer(String backupId, String database, String target, String confirmationToken,
+                               Instant expires) {}
+
+    /**
+     * Step two (admin): consumes the token (bound to this backup and this user, single use, 5 minutes) and
+     * queues the restore, which takes a safety backup first and restores in one transaction.
+     */
+    public Job confirmRestore(Principal who, String idOrPrefix, String confirmationToken) throws IOException {
+        require(who, Role.ADMIN, "restore.confirm", idOrPrefix);
+        String id = resolveAudited(who, "restore.confirm", idOrPrefix);
+        Confirmed ok;
+        try {
+            ok = state.confirmations().consume(confirmationToken, id, who);
+        } catch (LifeboatException e) {
+            state.audit().record(who.name(), "restore.confirm", id, "denied", Map.of("error", e.getMessage()));
+            throw e;
+        }
+        Operations.RestorePlan plan;
+        synchronized (pendingRestores) {
+            plan = pendingRestores.remove(id + "/" + ok.target());
+        }
+        if (plan == null) {
+            plan = ops.planRestore(id, ok.target()); // confirmed on another instance, or after a restart
+        }
+        Operations.RestorePlan chosen = plan;
+        return audited(who, "restore.confirm", id, Map.of("database", plan.database(), "target", plan.display()),
+                () -> jobs.submit(JobKind.RESTORE, id, who.name(), Map.of("database", chosen.database()),
+                        job -> ops.restore(job, chosen)));
+    }
+
+    /** Changes schedule, time zone or retention (admin); nothing changes when any field is wrong. */
+    public ServiceConfig updateConfig(Principal who, JsonNode body) {
+        require(who, Role.ADMIN, "config.update", null);
+        ServiceConfig next;
+        try {
+            next = config().update(body, state.settings(), who.name());
+        } catch (LifeboatException e) {
+            state.audit().record(who.name(), "config.update", null, "failed", Map.of("error", e.getMessage()));
+            throw e;
+        }
+        if (scheduler != null) {
+            scheduler.reschedule();
+        }
+        state.audit().record(who.name(), "config.update", null, "ok", next.toJson());
+        LOG.info("configuration changed by {}: {}", who.name(), next.toJson());
+        return next;
+    }
+
+    private String resolveAudited(Principal who, String action, String idOrPrefix) throws IOException {
+        try {
+            return repo.resolve(idOrPrefix);
+        } catch (LifeboatException e) {
+            state.audit().record(who.name(), action, idOrPrefix, "failed", Map.of("error", e.getMessage()));
+            throw e;
+        }
+    }
+
+    /** Refuses a caller whose role is too low, and writes the refusal to the audit log. */
+    public void require(Principal who, Role role, String action, String target) {
+        if (!who.allows(role)) {
+            state.audit().record(who.name(), action, target, "denied", Map.of("role", who.role().label(),
+                    "required", role.label()));
+            throw new Forbidden(who, role);
+        }
+    }
+
+    /** A caller whose role does not allow the call. */
+    public static final class Forbidden extends RuntimeException {
+        public Forbidden(Principal who, Role required) {
+            super("token '" + who.name() + "' has role " + who.role().label() + "; this needs " + required.label());
+        }
+    }
+
+    private Job audited(Principal who, String action, String target, Map<String, ?> details, java.util.function.Supplier<Job> submit) {
+        try {
+            Job job = submit.get();
+            Map<String, Object> d = new LinkedHashMap<>(details);
+            d.put("job", job.id());
+            state.audit().record(who.name(), action, target, "ok", d);
+            return job;
+        } catch (LifeboatException e) {
+            Map<String, Object> d = new LinkedHashMap<>(details);
+            d.put("error", e.getMessage());
+            state.audit().record(who.name(), action, target, "failed", d);
+            throw e;
+        }
+    }
+
+    /** Stops the scheduler, then the jobs, giving a running one {@code grace} to end (see {@link Jobs#shutdown}). */
+    public void shutdown(Duration grace) {
+        if (scheduler != null) {
+            scheduler.close();
+        }
+        jobs.shutdown(grace);
+    }
+
+    @Override
+    public void close() {
+        shutdown(DEFAULT_SHUTDOWN_GRACE);
+    }
+
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+    static boolean isSafety(Manifest m) {
+        return m != null && m.safety();
+    }
+}

@@ -1,0 +1,134 @@
+package dev.lifeboat.service;
+
+import dev.lifeboat.repository.BackupEntry;
+import dev.lifeboat.storage.BlobInfo;
+import dev.lifeboat.storage.Storage;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * What {@code /metrics} shows, in Prometheus' text format: per job kind the time and duration of the
+ * last success and the count of runs and failures; the size of the last backup; the repository's size
+ * and backup count; when the next scheduled backup runs. Alert on
+ * {@code time() - lifeboat_job_last_success_timestamp_seconds{kind="backup"} > 26*3600}.
+ */
+public final class ServiceMetrics {
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceMetrics.class);
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<JobKind, AtomicLong> lastSuccess = new EnumMap<>(JobKind.class);
+    private final Map<JobKind, AtomicLong> lastDurationMs = new EnumMap<>(JobKind.class);
+    private final AtomicLong lastLogicalBytes = new AtomicLong();
+    private final AtomicLong lastAddedBytes = new AtomicLong();
+    private final AtomicLong repositoryBytes = new AtomicLong(-1);
+    private final AtomicLong repositoryChunks = new AtomicLong(-1);
+    private final AtomicLong backups = new AtomicLong(-1);
+
+    public ServiceMetrics(Supplier<java.util.Optional<Instant>> nextRun, Supplier<Integer> activeJobs) {
+        new JvmMemoryMetrics().bindTo(registry);
+        for (JobKind k : JobKind.values()) {
+            AtomicLong success = new AtomicLong();
+            AtomicLong duration = new AtomicLong();
+            lastSuccess.put(k, success);
+            lastDurationMs.put(k, duration);
+            Gauge.builder("lifeboat_job_last_success_timestamp_seconds", success, v -> v.get() / 1000.0)
+                    .description("When the last successful job of this kind ended (0: none since start)")
+                    .tag("kind", k.label()).register(registry);
+            Gauge.builder("lifeboat_job_last_duration_seconds", duration, v -> v.get() / 1000.0)
+                    .description("How long the last successful job of this kind took").tag("kind", k.label())
+                    .register(registry);
+            for (Job.State s : List.of(Job.State.SUCCEEDED, Job.State.FAILED, Job.State.INTERRUPTED)) {
+                Counter.builder("lifeboat_job_runs").description("Jobs that ended, by result")
+                        .tag("kind", k.label()).tag("result", s.label()).register(registry);
+            }
+            Counter.builder("lifeboat_job_failures").description("Jobs that failed or were interrupted")
+                    .tag("kind", k.label()).register(registry);
+        }
+        Gauge.builder("lifeboat_backup_last_logical_bytes", lastLogicalBytes, AtomicLong::get)
+                .description("Plain size of the data in the last backup").register(registry);
+        Gauge.builder("lifeboat_backup_last_added_bytes", lastAddedBytes, AtomicLong::get)
+                .description("Bytes the last backup added to the repository").register(registry);
+        Gauge.builder("lifeboat_repository_size_bytes", repositoryBytes, AtomicLong::get)
+                .description("Stored size of all chunks in the repository (-1: not measured yet)").register(registry);
+        Gauge.builder("lifeboat_repository_chunks", repositoryChunks, AtomicLong::get)
+                .description("Chunks in the repository").register(registry);
+        Gauge.builder("lifeboat_repository_backups", backups, AtomicLong::get)
+                .description("Backups in the repository").register(registry);
+        Gauge.builder("lifeboat_next_backup_timestamp_seconds",
+                        () -> nextRun.get().map(i -> i.toEpochMilli() / 1000.0).orElse(0.0))
+                .description("When the next scheduled backup starts").register(registry);
+        Gauge.builder("lifeboat_jobs_active", activeJobs::get)
+                .description("Jobs queued or running").register(registry);
+    }
+
+    // Gauges built from a state object hold it weakly; the AtomicLongs above are fields of this object and
+    // the two suppliers are held by Gauge.builder(String, Supplier) strongly, so none is collected.
+
+    /** Records a job that ended. */
+    public void jobEnded(Job job) {
+        JobKind k = job.kind();
+        String result = job.state() == Job.State.CANCELLED ? Job.State.INTERRUPTED.label() : job.state().label();
+        registry.counter("lifeboat_job_runs", "kind", k.label(), "result", result).increment();
+        if (job.state() == Job.State.SUCCEEDED) {
+            lastSuccess.get(k).set(job.finished().toEpochMilli());
+            if (job.started() != null) {
+                lastDurationMs.get(k).set(Duration.between(job.started(), job.finished()).toMillis());
+            }
+            if (k == JobKind.BACKUP) {
+                lastLogicalBytes.set(((Number) job.result().getOrDefault("logicalBytes", 0L)).longValue());
+                lastAddedBytes.set(((Number) job.result().getOrDefault("addedBytes", 0L)).longValue());
+            }
+        } else {
+            registry.counter("lifeboat_job_failures", "kind", k.label()).increment();
+        }
+    }
+
+    /** Takes the last backup's time and sizes from the repository, so a restart does not reset them. */
+    public void seed(List<BackupEntry> entries) {
+        backups.set(entries.size());
+        entries.stream().filter(e -> e.manifest() != null && !e.manifest().safety()).reduce((a, b) -> b).ifPresent(e -> {
+            if (lastSuccess.get(JobKind.BACKUP).get() == 0) {
+                lastSuccess.get(JobKind.BACKUP).set(e.manifest().finished().toEpochMilli());
+                lastDurationMs.get(JobKind.BACKUP).set(
+                        Duration.between(e.manifest().started(), e.manifest().finished()).toMillis());
+                lastLogicalBytes.set(e.manifest().logicalBytes());
+                lastAddedBytes.set(e.manifest().addedBytes());
+            }
+        });
+    }
+
+    /** Measures the repository by listing its chunks: one listing, no reads. */
+    public void measure(Storage storage) {
+        try {
+            long bytes = 0;
+            long n = 0;
+            for (BlobInfo b : storage.list("chunks/")) {
+                bytes += b.size();
+                n++;
+            }
+            repositoryBytes.set(bytes);
+            repositoryChunks.set(n);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("metrics: cannot list the repository's chunks: {}", e.toString());
+        }
+    }
+
+    /** The text {@code /metrics} serves. */
+    public String scrape() {
+        return registry.scrape();
+    }
+}
