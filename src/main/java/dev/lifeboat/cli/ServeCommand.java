@@ -80,6 +80,7 @@ final class ServeCommand implements Callable<Integer> {
         service.start(shared == null ? null : new ClusteredScheduler(shared, instance, service::config,
                 service::runScheduledBackup));
         List<java.util.function.Consumer<io.javalin.config.JavalinConfig>> ui = new ArrayList<>();
+        ui.add(dev.lifeboat.web.WebUi.routes(service));
         HttpServer http = new HttpServer(service, host, httpPort, ui).start();
 
         LOG.info("lifeboat {} serving http://{}:{} (repository {}, state {}, instance {})", Version.get(), host,

@@ -15,6 +15,7 @@ import dev.lifeboat.retention.Retention;
 import dev.lifeboat.state.Confirmed;
 import dev.lifeboat.state.Principal;
 import dev.lifeboat.state.Role;
+import dev.lifeboat.state.Session;
 import dev.lifeboat.state.StateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -246,6 +247,34 @@ public final class Service implements AutoCloseable {
         return backups().stream().filter(v -> v.id().equals(id)).findFirst().orElseThrow(() ->
                 new LifeboatException(ErrorCode.NOT_FOUND, "no backup with id '" + idOrPrefix + "'",
                         "list the backups to see their ids"));
+    }
+
+    // ---- web UI sessions
+
+    /**
+     * Signs in to the web UI with an API token: a session for the token's principal, valid for {@code ttl},
+     * written to the audit log. Empty when the token is malformed, unknown or revoked; such attempts are not
+     * audited, so that nobody without a token can fill the log.
+     */
+    public Optional<Session> signIn(String apiToken, Duration ttl) {
+        Optional<Principal> who = state.tokens().authenticate(apiToken);
+        if (who.isEmpty()) {
+            return Optional.empty();
+        }
+        Session s = state.sessions().create(who.get(), ttl);
+        state.audit().record(who.get().name(), "session.create", null, "ok", Map.of("expires", s.expires().toString()));
+        return Optional.of(s);
+    }
+
+    /** The web session with this id, with its principal's current role; empty when unknown, expired or revoked. */
+    public Optional<Session> session(String sessionId) {
+        return state.sessions().find(sessionId);
+    }
+
+    /** Ends a web session (sign-out), written to the audit log. */
+    public void signOut(Session session) {
+        state.sessions().delete(session.id());
+        state.audit().record(session.principal().name(), "session.delete", null, "ok", null);
     }
 
     // ---- acting; each call is checked against the role and written to the audit log
