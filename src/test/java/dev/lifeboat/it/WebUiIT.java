@@ -174,10 +174,12 @@ class WebUiIT {
         page.click("#backup-now button[type=submit]");
         page.waitForURL(Pattern.compile(".*/ui/jobs/[^/]+$"));
         String jobUrl = page.url();
+        page.evaluate("() => window.lifeboatTest = 'same page'");
         shot("04-backup-job");
         awaitJob("succeeded");
         // the job page was never reloaded: htmx swapped the status in place until the job ended
         assertThat(page.url()).isEqualTo(jobUrl);
+        assertThat(page.evaluate("() => window.lifeboatTest")).isEqualTo("same page");
         assertThat(page.locator("#job-status").getAttribute("hx-trigger")).isNull();
         backupId = page.textContent("#new-backup").strip();
         assertThat(backupId).matches("\\d{8}T\\d{6}Z?.*");
@@ -356,7 +358,7 @@ class WebUiIT {
         assertThat(header.status()).isEqualTo(303);
         page.navigate(base + header.headers().get("location"));
         awaitJob("succeeded");
-        shot("16-jobs");
+        shot("16-backup-by-htmx-header");
     }
 
     @Test
@@ -382,6 +384,22 @@ class WebUiIT {
 
     @Test
     @Order(10)
+    void aFailedJobShowsItsMessageAndHint() {
+        pg.dropDatabase(DB);
+        page.navigate(base + "/ui/backups");
+        page.click("#backup-now button[type=submit]");
+        page.waitForURL(Pattern.compile(".*/ui/jobs/[^/]+$"));
+        awaitJob("failed");
+        String error = page.textContent("#job-error");
+        assertThat(error).contains("Error:").contains(DB).contains("What to do:");
+        shot("19-backup-failed");
+        page.navigate(base + "/ui/jobs");
+        assertThat(page.textContent("#job-history tbody tr:first-child")).contains("failed").contains(DB);
+        shot("19b-job-history");
+    }
+
+    @Test
+    @Order(11)
     void theAuditLogShowsWhoDidWhatAndSignOutEndsTheSession() {
         Response audit = page.navigate(base + "/ui/audit");
         assertThat(audit.status()).isEqualTo(200);
@@ -389,7 +407,7 @@ class WebUiIT {
         assertThat(log).contains("session.create").contains("backup.create").contains("backup.verify")
                 .contains("restore.request").contains("restore.confirm").contains("config.update").contains("denied")
                 .contains("alice").contains("victor");
-        shot("19-audit");
+        shot("20-audit");
 
         page.click("form.signout button");
         page.waitForURL(base + "/ui/login");
