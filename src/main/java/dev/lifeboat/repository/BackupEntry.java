@@ -3,7 +3,8 @@ package dev.lifeboat.repository;
 /**
  * One backup as listing sees it: its manifest (or why it could not be read), its verification status and
  * whether it is pinned. A backup whose manifest is garbage is still listed, as corrupt, so that one bad
- * blob never hides the others.
+ * blob never hides the others. Entries from a {@link Catalog} hold manifests without chunk lists
+ * ({@link Manifest#withoutChunks()}).
  */
 public record BackupEntry(String id, Manifest manifest, String manifestError, BackupStatus status, boolean pinned) {
     /** Listing order: oldest first by start time (ids have one-second resolution), then id. */

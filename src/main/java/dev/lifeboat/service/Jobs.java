@@ -207,10 +207,10 @@ public final class Jobs {
         try {
             if (!worker.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warn("a job is still running after {} s: stopping it", grace.toSeconds());
-                ProcessHandle.current().descendants().forEach(ProcessHandle::destroy);
+                postgresTools().forEach(ProcessHandle::destroy);
                 worker.shutdownNow();
                 if (!worker.awaitTermination(20, TimeUnit.SECONDS)) {
-                    ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+                    postgresTools().forEach(ProcessHandle::destroyForcibly);
                     worker.awaitTermination(10, TimeUnit.SECONDS);
                 }
             }
@@ -228,6 +228,12 @@ public final class Jobs {
                 }
             }
         }
+    }
+
+    /** The PostgreSQL client programs this process runs for its jobs (pg_dump, pg_restore, psql...). */
+    private static java.util.stream.Stream<ProcessHandle> postgresTools() {
+        return ProcessHandle.current().children().filter(p -> p.info().command()
+                .map(c -> c.matches(".*/(pg_dump|pg_dumpall|pg_restore|psql)")).orElse(false));
     }
 
     /** Waits for a job submitted elsewhere; used by synchronous API calls. */

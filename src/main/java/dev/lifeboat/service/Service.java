@@ -56,8 +56,12 @@ public final class Service implements AutoCloseable {
         throw new LifeboatException(ErrorCode.USAGE, "LIFEBOAT_CONFIRMATION_TTL must be seconds from 1 to 3600, not '"
                 + seconds + "'", "leave it unset for the default of 300");
     }
-    /** How old a listing may be; jobs of this service refresh it at once. */
-    static final Duration LIST_MAX_AGE = Duration.ofSeconds(5);
+    /**
+     * How old the backup list may be when a request reads it. Jobs of this service invalidate it at once; a
+     * background refresh every half of this keeps it fresh, so that requests do not wait for the listing of
+     * the repository; changes made by other processes (the CLI, other instances) show within this time.
+     */
+    static final Duration LIST_MAX_AGE = Duration.ofSeconds(60);
 
     private final Settings settings;
     private final StateStore state;
@@ -70,6 +74,16 @@ public final class Service implements AutoCloseable {
     private final ServiceMetrics metrics;
     private final Map<String, Operations.RestorePlan> pendingRestores = new HashMap<>();
     private BackupScheduler scheduler;
+    private volatile Views views;
+    private final java.util.concurrent.ScheduledExecutorService refresher =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "lifeboat-catalog");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /** The last list computed: for the same snapshot and configuration, within a minute, it is reused. */
+    private record Views(List<BackupEntry> snapshot, ServiceConfig config, Instant at, List<BackupView> list) {}
 
     public Service(Settings settings, StateStore state, Repository repo, JobGate gate, String instance, Clock clock) {
         this.settings = settings;
@@ -116,6 +130,14 @@ public final class Service implements AutoCloseable {
             LOG.warn("cannot list the repository's backups yet: {}", e.toString());
         }
         refreshRepositoryMetrics();
+        long every = LIST_MAX_AGE.toMillis() / 2;
+        refresher.scheduleWithFixedDelay(() -> {
+            try {
+                catalog.entries(LIST_MAX_AGE.dividedBy(2));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot refresh the list of backups: {}", e.toString());
+            }
+        }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
         scheduler.start();
     }
 
@@ -213,11 +235,20 @@ public final class Service implements AutoCloseable {
         return scheduler == null ? Optional.empty() : scheduler.nextRun();
     }
 
-    /** Every backup, newest first, with what retention decides of it now. */
+    /**
+     * Every backup, newest first, with what retention decides of it now. The same list object is returned
+     * while neither the repository's backups nor the configuration changed, for up to a minute (retention
+     * decisions move with time), so callers may cache what they derive from it by identity.
+     */
     public List<BackupView> backups() throws IOException {
         List<BackupEntry> entries = catalog.entries(LIST_MAX_AGE);
         ServiceConfig c = config();
         Instant now = clock.instant();
+        Views last = views;
+        if (last != null && last.snapshot() == entries && last.config().equals(c)
+                && Duration.between(last.at(), now).compareTo(Duration.ofMinutes(1)) < 0) {
+            return last.list();
+        }
         List<Candidate> candidates = new ArrayList<>(entries.size());
         for (BackupEntry e : entries) {
             candidates.add(new Candidate(e.id(), e.started(), e.complete(), e.pinned()));
@@ -232,7 +263,9 @@ public final class Service implements AutoCloseable {
             BackupEntry e = entries.get(i);
             out.add(new BackupView(e, decisions.get(e.id()), within == null ? null : e.started().plus(within)));
         }
-        return out;
+        List<BackupView> list = java.util.Collections.unmodifiableList(out);
+        views = new Views(entries, c, now, list);
+        return list;
     }
 
     /** One backup by id or unique prefix. */
@@ -409,6 +442,7 @@ public final class Service implements AutoCloseable {
 
     /** Stops the scheduler, then the jobs, giving a running one {@code grace} to end (see {@link Jobs#shutdown}). */
     public void shutdown(Duration grace) {
+        refresher.shutdownNow();
         if (scheduler != null) {
             scheduler.close();
         }
