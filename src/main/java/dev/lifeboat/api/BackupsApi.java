@@ -75,7 +75,7 @@ final class BackupsApi {
 
     private void verify(Context ctx) throws Exception {
         JsonNode body = optionalBody(ctx);
-        boolean drill = body.has("drill") && body.get("drill").asBoolean(false);
+        boolean drill = bool(body, "drill");
         Job job = service.startVerify(Auth.principal(ctx), ctx.pathParam("id"), drill);
         respond(ctx, job, 200);
     }
@@ -243,6 +243,17 @@ final class BackupsApi {
             throw new ApiError(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage(),
                     "send a JSON object");
         }
+    }
+
+    private static boolean bool(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            throw new ApiError(400, "invalid_request", field + ": must be true or false", null).with("field", field);
+        }
+        return v.booleanValue();
     }
 
     private static String text(JsonNode body, String field) {
