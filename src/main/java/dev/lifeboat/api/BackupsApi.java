@@ -178,7 +178,8 @@ final class BackupsApi {
         out.put("id", j.id());
         out.put("kind", j.kind().label());
         out.put("status", j.state().label());
-        out.put("backupId", j.target());
+        // a new backup has no target: once it succeeded, its id is the one it made, as in the job history
+        out.put("backupId", j.result().getOrDefault("id", j.target()));
         out.put("requestedBy", j.requestedBy());
         out.put("submitted", j.submitted());
         out.put("started", j.started());
