@@ -58,7 +58,10 @@ public final class Jobs {
         });
     }
 
-    /** Called with every job that ends, on the worker thread, after it is recorded. */
+    /**
+     * Called with every job that ends, on the worker thread, after it is recorded and before
+     * {@link Job#done()} completes.
+     */
     public void onEnd(Consumer<Job> listener) {
         listeners.add(listener);
     }
@@ -153,12 +156,18 @@ public final class Jobs {
             LOG.warn("job {} {} {} after {} ms: {}", job.id(), job.kind().label(), outcome.label(), took.toMillis(),
                     failure.message());
         }
-        for (Consumer<Job> l : listeners) {
-            try {
-                l.accept(job);
-            } catch (RuntimeException e) {
-                LOG.warn("job {}: listener failed", job.id(), e);
+        // Listeners first (listing refreshed, metrics, audit entry), then the waiting synchronous request:
+        // what it answers must already show in GET /backups, /audit and /metrics.
+        try {
+            for (Consumer<Job> l : listeners) {
+                try {
+                    l.accept(job);
+                } catch (RuntimeException e) {
+                    LOG.warn("job {}: listener failed", job.id(), e);
+                }
             }
+        } finally {
+            job.complete();
         }
     }
 
