@@ -74,6 +74,15 @@ public final class Jobs {
      *                           service is shutting down
      */
     public Job submit(JobKind kind, String target, String requestedBy, Map<String, ?> details, JobBody body) {
+        return submit(kind, target, requestedBy, details, accepted -> {}, body);
+    }
+
+    /**
+     * {@link #submit(JobKind, String, String, Map, JobBody)}, calling {@code accepted} with the job once it is
+     * recorded and before it can start (the audit entry of the request then always precedes the job's end).
+     */
+    public Job submit(JobKind kind, String target, String requestedBy, Map<String, ?> details, Consumer<Job> accepted,
+                      JobBody body) {
         Job job;
         synchronized (this) {
             if (stopping) {
@@ -98,7 +107,11 @@ public final class Jobs {
         }
         LOG.info("job {} {} queued (requested by {}{})", job.id(), kind.label(), requestedBy,
                 target == null ? "" : ", backup " + target);
-        worker.submit(() -> execute(job, body));
+        try {
+            accepted.accept(job);
+        } finally {
+            worker.submit(() -> execute(job, body));
+        }
         return job;
     }
 
