@@ -93,7 +93,7 @@ final class BackupsApi {
 
     private void verify(Context ctx) throws Exception {
         JsonNode body = optionalBody(ctx);
-        boolean drill = body.has("drill") && body.get("drill").asBoolean(false);
+        boolean drill = bool(body, "drill");
         Job job = service.startVerify(Auth.principal(ctx), ctx.pathParam("id"), drill);
         respond(ctx, job, 200);
     }
@@ -196,7 +196,8 @@ final class BackupsApi {
         out.put("id", j.id());
         out.put("kind", j.kind().label());
         out.put("status", j.state().label());
-        out.put("backupId", j.target());
+        // a new backup has no target: once it succeeded, its id is the one it made, as in the job history
+        out.put("backupId", j.result().getOrDefault("id", j.target()));
         out.put("requestedBy", j.requestedBy());
         out.put("submitted", j.submitted());
         out.put("started", j.started());
@@ -261,6 +262,17 @@ final class BackupsApi {
             throw new ApiError(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage(),
                     "send a JSON object");
         }
+    }
+
+    private static boolean bool(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            throw new ApiError(400, "invalid_request", field + ": must be true or false", null).with("field", field);
+        }
+        return v.booleanValue();
     }
 
     private static String text(JsonNode body, String field) {

@@ -61,6 +61,10 @@ public final class HttpServer implements AutoCloseable {
             });
             api.register(config.routes);
             config.routes.exception(ApiError.class, (e, ctx) -> ctx.status(e.status()).json(e.body()));
+            // Javalin's own "Endpoint GET /x not found" is plain text (or its own JSON): answer ours instead
+            config.routes.exception(io.javalin.router.EndpointNotFound.class, (e, ctx) -> ctx.status(404).json(
+                    new ApiError(404, "not_found", "no such path: " + ctx.method() + " " + ctx.path(),
+                            "the API is under " + BackupsApi.BASE).body()));
             config.routes.exception(Service.Forbidden.class, (e, ctx) -> ctx.status(403).json(
                     new ApiError(403, "forbidden", e.getMessage(), "use a token with a higher role").body()));
             config.routes.exception(LifeboatException.class, (e, ctx) -> {

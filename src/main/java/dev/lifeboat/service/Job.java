@@ -137,11 +137,15 @@ public final class Job implements Progress {
         state = State.RUNNING;
     }
 
+    /** Records the end; {@link #done()} completes only with {@link #complete()}, once the end is fully recorded. */
     void end(State finalState, Instant at, Map<String, Object> result, Failure failure) {
         this.finished = at;
         this.result = result == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(result));
         this.failure = failure;
         this.state = finalState;
+    }
+
+    void complete() {
         done.complete(this);
     }
 }

@@ -58,7 +58,10 @@ public final class Jobs {
         });
     }
 
-    /** Called with every job that ends, on the worker thread, after it is recorded. */
+    /**
+     * Called with every job that ends, on the worker thread, after it is recorded and before
+     * {@link Job#done()} completes.
+     */
     public void onEnd(Consumer<Job> listener) {
         listeners.add(listener);
     }
@@ -71,6 +74,15 @@ public final class Jobs {
      *                           service is shutting down
      */
     public Job submit(JobKind kind, String target, String requestedBy, Map<String, ?> details, JobBody body) {
+        return submit(kind, target, requestedBy, details, accepted -> {}, body);
+    }
+
+    /**
+     * {@link #submit(JobKind, String, String, Map, JobBody)}, calling {@code accepted} with the job once it is
+     * recorded and before it can start (the audit entry of the request then always precedes the job's end).
+     */
+    public Job submit(JobKind kind, String target, String requestedBy, Map<String, ?> details, Consumer<Job> accepted,
+                      JobBody body) {
         Job job;
         synchronized (this) {
             if (stopping) {
@@ -95,7 +107,11 @@ public final class Jobs {
         }
         LOG.info("job {} {} queued (requested by {}{})", job.id(), kind.label(), requestedBy,
                 target == null ? "" : ", backup " + target);
-        worker.submit(() -> execute(job, body));
+        try {
+            accepted.accept(job);
+        } finally {
+            worker.submit(() -> execute(job, body));
+        }
         return job;
     }
 
@@ -153,12 +169,18 @@ public final class Jobs {
             LOG.warn("job {} {} {} after {} ms: {}", job.id(), job.kind().label(), outcome.label(), took.toMillis(),
                     failure.message());
         }
-        for (Consumer<Job> l : listeners) {
-            try {
-                l.accept(job);
-            } catch (RuntimeException e) {
-                LOG.warn("job {}: listener failed", job.id(), e);
+        // Listeners first (listing refreshed, metrics, audit entry), then the waiting synchronous request:
+        // what it answers must already show in GET /backups, /audit and /metrics.
+        try {
+            for (Consumer<Job> l : listeners) {
+                try {
+                    l.accept(job);
+                } catch (RuntimeException e) {
+                    LOG.warn("job {}: listener failed", job.id(), e);
+                }
             }
+        } finally {
+            job.complete();
         }
     }
 

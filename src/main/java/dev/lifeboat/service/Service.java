@@ -315,17 +315,18 @@ public final class Service implements AutoCloseable {
     /** Starts a backup now (operator); the job's result has the backup's id, sizes and status. */
     public Job startBackup(Principal who, String label) {
         require(who, Role.OPERATOR, "backup.create", null);
-        return audited(who, "backup.create", null, Map.of("label", String.valueOf(label)), () ->
+        return audited(who, "backup.create", null, Map.of("label", String.valueOf(label)), accepted ->
                 jobs.submit(JobKind.BACKUP, null, who.name(), label == null ? Map.of() : Map.of("label", label),
-                        job -> ops.backup(job, label, false)));
+                        accepted, job -> ops.backup(job, label, false)));
     }
 
     /** Verifies a backup (operator): reads every chunk; with {@code drill}, restores it into a scratch database. */
     public Job startVerify(Principal who, String idOrPrefix, boolean drill) throws IOException {
         require(who, Role.OPERATOR, "backup.verify", idOrPrefix);
         String id = resolveAudited(who, "backup.verify", idOrPrefix);
-        return audited(who, "backup.verify", id, Map.of("drill", drill), () ->
-                jobs.submit(JobKind.VERIFY, id, who.name(), Map.of("drill", drill), job -> ops.verify(job, id, drill)));
+        return audited(who, "backup.verify", id, Map.of("drill", drill), accepted ->
+                jobs.submit(JobKind.VERIFY, id, who.name(), Map.of("drill", drill), accepted,
+                        job -> ops.verify(job, id, drill)));
     }
 
     /** Step one of a restore (admin): says where it would go and returns a single-use token, valid 5 minutes. */
@@ -378,8 +379,8 @@ public final class Service implements AutoCloseable {
         }
         Operations.RestorePlan chosen = plan;
         return audited(who, "restore.confirm", id, Map.of("database", plan.database(), "target", plan.display()),
-                () -> jobs.submit(JobKind.RESTORE, id, who.name(), Map.of("database", chosen.database()),
-                        job -> ops.restore(job, chosen)));
+                accepted -> jobs.submit(JobKind.RESTORE, id, who.name(), Map.of("database", chosen.database()),
+                        accepted, job -> ops.restore(job, chosen)));
     }
 
     /** Changes schedule, time zone or retention (admin); nothing changes when any field is wrong. */
@@ -425,13 +426,15 @@ public final class Service implements AutoCloseable {
         }
     }
 
-    private Job audited(Principal who, String action, String target, Map<String, ?> details, java.util.function.Supplier<Job> submit) {
+    /** Submits a job, writing the request to the audit log before the job can start, or its refusal. */
+    private Job audited(Principal who, String action, String target, Map<String, ?> details,
+                        java.util.function.Function<java.util.function.Consumer<Job>, Job> submit) {
         try {
-            Job job = submit.get();
-            Map<String, Object> d = new LinkedHashMap<>(details);
-            d.put("job", job.id());
-            state.audit().record(who.name(), action, target, "ok", d);
-            return job;
+            return submit.apply(job -> {
+                Map<String, Object> d = new LinkedHashMap<>(details);
+                d.put("job", job.id());
+                state.audit().record(who.name(), action, target, "ok", d);
+            });
         } catch (LifeboatException e) {
             Map<String, Object> d = new LinkedHashMap<>(details);
             d.put("error", e.getMessage());
