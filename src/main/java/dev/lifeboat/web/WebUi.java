@@ -178,11 +178,15 @@ public final class WebUi {
     }
 
     static boolean secure(Context ctx) {
-        String forwarded = ctx.header("X-Forwarded-Proto");
-        if (forwarded != null && forwarded.split(",")[0].strip().equalsIgnoreCase("https")) {
+        return https(ctx.header("X-Forwarded-Proto"), ctx.scheme());
+    }
+
+    /** Whether a request came over https: its own scheme, or the first proxy's {@code X-Forwarded-Proto}. */
+    static boolean https(String forwardedProto, String scheme) {
+        if (forwardedProto != null && forwardedProto.split(",")[0].strip().equalsIgnoreCase("https")) {
             return true;
         }
-        return "https".equalsIgnoreCase(ctx.scheme());
+        return "https".equalsIgnoreCase(scheme);
     }
 
     /** Where to go after signing in: a page of the UI, never another site. */

@@ -22,4 +22,17 @@ class WebUiTest {
     void afterSignInOnlyPagesOfTheUi(String next, String expected) {
         assertThat(WebUi.safeNext(next)).isEqualTo(expected);
     }
+
+    @ParameterizedTest
+    @CsvSource(nullValues = "null", value = {
+            "null, http, false",
+            "null, https, true",
+            "https, http, true",
+            "HTTPS, http, true",
+            "'https, http', http, true",
+            "'http, https', http, false",
+            "http, http, false"})
+    void sessionCookiesAreSecureOverHttpsDirectOrProxied(String forwardedProto, String scheme, boolean secure) {
+        assertThat(WebUi.https(forwardedProto, scheme)).isEqualTo(secure);
+    }
 }
