@@ -11,7 +11,6 @@ import picocli.CommandLine.Option;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,23 +32,11 @@ final class ListCommand implements Callable<Integer> {
             if (json) {
                 List<Map<String, Object>> out = new ArrayList<>();
                 for (BackupEntry e : backups) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    Manifest m = e.manifest();
-                    row.put("id", e.id());
-                    row.put("status", e.effectiveStatus());
-                    if (m == null) {
-                        row.put("error", e.manifestError());
+                    Map<String, Object> row = e.summary();
+                    if (e.manifest() == null) {
                         out.add(row);
                         continue;
                     }
-                    row.put("label", m.label());
-                    row.put("kind", m.safety() ? Manifest.SAFETY : "backup");
-                    row.put("started", m.started());
-                    row.put("finished", m.finished());
-                    row.put("sources", m.sources().stream().map(Manifest.Source::name).toList());
-                    row.put("logicalBytes", m.logicalBytes());
-                    row.put("storedBytes", m.storedBytes());
-                    row.put("addedBytes", m.addedBytes());
                     row.put("checked", e.status() == null ? null : e.status().checked());
                     row.put("pinned", e.pinned());
                     out.add(row);

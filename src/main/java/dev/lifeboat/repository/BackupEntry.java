@@ -31,6 +31,23 @@ public record BackupEntry(String id, Manifest manifest, String manifestError, Ba
                 java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")).toInstant(java.time.ZoneOffset.UTC);
     }
 
+    /**
+     * {@link Manifest#summary()} with the status verification gave it; for an unreadable manifest, the id,
+     * {@code corrupt} and the error.
+     */
+    public java.util.Map<String, Object> summary() {
+        if (manifest == null) {
+            java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+            row.put("id", id);
+            row.put("status", effectiveStatus());
+            row.put("error", manifestError);
+            return row;
+        }
+        java.util.Map<String, Object> row = manifest.summary();
+        row.put("status", effectiveStatus());
+        return row;
+    }
+
     /** Complete backups count towards retention; corrupt ones do not. */
     public boolean complete() {
         return manifest != null && !BackupStatus.CORRUPT.equals(effectiveStatus());

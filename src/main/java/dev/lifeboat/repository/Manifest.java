@@ -25,6 +25,25 @@ public record Manifest(int formatVersion, String id, String label, String status
     }
 
     /**
+     * What every listing shows of a backup (CLI {@code list --json}, the REST API, a job's result): id,
+     * status, kind, label, times, source names and sizes, in this order.
+     */
+    public java.util.Map<String, Object> summary() {
+        java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("id", id);
+        row.put("status", status);
+        row.put("kind", safety() ? SAFETY : "backup");
+        row.put("label", label);
+        row.put("started", started);
+        row.put("finished", finished);
+        row.put("sources", sources.stream().map(Source::name).toList());
+        row.put("logicalBytes", logicalBytes);
+        row.put("storedBytes", storedBytes);
+        row.put("addedBytes", addedBytes);
+        return row;
+    }
+
+    /**
      * This manifest with its artifacts' chunk lists left out ({@code null}): what a {@link Catalog} keeps of it.
      * Chunk lists are most of a manifest's size and grow with the database; restore and verify read the full
      * manifest with {@link Repository#manifest(String)}.

@@ -33,22 +33,7 @@ public record BackupView(BackupEntry entry, Decision retention, Instant expires)
 
     /** The list row: what an operator scans at 3 a.m. */
     public Map<String, Object> summary() {
-        Map<String, Object> row = new LinkedHashMap<>();
-        Manifest m = entry.manifest();
-        row.put("id", entry.id());
-        row.put("status", entry.effectiveStatus());
-        if (m == null) {
-            row.put("error", entry.manifestError());
-        } else {
-            row.put("kind", m.safety() ? Manifest.SAFETY : "backup");
-            row.put("label", m.label());
-            row.put("started", m.started());
-            row.put("finished", m.finished());
-            row.put("sources", m.sources().stream().map(Manifest.Source::name).toList());
-            row.put("logicalBytes", m.logicalBytes());
-            row.put("storedBytes", m.storedBytes());
-            row.put("addedBytes", m.addedBytes());
-        }
+        Map<String, Object> row = entry.summary();
         row.put("verification", verification(entry.status(), false));
         row.put("pinned", entry.pinned());
         Map<String, Object> r = new LinkedHashMap<>();

@@ -71,7 +71,7 @@ public final class Operations {
         Keys keys = repo.writeKeys(LocalKeyCache.fromEnvironment(System.getenv()), identities());
         Manifest m = new BackupEngine(repo, keys, tools, job, clock).run(new BackupRequest(settings.databases, false,
                 settings.globals, label, settings.compressionLevel, settings.threads, null));
-        Map<String, Object> out = summary(m);
+        Map<String, Object> out = m.summary();
         if (applyRetention) {
             try {
                 out.put("prune", prune(job, false));
@@ -191,17 +191,4 @@ public final class Operations {
         return IdentityFile.read(Path.of(settings.identityFile));
     }
 
-    static Map<String, Object> summary(Manifest m) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("id", m.id());
-        out.put("status", m.status());
-        out.put("label", m.label());
-        out.put("started", m.started());
-        out.put("finished", m.finished());
-        out.put("sources", m.sources().stream().map(Manifest.Source::name).toList());
-        out.put("logicalBytes", m.logicalBytes());
-        out.put("storedBytes", m.storedBytes());
-        out.put("addedBytes", m.addedBytes());
-        return out;
-    }
 }

@@ -2,14 +2,13 @@ package dev.lifeboat.service;
 
 import dev.lifeboat.retention.RetentionPolicy;
 import dev.lifeboat.schedule.CronSchedule;
+import dev.lifeboat.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,34 +22,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LocalSchedulerTest {
     record Fired(Instant slot, boolean missed, Instant at) {}
 
-    static final class SimulatedClock extends Clock {
-        Instant now;
-
-        SimulatedClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     /** Sleeping advances the simulated clock to the wake-up time. */
     static final class AdvancingSleeper implements LocalScheduler.Sleeper {
-        final SimulatedClock clock;
+        final MutableClock clock;
 
-        AdvancingSleeper(SimulatedClock clock) {
+        AdvancingSleeper(MutableClock clock) {
             this.clock = clock;
         }
 
@@ -67,7 +43,7 @@ class LocalSchedulerTest {
 
     private final List<Fired> fired = new ArrayList<>();
 
-    private LocalScheduler scheduler(SimulatedClock clock, AtomicReference<ServiceConfig> config, Instant lastRun) {
+    private LocalScheduler scheduler(MutableClock clock, AtomicReference<ServiceConfig> config, Instant lastRun) {
         return new LocalScheduler(config::get, clock, (slot, missed) -> fired.add(new Fired(slot, missed, clock.now)),
                 () -> Optional.ofNullable(lastRun), new AdvancingSleeper(clock));
     }
@@ -78,7 +54,7 @@ class LocalSchedulerTest {
     }
 
     /** Runs the loop until the simulated clock passes {@code end}. */
-    private static void runUntil(LocalScheduler s, SimulatedClock clock, Instant end) throws InterruptedException {
+    private static void runUntil(LocalScheduler s, MutableClock clock, Instant end) throws InterruptedException {
         s.startUp();
         int steps = 0;
         while (clock.now.isBefore(end)) {
@@ -89,7 +65,7 @@ class LocalSchedulerTest {
 
     @Test
     void firesEverySlotOnceAtItsTime() throws Exception {
-        SimulatedClock clock = new SimulatedClock(Instant.parse("2026-11-21T00:10:00Z"));
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-21T00:10:00Z"));
         LocalScheduler s = scheduler(clock, config("0 */2 * * *", "UTC", true), null);
         runUntil(s, clock, Instant.parse("2026-11-21T09:00:00Z"));
         assertThat(fired).extracting(Fired::slot).containsExactly(Instant.parse("2026-11-21T02:00:00Z"),
@@ -104,7 +80,7 @@ class LocalSchedulerTest {
     @Test
     void aMissedRunFiresOnceAtStartUpThenTheScheduleGoesOn() throws Exception {
         // last ran 3 days ago; daily at 03:00; the service comes back at 10:00
-        SimulatedClock clock = new SimulatedClock(Instant.parse("2026-11-21T10:00:00Z"));
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-21T10:00:00Z"));
         LocalScheduler s = scheduler(clock, config("0 3 * * *", "UTC", true), Instant.parse("2026-11-18T03:00:00Z"));
         runUntil(s, clock, Instant.parse("2026-11-22T12:00:00Z"));
         assertThat(fired).containsExactly(
@@ -114,7 +90,7 @@ class LocalSchedulerTest {
 
     @Test
     void aMissedRunIsNotRunWhenTheOperatorTurnedThatOff() throws Exception {
-        SimulatedClock clock = new SimulatedClock(Instant.parse("2026-11-21T10:00:00Z"));
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-21T10:00:00Z"));
         LocalScheduler s = scheduler(clock, config("0 3 * * *", "UTC", false), Instant.parse("2026-11-18T03:00:00Z"));
         runUntil(s, clock, Instant.parse("2026-11-22T04:00:00Z"));
         assertThat(fired).containsExactly(
@@ -123,7 +99,7 @@ class LocalSchedulerTest {
 
     @Test
     void aServiceThatNeverRanHasMissedNothing() throws Exception {
-        SimulatedClock clock = new SimulatedClock(Instant.parse("2026-11-21T10:00:00Z"));
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-21T10:00:00Z"));
         LocalScheduler s = scheduler(clock, config("0 3 * * *", "UTC", true), null);
         s.startUp();
         assertThat(fired).isEmpty();
@@ -132,7 +108,7 @@ class LocalSchedulerTest {
 
     @Test
     void aRestartRightAfterTheLastRunRunsNothingTwice() throws Exception {
-        SimulatedClock clock = new SimulatedClock(Instant.parse("2026-11-21T03:05:00Z"));
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-21T03:05:00Z"));
         LocalScheduler s = scheduler(clock, config("0 3 * * *", "UTC", true), Instant.parse("2026-11-21T03:00:00Z"));
         runUntil(s, clock, Instant.parse("2026-11-21T23:00:00Z"));
         assertThat(fired).isEmpty();
@@ -144,7 +120,7 @@ class LocalSchedulerTest {
         for (String[] window : new String[][] {{"2026-03-26T00:00:00Z", "2026-04-02T00:00:00Z"},
                 {"2026-10-22T00:00:00Z", "2026-10-29T00:00:00Z"}}) {
             fired.clear();
-            SimulatedClock clock = new SimulatedClock(Instant.parse(window[0]));
+            MutableClock clock = new MutableClock(Instant.parse(window[0]));
             LocalScheduler s = scheduler(clock, config("30 2 * * *", "Europe/Zurich", true), null);
             runUntil(s, clock, Instant.parse(window[1]));
             Map<LocalDate, Integer> perDay = new TreeMap<>();
@@ -160,7 +136,7 @@ class LocalSchedulerTest {
     @Test
     void anHourlyScheduleRunsEveryRealHourAcrossTheFallBack() throws Exception {
         // 2026-10-25 in Zurich has 25 hours; an hourly schedule runs 25 times that day, never twice in one instant
-        SimulatedClock clock = new SimulatedClock(Instant.parse("2026-10-24T21:59:00Z"));
+        MutableClock clock = new MutableClock(Instant.parse("2026-10-24T21:59:00Z"));
         LocalScheduler s = scheduler(clock, config("0 * * * *", "Europe/Zurich", true), null);
         runUntil(s, clock, Instant.parse("2026-10-25T22:59:00Z"));
         assertThat(fired).extracting(Fired::slot).doesNotHaveDuplicates().hasSize(25);
@@ -171,7 +147,7 @@ class LocalSchedulerTest {
 
     @Test
     void slotsThatPassWhileABackupRunsAreCoalesced() throws Exception {
-        SimulatedClock clock = new SimulatedClock(Instant.parse("2026-11-21T00:00:30Z"));
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-21T00:00:30Z"));
         AtomicReference<ServiceConfig> cfg = config("*/5 * * * *", "UTC", true);
         List<Instant> slots = new ArrayList<>();
         LocalScheduler s = new LocalScheduler(cfg::get, clock, (slot, missed) -> {
@@ -187,7 +163,7 @@ class LocalSchedulerTest {
 
     @Test
     void aNewScheduleTakesEffectAtTheNextStep() throws Exception {
-        SimulatedClock clock = new SimulatedClock(Instant.parse("2026-11-21T00:10:00Z"));
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-21T00:10:00Z"));
         AtomicReference<ServiceConfig> cfg = config("0 3 * * *", "UTC", true);
         LocalScheduler s = scheduler(clock, cfg, null);
         s.startUp();

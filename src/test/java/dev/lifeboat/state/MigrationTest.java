@@ -1,5 +1,7 @@
 package dev.lifeboat.state;
 
+import dev.lifeboat.testing.MutableClock;
+
 import dev.lifeboat.testing.PgCluster;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.configuration.FluentConfiguration;

@@ -1,5 +1,7 @@
 package dev.lifeboat.state;
 
+import dev.lifeboat.testing.MutableClock;
+
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.testing.PgCluster;

@@ -1,5 +1,7 @@
 package dev.lifeboat.state;
 
+import dev.lifeboat.testing.MutableClock;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;

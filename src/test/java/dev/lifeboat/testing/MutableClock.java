@@ -1,4 +1,4 @@
-package dev.lifeboat.state;
+package dev.lifeboat.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,18 +7,19 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A clock the test moves by hand. */
-final class MutableClock extends Clock {
-    volatile Instant now;
+public final class MutableClock extends Clock {
+    /** The time; tests set it directly. */
+    public volatile Instant now;
 
-    MutableClock(Instant now) {
+    public MutableClock(Instant now) {
         this.now = now;
     }
 
-    MutableClock(String now) {
+    public MutableClock(String now) {
         this(Instant.parse(now));
     }
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         now = now.plus(d);
     }
 
