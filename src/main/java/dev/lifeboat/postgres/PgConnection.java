@@ -1,7 +1,5 @@
 package dev.lifeboat.postgres;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,16 +43,13 @@ public final class PgConnection {
     }
 
     /**
-     * Parses {@code postgres://user:pass@host:port/db?sslmode=require} or {@code host=h dbname=d ...}.
+     * Parses {@code postgres://user:pass@host:port/db?sslmode=require} or {@code host=h dbname=d ...} (with
+     * {@link PgConnInfo}), taking only the keywords Lifeboat can pass on to the client programs.
      *
      * @throws IllegalArgumentException with a message naming what is wrong (never the password)
      */
     public static PgConnection parse(String spec) {
-        if (spec == null || spec.isBlank()) {
-            throw new IllegalArgumentException("empty database connection string");
-        }
-        String s = spec.trim();
-        Map<String, String> p = s.startsWith("postgres://") || s.startsWith("postgresql://") ? parseUri(s) : parseKeywords(s);
+        Map<String, String> p = PgConnInfo.parse(spec);
         for (String key : p.keySet()) {
             if (!ENV.containsKey(key)) {
                 throw new IllegalArgumentException("unsupported connection parameter '" + key + "'; supported: "
@@ -62,144 +57,6 @@ public final class PgConnection {
             }
         }
         return new PgConnection(p);
-    }
-
-    private static Map<String, String> parseUri(String s) {
-        Map<String, String> p = new HashMap<>();
-        String rest = s.substring(s.indexOf("://") + 3);
-        String query = null;
-        int q = rest.indexOf('?');
-        if (q >= 0) {
-            query = rest.substring(q + 1);
-            rest = rest.substring(0, q);
-        }
-        String path = null;
-        int slash = rest.indexOf('/');
-        if (slash >= 0) {
-            path = rest.substring(slash + 1);
-            rest = rest.substring(0, slash);
-        }
-        int at = rest.lastIndexOf('@');
-        if (at >= 0) {
-            String userinfo = rest.substring(0, at);
-            rest = rest.substring(at + 1);
-            int colon = userinfo.indexOf(':');
-            if (colon >= 0) {
-                putIfNotEmpty(p, "user", decode(userinfo.substring(0, colon)));
-                p.put("password", decode(userinfo.substring(colon + 1)));
-            } else {
-                putIfNotEmpty(p, "user", decode(userinfo));
-            }
-        }
-        if (!rest.isEmpty()) {
-            StringBuilder hosts = new StringBuilder();
-            StringBuilder ports = new StringBuilder();
-            boolean anyPort = false;
-            for (String hp : rest.split(",")) {
-                String host = hp;
-                String port = "";
-                if (hp.startsWith("[")) {
-                    int end = hp.indexOf(']');
-                    host = hp.substring(1, end);
-                    if (hp.length() > end + 1 && hp.charAt(end + 1) == ':') {
-                        port = hp.substring(end + 2);
-                    }
-                } else if (hp.contains(":")) {
-                    host = hp.substring(0, hp.indexOf(':'));
-                    port = hp.substring(hp.indexOf(':') + 1);
-                }
-                if (!port.isEmpty() && !port.chars().allMatch(Character::isDigit)) {
-                    throw new IllegalArgumentException("invalid port '" + port + "' in database URI");
-                }
-                anyPort |= !port.isEmpty();
-                if (hosts.length() > 0) {
-                    hosts.append(',');
-                    ports.append(',');
-                }
-                hosts.append(decode(host));
-                ports.append(port);
-            }
-            putIfNotEmpty(p, "host", hosts.toString().replace(",", "").isEmpty() ? "" : hosts.toString());
-            if (anyPort) {
-                p.put("port", ports.toString());
-            }
-        }
-        if (path != null) {
-            putIfNotEmpty(p, "dbname", decode(path));
-        }
-        if (query != null && !query.isEmpty()) {
-            for (String kv : query.split("&")) {
-                int eq = kv.indexOf('=');
-                if (eq < 0) {
-                    throw new IllegalArgumentException("invalid parameter '" + kv + "' in database URI");
-                }
-                p.put(decode(kv.substring(0, eq)), decode(kv.substring(eq + 1)));
-            }
-        }
-        return p;
-    }
-
-    private static Map<String, String> parseKeywords(String s) {
-        Map<String, String> p = new HashMap<>();
-        int i = 0;
-        int n = s.length();
-        while (i < n) {
-            while (i < n && Character.isWhitespace(s.charAt(i))) {
-                i++;
-            }
-            if (i >= n) {
-                break;
-            }
-            int eq = s.indexOf('=', i);
-            if (eq < 0) {
-                throw new IllegalArgumentException("'" + s.substring(i).split("\\s")[0]
-                        + "' is not key=value; give a postgres:// URI or a libpq keyword string");
-            }
-            String key = s.substring(i, eq).trim();
-            i = eq + 1;
-            while (i < n && Character.isWhitespace(s.charAt(i))) {
-                i++;
-            }
-            StringBuilder v = new StringBuilder();
-            if (i < n && s.charAt(i) == '\'') {
-                i++;
-                boolean closed = false;
-                while (i < n) {
-                    char c = s.charAt(i++);
-                    if (c == '\\' && i < n) {
-                        v.append(s.charAt(i++));
-                    } else if (c == '\'') {
-                        closed = true;
-                        break;
-                    } else {
-                        v.append(c);
-                    }
-                }
-                if (!closed) {
-                    throw new IllegalArgumentException("unterminated quoted value for '" + key + "'");
-                }
-            } else {
-                while (i < n && !Character.isWhitespace(s.charAt(i))) {
-                    char c = s.charAt(i++);
-                    if (c == '\\' && i < n) {
-                        c = s.charAt(i++);
-                    }
-                    v.append(c);
-                }
-            }
-            p.put(key, v.toString());
-        }
-        return p;
-    }
-
-    private static void putIfNotEmpty(Map<String, String> p, String k, String v) {
-        if (v != null && !v.isEmpty()) {
-            p.put(k, v);
-        }
-    }
-
-    private static String decode(String s) {
-        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     /** The database name, or null when libpq would default it (to the user name). */

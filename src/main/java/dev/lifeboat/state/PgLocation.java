@@ -2,6 +2,7 @@ package dev.lifeboat.state;
 
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.postgres.PgConnInfo;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URLDecoder;
@@ -18,6 +19,8 @@ import java.util.Set;
  * Where the PostgreSQL state lives, as the JDBC driver wants it: a {@code jdbc:postgresql://} URL with neither
  * user nor password, the user and password apart, and the other driver properties. Made from a libpq-style
  * {@code postgres://user:password@host:port/db?sslmode=require} URI, or from a {@code jdbc:postgresql:} URL.
+ * The URI is read by {@link PgConnInfo}, the parser that also reads the connection strings of the databases
+ * Lifeboat backs up; what this class adds is the JDBC side: defaults, driver property names, the URL.
  *
  * <p>What the URI leaves out comes from the environment as libpq would take it: {@code PGPASSWORD},
  * {@code PGUSER}, {@code PGHOST}, {@code PGPORT}, {@code PGDATABASE}, {@code PGSSLMODE}. Query parameters with a
@@ -74,85 +77,19 @@ final class PgLocation {
     }
 
     private static PgLocation parseUri(String s, Map<String, String> env) {
-        String rest = s.substring(s.indexOf("://") + 3);
-        String query = null;
-        int q = rest.indexOf('?');
-        if (q >= 0) {
-            query = rest.substring(q + 1);
-            rest = rest.substring(0, q);
+        Map<String, String> params;
+        try {
+            params = new LinkedHashMap<>(PgConnInfo.parseUri(s));
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
         }
-        String path = null;
-        int slash = rest.indexOf('/');
-        if (slash >= 0) {
-            path = rest.substring(slash + 1);
-            rest = rest.substring(0, slash);
-        }
-        String user = null;
-        String password = null;
-        int at = rest.lastIndexOf('@');
-        if (at >= 0) {
-            String userinfo = rest.substring(0, at);
-            rest = rest.substring(at + 1);
-            int colon = userinfo.indexOf(':');
-            user = decode(colon >= 0 ? userinfo.substring(0, colon) : userinfo);
-            if (colon >= 0) {
-                password = decode(userinfo.substring(colon + 1));
-            }
-        }
-        List<String> hosts = new ArrayList<>();
-        List<String> ports = new ArrayList<>();
-        if (!rest.isEmpty()) {
-            for (String hp : rest.split(",", -1)) {
-                String host = hp;
-                String port = "";
-                if (hp.startsWith("[")) {
-                    int end = hp.indexOf(']');
-                    if (end < 0) {
-                        throw usage("unterminated IPv6 address in the PostgreSQL URI");
-                    }
-                    host = hp.substring(1, end);
-                    if (hp.length() > end + 1 && hp.charAt(end + 1) == ':') {
-                        port = hp.substring(end + 2);
-                    }
-                } else if (hp.contains(":")) {
-                    host = hp.substring(0, hp.indexOf(':'));
-                    port = hp.substring(hp.indexOf(':') + 1);
-                }
-                hosts.add(decode(host));
-                ports.add(port);
-            }
-        }
-        String db = path == null || path.isEmpty() ? null : decode(path);
-
-        Map<String, String> params = new LinkedHashMap<>();
-        if (query != null && !query.isEmpty()) {
-            for (String kv : query.split("&")) {
-                if (kv.isEmpty()) {
-                    continue;
-                }
-                int eq = kv.indexOf('=');
-                if (eq < 0) {
-                    throw usage("invalid parameter '" + decode(kv) + "' in the PostgreSQL URI: expected name=value");
-                }
-                params.put(decode(kv.substring(0, eq)), decode(kv.substring(eq + 1)));
-            }
-        }
-        // Query parameters override the URI's parts, as in libpq.
-        if (params.containsKey("user")) {
-            user = params.remove("user");
-        }
-        if (params.containsKey("password")) {
-            password = params.remove("password");
-        }
-        if (params.containsKey("dbname")) {
-            db = params.remove("dbname");
-        }
-        if (params.containsKey("host")) {
-            hosts = new ArrayList<>(List.of(params.remove("host").split(",", -1)));
-        }
-        if (params.containsKey("port")) {
-            ports = new ArrayList<>(List.of(params.remove("port").split(",", -1)));
-        }
+        // The query has already overridden the URI's parts, as in libpq; what is left after these is the query's
+        // other parameters, in their order.
+        String user = params.remove("user");
+        String password = params.remove("password");
+        String db = params.remove("dbname");
+        List<String> hosts = list(params.remove("host"));
+        List<String> ports = list(params.remove("port"));
 
         if (user == null || user.isEmpty()) {
             user = nonBlank(env.get("PGUSER"), System.getProperty("user.name"));
@@ -329,12 +266,22 @@ final class PgLocation {
         return display;
     }
 
+    /** A libpq comma-separated list (of hosts, of ports), empty entries kept; none for null. */
+    private static List<String> list(String value) {
+        return value == null ? new ArrayList<>() : new ArrayList<>(List.of(value.split(",", -1)));
+    }
+
     private static String nonBlank(String value, String otherwise) {
         return value != null && !value.isBlank() ? value : otherwise;
     }
 
+    /** Percent-decodes a part of a JDBC URL's query; a bad escape is a usage error that does not show the part. */
     private static String decode(String s) {
-        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        try {
+            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw usage("invalid percent-encoding in the query of the JDBC URL");
+        }
     }
 
     /** Percent-encodes all but the characters that are safe in every part of a URI. */

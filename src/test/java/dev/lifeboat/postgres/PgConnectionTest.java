@@ -43,4 +43,33 @@ class PgConnectionTest {
         assertThatThrownBy(() -> PgConnection.parse("just-a-name")).hasMessageContaining("not key=value");
         assertThatThrownBy(() -> PgConnection.parse("")).hasMessageContaining("empty");
     }
+
+    @Test
+    void everyHostKeepsItsPlaceSoPortsStayWithTheirHosts() {
+        // Before the parser was shared, a leading empty host lost its comma (ports "5433" and "5434" ran
+        // together into 54335434) and a trailing one was dropped; libpq reads both as the default host.
+        assertThat(PgConnection.parse("postgres://:5433,h2:5434/db").environment(Map.of()))
+                .containsEntry("PGHOST", ",h2").containsEntry("PGPORT", "5433,5434");
+        assertThat(PgConnection.parse("postgres://h1:1,h2:2,/db").environment(Map.of()))
+                .containsEntry("PGHOST", "h1,h2,").containsEntry("PGPORT", "1,2,");
+        assertThat(PgConnection.parse("postgres://[::1]:5433,[fe80::1]/db").environment(Map.of()))
+                .containsEntry("PGHOST", "::1,fe80::1").containsEntry("PGPORT", "5433,");
+    }
+
+    @Test
+    void malformedUrisAreIllegalArgumentsThatNeverShowThePassword() {
+        assertThatThrownBy(() -> PgConnection.parse("postgres://u:hunter2@[::1/db"))
+                .isExactlyInstanceOf(IllegalArgumentException.class).hasMessageContaining("unterminated IPv6");
+        assertThatThrownBy(() -> PgConnection.parse("postgres://u:hunter2%zz@h/db"))
+                .isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("percent-encoding in the password").message().doesNotContain("hunter2");
+    }
+
+    @Test
+    void emptyQueryPairsAreSkippedAndParametersAreStillChecked() {
+        assertThat(PgConnection.parse("postgres://h/db?sslmode=require&&connect_timeout=5&").get("connect_timeout"))
+                .isEqualTo("5");
+        assertThatThrownBy(() -> PgConnection.parse("postgres://h/db?&currentSchema=x"))
+                .hasMessageContaining("unsupported connection parameter 'currentSchema'");
+    }
 }

@@ -134,4 +134,34 @@ class PgLocationTest {
         assertThat(PgLocation.isPostgres("mysql://db/x")).isFalse();
         assertThat(PgLocation.isPostgres("state.db")).isFalse();
     }
+
+    @Test
+    void badPercentEscapesAreUsageErrorsWithoutThePassword() {
+        // Before, the URL decoder's own IllegalArgumentException escaped, with part of the text it choked on.
+        for (String bad : new String[] {"postgres://u:hunter2%zz@db/app", "postgres://u:hunter2%4@db/app",
+                "postgres://u:hunter2@db/app?password=hunter2%zz", "postgres://u:hunter2@db/app%zz",
+                "jdbc:postgresql://db/app?password=hunter2%zz"}) {
+            assertThatThrownBy(() -> PgLocation.parse(bad, NO_ENV)).as(bad)
+                    .isInstanceOfSatisfying(LifeboatException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.USAGE);
+                        assertThat(e.getMessage()).contains("percent-encoding").doesNotContain("hunter2");
+                        assertThat(e.hint()).contains("postgres://");
+                    });
+        }
+    }
+
+    @Test
+    void whatTheSharedParserLeavesToTheStateStore() {
+        assertThat(PgLocation.parse("POSTGRESQL://u@db/app", NO_ENV).jdbcUrl())
+                .as("any case of scheme, as isPostgres accepts").isEqualTo("jdbc:postgresql://db/app");
+        assertThat(PgLocation.parse("postgres://u@:5433,db2:5434,/app", NO_ENV).jdbcUrl())
+                .as("an empty host is localhost, its port kept")
+                .isEqualTo("jdbc:postgresql://localhost:5433,db2:5434,localhost/app");
+        PgLocation at = PgLocation.parse("postgres://u:@db/app?&socketTimeout=30&&user=", Map.of("PGUSER", "svc",
+                "PGPASSWORD", "from-env"));
+        assertThat(at.user()).as("an empty user falls back to PGUSER").isEqualTo("svc");
+        assertThat(at.password()).as("an empty password falls back to PGPASSWORD").isEqualTo("from-env");
+        assertThat(at.properties()).as("parameters the client programs could not take")
+                .containsEntry("socketTimeout", "30");
+    }
 }

@@ -1,0 +1,86 @@
+package dev.lifeboat.postgres;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
+
+/** The one parser of connection strings, as both {@link PgConnection} and the state store's PgLocation see it. */
+class PgConnInfoTest {
+    @Test
+    void aUriBecomesLibpqParametersInTheOrderWritten() {
+        Map<String, String> p = PgConnInfo.parse("postgres://app%40corp:s%3Acr%2Bt+@db.example:6543/my%20db"
+                + "?sslmode=require&currentSchema=state");
+        assertThat(p).containsExactly(entry("user", "app@corp"), entry("password", "s:cr+t+"),
+                entry("host", "db.example"), entry("port", "6543"), entry("dbname", "my db"),
+                entry("sslmode", "require"), entry("currentSchema", "state"));
+    }
+
+    @Test
+    void emptyPartsAreLeftOutButAnEmptyPasswordIsKept() {
+        assertThat(PgConnInfo.parse("postgres://")).isEmpty();
+        assertThat(PgConnInfo.parse("postgres:///")).isEmpty();
+        assertThat(PgConnInfo.parse("postgres://@/")).isEmpty();
+        assertThat(PgConnInfo.parse("postgres://:@h/"))
+                .as("libpq then skips PGPASSWORD").containsExactly(entry("password", ""), entry("host", "h"));
+        assertThat(PgConnInfo.parse("postgres://,:5433/db")).as("no host given, one port")
+                .containsExactly(entry("port", ",5433"), entry("dbname", "db"));
+    }
+
+    @Test
+    void hostsAndPortsAreListsWithOneEntryAHostEvenWhenEmpty() {
+        assertThat(PgConnInfo.parse("postgres://h1:5432,[::1]:5433,h3/db"))
+                .containsEntry("host", "h1,::1,h3").containsEntry("port", "5432,5433,");
+        assertThat(PgConnInfo.parse("postgres://:5433,h2:5434/db")).as("a leading empty host keeps its place")
+                .containsEntry("host", ",h2").containsEntry("port", "5433,5434");
+        assertThat(PgConnInfo.parse("postgres://h1,,h3,/db")).as("so do later ones")
+                .containsEntry("host", "h1,,h3,").doesNotContainKey("port");
+        assertThat(PgConnInfo.parse("postgres://%2Ftmp/db")).containsEntry("host", "/tmp");
+    }
+
+    @Test
+    void theQueryOverridesTheUriAndEmptyPairsAreSkipped() {
+        Map<String, String> p = PgConnInfo.parse("postgres://alice:pw@db/app?&user=bob&&host=h1,h2&port=&password=x&");
+        assertThat(p).containsExactly(entry("user", "bob"), entry("password", "x"), entry("host", "h1,h2"),
+                entry("dbname", "app"), entry("port", ""));
+    }
+
+    @Test
+    void parseUriLeavesTheSchemeToTheCallerButParseFollowsLibpq() {
+        assertThat(PgConnInfo.parseUri("POSTGRESQL://h/db")).containsExactly(entry("host", "h"), entry("dbname", "db"));
+        assertThat(PgConnInfo.isUri("postgresql://h")).isTrue();
+        assertThat(PgConnInfo.isUri("POSTGRES://h")).isFalse();
+        assertThatThrownBy(() -> PgConnInfo.parse("POSTGRES://h/db")).hasMessageContaining("not key=value");
+    }
+
+    @Test
+    void keywordStrings() {
+        assertThat(PgConnInfo.parse(" host=/run/pg dbname='my app'  password='it\\'s' port=5432 "))
+                .containsExactly(entry("host", "/run/pg"), entry("dbname", "my app"), entry("password", "it's"),
+                        entry("port", "5432"));
+        assertThatThrownBy(() -> PgConnInfo.parse("dbname='open")).hasMessageContaining("unterminated quoted value");
+    }
+
+    @Test
+    void errorsNameThePartNeverItsText() {
+        for (List<String> bad : List.of(
+                List.of("postgres://u:hunter2%zz@h/db", "percent-encoding in the password"),
+                List.of("postgres://u:hunter2%4@h/db", "percent-encoding in the password"),
+                List.of("postgres://hunter2%zz@h/db", "percent-encoding in the user name"),
+                List.of("postgres://u:hunter2@h%zz/db", "percent-encoding in the host"),
+                List.of("postgres://u:hunter2@h/d%zz", "percent-encoding in the database name"),
+                List.of("postgres://u:hunter2@h/db?password=hunter2%zz", "query parameter password"),
+                List.of("postgres://u:hunter2@[::1/db", "unterminated IPv6 address"),
+                List.of("postgres://u:hunter2@h:x/db", "invalid port 'x'"),
+                List.of("postgres://u:hunter2@h/db?oops", "invalid parameter 'oops'"),
+                List.of("", "empty"))) {
+            assertThatThrownBy(() -> PgConnInfo.parse(bad.get(0))).as(bad.get(0))
+                    .isExactlyInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(bad.get(1)).message().doesNotContain("hunter2");
+        }
+    }
+}
