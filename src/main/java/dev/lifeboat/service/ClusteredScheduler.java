@@ -6,6 +6,8 @@ import com.github.kagkarlsson.scheduler.task.ExecutionComplete;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.Schedule;
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,10 +69,31 @@ public final class ClusteredScheduler implements BackupScheduler {
         this.scheduler = Scheduler.create(dataSource)
                 .startTasks(task)
                 .schedulerName(new SchedulerName.Fixed(instanceName))
-                .pollingInterval(Duration.ofSeconds(Long.getLong("lifeboat.cluster.pollSeconds", 10)))
+                .pollingInterval(pollInterval(System.getenv("LIFEBOAT_CLUSTER_POLL_SECONDS")))
                 .heartbeatInterval(Duration.ofSeconds(30))
                 .threads(1)
                 .build();
+    }
+
+    /**
+     * How often an instance looks for a due run: LIFEBOAT_CLUSTER_POLL_SECONDS (1 to 300), else the system
+     * property {@code lifeboat.cluster.pollSeconds}, else 10 s. A run starts at most this late.
+     */
+    static Duration pollInterval(String env) {
+        String v = env != null && !env.isBlank() ? env : System.getProperty("lifeboat.cluster.pollSeconds");
+        if (v == null || v.isBlank()) {
+            return Duration.ofSeconds(10);
+        }
+        try {
+            long s = Long.parseLong(v.strip());
+            if (s >= 1 && s <= 300) {
+                return Duration.ofSeconds(s);
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new LifeboatException(ErrorCode.USAGE, "LIFEBOAT_CLUSTER_POLL_SECONDS must be seconds from 1 to 300, not '"
+                + v + "'", "leave it unset for the default of 10");
     }
 
     @Override
