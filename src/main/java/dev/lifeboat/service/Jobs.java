@@ -114,10 +114,17 @@ public final class Jobs {
             result = body.run(job);
         } catch (LifeboatException e) {
             failure = new Job.Failure(e.code(), e.getMessage(), e.hint());
-        } catch (InterruptedException e) {
+        } catch (InterruptedException | java.io.InterruptedIOException
+                 | java.nio.channels.ClosedByInterruptException e) {
+            // shutdown() interrupts the worker once the grace has passed; I/O reports it in its own way
             failure = new Job.Failure(ErrorCode.ABORTED, "interrupted", null);
         } catch (Exception | Error e) {
-            LOG.error("job {} {} failed unexpectedly", job.id(), job.kind().label(), e);
+            if (stopping) {
+                // what terminating pg_dump or interrupting the worker looks like: no unexpected failure
+                LOG.debug("job {} {} cut short by the shutdown", job.id(), job.kind().label(), e);
+            } else {
+                LOG.error("job {} {} failed unexpectedly", job.id(), job.kind().label(), e);
+            }
             failure = new Job.Failure(ErrorCode.INTERNAL, String.valueOf(e), "see the service log for details");
         }
         Job.State outcome = failure == null ? Job.State.SUCCEEDED
