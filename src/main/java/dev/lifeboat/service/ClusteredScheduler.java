@@ -72,6 +72,8 @@ public final class ClusteredScheduler implements BackupScheduler {
                 .pollingInterval(pollInterval(System.getenv("LIFEBOAT_CLUSTER_POLL_SECONDS")))
                 .heartbeatInterval(Duration.ofSeconds(30))
                 .threads(1)
+                // close() comes after the service's jobs have ended, so a fired run returns at once
+                .shutdownMaxWait(Duration.ofSeconds(10))
                 .build();
     }
 
@@ -119,6 +121,15 @@ public final class ClusteredScheduler implements BackupScheduler {
         } catch (RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Polls no more: this instance takes no new run. A run it took goes on, and its execution returns when
+     * the service's job ends, within the shutdown grace.
+     */
+    @Override
+    public void stopFiring() {
+        scheduler.pause();
     }
 
     @Override
