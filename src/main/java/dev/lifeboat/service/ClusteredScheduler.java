@@ -104,10 +104,22 @@ public final class ClusteredScheduler implements BackupScheduler {
         LOG.info("scheduler (clustered): backups at {}", config.get().schedule().describe());
     }
 
+    /**
+     * Moves the pending run to the next slot of the new configuration, unless it runs now or is due: a run
+     * whose time has come waits only for an instance to poll, and moving it would skip that slot. The run
+     * after it follows the new configuration.
+     */
     @Override
     public void reschedule() {
-        Instant next = config.get().schedule().nextRun(Instant.now()).orElse(Schedule.NEVER);
+        Instant now = Instant.now();
+        Instant next = config.get().schedule().nextRun(now).orElse(Schedule.NEVER);
         try {
+            var pending = scheduler.getScheduledExecution(task.getDefaultTaskInstance());
+            if (pending.isPresent() && (pending.get().isPicked() || !pending.get().getExecutionTime().isAfter(now))) {
+                LOG.info("scheduler: the run of {} is due or running; the schedule applies from the next one",
+                        pending.get().getExecutionTime());
+                return;
+            }
             scheduler.reschedule(task.getDefaultTaskInstance(), next);
         } catch (RuntimeException e) {
             LOG.warn("scheduler: cannot move the next run to {}: {}", next, e.toString());
