@@ -277,7 +277,7 @@ class ServiceLifecycleIT {
     void aSlotMissedWhileTheServiceWasDownRunsAtStartUp() throws Exception {
         // A minute slot has passed since the last backup, and the next is not about to come.
         sleepUntil(lastCliBackup.truncatedTo(ChronoUnit.MINUTES).plus(Duration.ofMinutes(1)).plusMillis(500));
-        Instant nextSlot = ServiceItSupport.awayFromMinuteBoundary(Duration.ofSeconds(20));
+        Instant nextSlot = ServiceItSupport.awayFromMinuteBoundary(Duration.ofSeconds(10));
         LifeboatCli cli = cli(missedRepo, SMALL).env("LIFEBOAT_BACKUP_SCHEDULE", "* * * * *");
         String token = createToken(cli, "viewer", "viewer");
 
@@ -303,7 +303,7 @@ class ServiceLifecycleIT {
     @Order(5)
     void withRunMissedAtStartupOffTheNextSlotRunsAtItsTimeAndRetentionPrunesAfterIt() throws Exception {
         sleepUntil(lastCliBackup.truncatedTo(ChronoUnit.MINUTES).plus(Duration.ofMinutes(1)).plusMillis(500));
-        Instant nextSlot = ServiceItSupport.awayFromMinuteBoundary(Duration.ofSeconds(15));
+        Instant nextSlot = ServiceItSupport.awayFromMinuteBoundary(Duration.ofSeconds(12));
         // Keep only the newest backup.
         LifeboatCli cli = cli(missedOffRepo, SMALL).env("LIFEBOAT_BACKUP_SCHEDULE", "* * * * *")
                 .env("LIFEBOAT_RUN_MISSED_AT_STARTUP", "false")
