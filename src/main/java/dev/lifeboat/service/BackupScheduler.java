@@ -17,6 +17,13 @@ public interface BackupScheduler extends AutoCloseable {
     /** When the next scheduled backup will start, if the schedule has one. */
     Optional<Instant> nextRun();
 
+    /**
+     * Fires no new run from now on; a run already fired goes on. A stopping service calls this first, then
+     * gives its running job the shutdown grace, then {@link #close}s the scheduler.
+     */
+    default void stopFiring() {}
+
+    /** Stops the scheduler; it may wait for a run in progress, so stop the jobs first. */
     @Override
     void close();
 }

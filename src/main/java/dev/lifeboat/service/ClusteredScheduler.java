@@ -6,6 +6,8 @@ import com.github.kagkarlsson.scheduler.task.ExecutionComplete;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.Schedule;
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,10 +69,33 @@ public final class ClusteredScheduler implements BackupScheduler {
         this.scheduler = Scheduler.create(dataSource)
                 .startTasks(task)
                 .schedulerName(new SchedulerName.Fixed(instanceName))
-                .pollingInterval(Duration.ofSeconds(Long.getLong("lifeboat.cluster.pollSeconds", 10)))
+                .pollingInterval(pollInterval(System.getenv("LIFEBOAT_CLUSTER_POLL_SECONDS")))
                 .heartbeatInterval(Duration.ofSeconds(30))
                 .threads(1)
+                // close() comes after the service's jobs have ended, so a fired run returns at once
+                .shutdownMaxWait(Duration.ofSeconds(10))
                 .build();
+    }
+
+    /**
+     * How often an instance looks for a due run: LIFEBOAT_CLUSTER_POLL_SECONDS (1 to 300), else the system
+     * property {@code lifeboat.cluster.pollSeconds}, else 10 s. A run starts at most this late.
+     */
+    static Duration pollInterval(String env) {
+        String v = env != null && !env.isBlank() ? env : System.getProperty("lifeboat.cluster.pollSeconds");
+        if (v == null || v.isBlank()) {
+            return Duration.ofSeconds(10);
+        }
+        try {
+            long s = Long.parseLong(v.strip());
+            if (s >= 1 && s <= 300) {
+                return Duration.ofSeconds(s);
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new LifeboatException(ErrorCode.USAGE, "LIFEBOAT_CLUSTER_POLL_SECONDS must be seconds from 1 to 300, not '"
+                + v + "'", "leave it unset for the default of 10");
     }
 
     @Override
@@ -79,10 +104,22 @@ public final class ClusteredScheduler implements BackupScheduler {
         LOG.info("scheduler (clustered): backups at {}", config.get().schedule().describe());
     }
 
+    /**
+     * Moves the pending run to the next slot of the new configuration, unless it runs now or is due: a run
+     * whose time has come waits only for an instance to poll, and moving it would skip that slot. The run
+     * after it follows the new configuration.
+     */
     @Override
     public void reschedule() {
-        Instant next = config.get().schedule().nextRun(Instant.now()).orElse(Schedule.NEVER);
+        Instant now = Instant.now();
+        Instant next = config.get().schedule().nextRun(now).orElse(Schedule.NEVER);
         try {
+            var pending = scheduler.getScheduledExecution(task.getDefaultTaskInstance());
+            if (pending.isPresent() && (pending.get().isPicked() || !pending.get().getExecutionTime().isAfter(now))) {
+                LOG.info("scheduler: the run of {} is due or running; the schedule applies from the next one",
+                        pending.get().getExecutionTime());
+                return;
+            }
             scheduler.reschedule(task.getDefaultTaskInstance(), next);
         } catch (RuntimeException e) {
             LOG.warn("scheduler: cannot move the next run to {}: {}", next, e.toString());
@@ -96,6 +133,15 @@ public final class ClusteredScheduler implements BackupScheduler {
         } catch (RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Polls no more: this instance takes no new run. A run it took goes on, and its execution returns when
+     * the service's job ends, within the shutdown grace.
+     */
+    @Override
+    public void stopFiring() {
+        scheduler.pause();
     }
 
     @Override

@@ -28,8 +28,9 @@ import java.util.function.Consumer;
  *
  * <p>A job equal to one already queued or running (same kind, same backup) is refused with
  * {@link ErrorCode#LOCKED}, naming the job that holds the slot: a second click never runs a backup twice.
- * Each job is written to the job history when submitted and when it ends; a job cut short by
- * {@link #shutdown} is recorded as interrupted. Its leftovers (chunks without a manifest) are removed by
+ * Each job is written to the job history when submitted, again when it starts to run (past the
+ * {@link JobGate}, so that its start is when it really began) and when it ends; a job cut short by
+ * {@link #shutdown} is recorded as interrupted, one that never started as cancelled. Its leftovers (chunks without a manifest) are removed by
  * the next prune.
  */
 public final class Jobs {
@@ -121,24 +122,41 @@ public final class Jobs {
                     "the service stopped before the job started", "submit it again"));
             return;
         }
-        Instant start = clock.instant();
-        job.running(start);
-        LOG.info("job {} {} started", job.id(), job.kind().label());
         Map<String, Object> result = null;
         Job.Failure failure = null;
         try (JobGate.Pass pass = gate.enter(job)) {
+            // Started only now, past the gate: a job that waited for another instance's did not run meanwhile.
+            Instant start = clock.instant();
+            try {
+                start = state.jobs().running(job.id());
+            } catch (RuntimeException e) {
+                LOG.warn("job {}: cannot record its start in the state store: {}", job.id(), e.toString());
+            }
+            job.running(start);
+            LOG.info("job {} {} started", job.id(), job.kind().label());
             result = body.run(job);
         } catch (LifeboatException e) {
             failure = new Job.Failure(e.code(), e.getMessage(), e.hint());
-        } catch (InterruptedException e) {
+        } catch (InterruptedException | java.io.InterruptedIOException
+                 | java.nio.channels.ClosedByInterruptException e) {
+            // shutdown() interrupts the worker once the grace has passed; I/O reports it in its own way
             failure = new Job.Failure(ErrorCode.ABORTED, "interrupted", null);
         } catch (Exception | Error e) {
-            LOG.error("job {} {} failed unexpectedly", job.id(), job.kind().label(), e);
+            if (stopping) {
+                // what terminating pg_dump or interrupting the worker looks like: no unexpected failure
+                LOG.debug("job {} {} cut short by the shutdown", job.id(), job.kind().label(), e);
+            } else {
+                LOG.error("job {} {} failed unexpectedly", job.id(), job.kind().label(), e);
+            }
             failure = new Job.Failure(ErrorCode.INTERNAL, String.valueOf(e), "see the service log for details");
         }
         Job.State outcome = failure == null ? Job.State.SUCCEEDED
-                : stopping ? Job.State.INTERRUPTED : Job.State.FAILED;
-        if (outcome == Job.State.INTERRUPTED) {
+                : !stopping ? Job.State.FAILED
+                : job.started() == null ? Job.State.CANCELLED : Job.State.INTERRUPTED;
+        if (outcome == Job.State.CANCELLED) {
+            failure = new Job.Failure(ErrorCode.ABORTED, "the service stopped before the job started",
+                    "submit it again");
+        } else if (outcome == Job.State.INTERRUPTED) {
             failure = new Job.Failure(ErrorCode.ABORTED, "the service stopped before the job ended ("
                     + failure.message() + ")", "run it again; the next prune removes what it left");
         }

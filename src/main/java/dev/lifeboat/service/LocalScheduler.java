@@ -141,6 +141,12 @@ public final class LocalScheduler implements BackupScheduler {
         return config.get().schedule().nextRun(from);
     }
 
+    /** Fired runs only queue a job, so the scheduler stops at once. */
+    @Override
+    public void stopFiring() {
+        close();
+    }
+
     @Override
     public synchronized void close() {
         closed = true;

@@ -443,13 +443,20 @@ public final class Service implements AutoCloseable {
         }
     }
 
-    /** Stops the scheduler, then the jobs, giving a running one {@code grace} to end (see {@link Jobs#shutdown}). */
+    /**
+     * Stops the scheduler firing, then the jobs, giving a running one {@code grace} to end (see
+     * {@link Jobs#shutdown}), then closes the scheduler. In that order because the clustered scheduler's
+     * run lasts as long as its backup job: closing it first would wait for the backup, whatever the grace.
+     */
     public void shutdown(Duration grace) {
         refresher.shutdownNow();
         if (scheduler != null) {
-            scheduler.close();
+            scheduler.stopFiring();
         }
         jobs.shutdown(grace);
+        if (scheduler != null) {
+            scheduler.close();
+        }
     }
 
     @Override

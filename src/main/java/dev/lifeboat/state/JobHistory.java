@@ -13,7 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The jobs of {@code lifeboat serve}: a row when a job starts, completed when it ends. */
+/**
+ * The jobs of {@code lifeboat serve}: a row when a job is submitted, its start moved to when it begins to run
+ * ({@link #running}), completed when it ends.
+ */
 public final class JobHistory {
     /** The error of the jobs {@link #markInterrupted} ends. */
     public static final String INTERRUPTED_ERROR = "the service stopped before the job ended";
@@ -57,6 +60,32 @@ public final class JobHistory {
         });
         return new JobRecord(id, kind, requestedBy, JobStatus.RUNNING, started, null, null, null,
                 Sql.details(json), instance);
+    }
+
+    /**
+     * Records that a job recorded by {@link #start} begins to run now: its {@code started} becomes now. A
+     * service queues a job first, and it may wait for another instance's job to end, so that the job history
+     * shows when each job really ran and two jobs on one repository never seem to overlap.
+     *
+     * @return the start recorded
+     * @throws LifeboatException {@link ErrorCode#NOT_FOUND} for an unknown id or a job that has ended
+     */
+    public Instant running(String id) {
+        Instant started = Instant.parse(Sql.time(store.clock().instant()));
+        store.call("record job start", c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE job_history SET started = ? WHERE id = ? "
+                    + "AND status = ?")) {
+                ps.setString(1, Sql.time(started));
+                ps.setString(2, id);
+                ps.setString(3, JobStatus.RUNNING.label());
+                if (ps.executeUpdate() == 0) {
+                    throw new LifeboatException(ErrorCode.NOT_FOUND, "no running job with id '" + id + "'",
+                            "list the jobs to find its id");
+                }
+                return null;
+            }
+        });
+        return started;
     }
 
     /**

@@ -93,6 +93,24 @@ class JobHistoryTest extends StateTestBase {
     }
 
     @Test
+    void runningMovesTheStartOfAQueuedJobToWhenItRuns() {
+        JobRecord queued = store.jobs().start("backup", "alice", "node-a", null);
+        assertThat(queued.started()).isEqualTo(START);
+        clock.advance(Duration.ofSeconds(42)); // waiting for another instance's job
+
+        assertThat(store.jobs().running(queued.id())).isEqualTo(START.plusSeconds(42));
+        JobRecord now = store.jobs().find(queued.id()).orElseThrow();
+        assertThat(now.started()).isEqualTo(START.plusSeconds(42));
+        assertThat(now.status()).isEqualTo(JobStatus.RUNNING);
+
+        store.jobs().finish(queued.id(), JobStatus.SUCCEEDED, null, null);
+        for (String id : List.of(queued.id(), "000000000000")) {
+            assertThatThrownBy(() -> store.jobs().running(id)).as(id).isInstanceOfSatisfying(LifeboatException.class,
+                    e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+        }
+    }
+
+    @Test
     void lastStartedIsTheNewestStartOfThatKindByThatRequesterWhateverItsStatus() {
         assertThat(store.jobs().lastStarted("backup", "alice")).isEmpty();
         JobRecord first = store.jobs().start("backup", "alice", null);
