@@ -312,12 +312,15 @@ public final class Service implements AutoCloseable {
 
     // ---- acting; each call is checked against the role and written to the audit log
 
-    /** Starts a backup now (operator); the job's result has the backup's id, sizes and status. */
+    /**
+     * Starts a backup now (operator), then applies retention and prunes, as after a scheduled backup (the
+     * seed's auto-purge); the job's result has the backup's id, sizes and status, and what prune removed.
+     */
     public Job startBackup(Principal who, String label) {
         require(who, Role.OPERATOR, "backup.create", null);
         return audited(who, "backup.create", null, Map.of("label", String.valueOf(label)), accepted ->
                 jobs.submit(JobKind.BACKUP, null, who.name(), label == null ? Map.of() : Map.of("label", label),
-                        accepted, job -> ops.backup(job, label, false)));
+                        accepted, job -> ops.backup(job, label, true)));
     }
 
     /** Verifies a backup (operator): reads every chunk; with {@code drill}, restores it into a scratch database. */
