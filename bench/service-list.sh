@@ -58,7 +58,9 @@ TOKEN="$(LIFEBOAT_DATA_DIR="$DATA" lifeboat token create --role admin --name ben
 URL="http://127.0.0.1:$PORT/api/v1/platform/backups"
 log "starting lifeboat serve on port $PORT"
 # shellcheck disable=SC2086 # the options are words
+# Retention keeps every fabricated backup (they go back ~14 months): the backup taken below is followed by a prune.
 (cd "$WORK" && exec env LIFEBOAT_DATA_DIR="$DATA" LIFEBOAT_REPOSITORY="$REPO" DATABASE_URL="dbname=$LIST_DB" \
+  LIFEBOAT_BACKUP_RETENTION_DAYS=3650 \
   java $LIFEBOAT_JVM_OPTS -Dlifeboat.tty=false -jar "$BENCH_DIR/lifeboat.jar" serve --port "$PORT" \
   >"$WORK/serve.log" 2>&1) &
 SERVE_PID=$!
