@@ -81,7 +81,16 @@ final class ServeCommand implements Callable<Integer> {
                 service::runScheduledBackup));
         List<java.util.function.Consumer<io.javalin.config.JavalinConfig>> ui = new ArrayList<>();
         ui.add(dev.lifeboat.web.WebUi.routes(service));
-        HttpServer http = new HttpServer(service, host, httpPort, ui).start();
+        HttpServer http;
+        try {
+            http = new HttpServer(service, host, httpPort, ui).start();
+        } catch (io.javalin.util.JavalinBindException e) {
+            service.shutdown(java.time.Duration.ZERO);
+            state.close();
+            throw new LifeboatException(ErrorCode.USAGE, "cannot listen on " + host + ":" + httpPort
+                    + ": the port is in use or the address is not this host's",
+                    "stop the other process, or choose another port with --port / LIFEBOAT_PORT (or --bind)");
+        }
 
         LOG.info("lifeboat {} serving http://{}:{} (repository {}, state {}, instance {})", Version.get(), host,
                 http.port(), storage.location(), state.describe(), instance);
