@@ -25,8 +25,11 @@ import java.util.Map;
  */
 final class BackupsApi {
     static final String BASE = "/api/v1/platform";
-    /** How long a synchronous call waits for its job before answering 202 with the job to poll. */
-    static final Duration SYNC_WAIT = Duration.ofHours(6);
+    /**
+     * How long a synchronous call waits for its job before answering 202 with the job to poll; the HTTP
+     * connection's idle timeout is a little longer.
+     */
+    static final Duration SYNC_WAIT = Duration.ofMinutes(15);
 
     private final Service service;
 

@@ -47,8 +47,8 @@ public final class HttpServer implements AutoCloseable {
                 ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(http));
                 c.setHost(host);
                 c.setPort(port);
-                // synchronous backups and restores answer when their job ends
-                c.setIdleTimeout(BackupsApi.SYNC_WAIT.toMillis());
+                // synchronous backups and restores answer when their job ends, or after SYNC_WAIT with 202
+                c.setIdleTimeout(BackupsApi.SYNC_WAIT.plusMinutes(1).toMillis());
                 return c;
             });
             config.routes.before(BackupsApi.BASE + "/*", ctx -> Auth.authenticate(ctx, service.state().tokens()));
@@ -75,8 +75,8 @@ public final class HttpServer implements AutoCloseable {
                     new ApiError(400, "invalid_request", "invalid parameter: " + e.getErrors().keySet(), null).body()));
             config.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
-                ctx.status(500).json(new ApiError(500, "internal", "unexpected error: " + e,
-                        "see the service log for details").body());
+                ctx.status(500).json(new ApiError(500, "internal", "unexpected error",
+                        "see the service log for details (" + ctx.method() + " " + ctx.path() + ")").body());
             });
             config.routes.error(404, ctx -> {
                 if (ctx.result() == null || ctx.result().isEmpty()) {
@@ -92,6 +92,9 @@ public final class HttpServer implements AutoCloseable {
     }
 
     static ApiError apiError(LifeboatException e) {
+        if (e instanceof Service.NotConfigured) {
+            return new ApiError(503, "not_configured", e.getMessage(), e.hint());
+        }
         ApiError a = ApiError.of(e.code(), e.getMessage(), e.hint());
         if (e instanceof dev.lifeboat.service.ServiceConfig.InvalidField f) {
             a.with("field", f.field());

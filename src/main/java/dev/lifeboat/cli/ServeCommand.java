@@ -56,14 +56,16 @@ final class ServeCommand implements Callable<Integer> {
         var env = System.getenv();
         serviceLogging(env.get("LIFEBOAT_LOG_LEVEL"));
         var settings = common.settings();
-        int httpPort = port != null ? port : intEnv("LIFEBOAT_PORT", 8080);
+        int httpPort = port != null ? port : intEnv("LIFEBOAT_PORT", 8080, 1, 65535, "for example 8080");
         String host = bind != null ? bind : env.getOrDefault("LIFEBOAT_BIND", "127.0.0.1");
         Path dir = StateStore.dataDir(dataDir, env);
         String url = StateStore.stateUrl(stateUrl, env);
-        String instance = env.getOrDefault("LIFEBOAT_INSTANCE", InetAddress.getLocalHost().getHostName() + ":" + httpPort);
+        String instance = instanceName(env.get("LIFEBOAT_INSTANCE"), httpPort);
         Clock clock = Clock.systemUTC();
         java.time.Duration grace = java.time.Duration.ofSeconds(intEnv("LIFEBOAT_SHUTDOWN_GRACE",
-                (int) Service.DEFAULT_SHUTDOWN_GRACE.toSeconds()));
+                (int) Service.DEFAULT_SHUTDOWN_GRACE.toSeconds(), 0, 86_400, "seconds a running job gets on SIGTERM"));
+        java.time.Duration confirmationTtl = java.time.Duration.ofSeconds(intEnv("LIFEBOAT_CONFIRMATION_TTL",
+                (int) Service.DEFAULT_CONFIRMATION_TTL.toSeconds(), 1, 3600, "leave it unset for the default of 300"));
 
         StateStore state = StateStore.open(url, dir, clock);
         Storage storage = common.openStorage();
@@ -76,7 +78,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         javax.sql.DataSource shared = state.postgresDataSource().orElse(null);
         JobGate gate = shared == null ? JobGate.LOCAL : new AdvisoryLockGate(shared, storage.location());
-        Service service = new Service(settings, state, repo, gate, instance, clock);
+        Service service = new Service(settings, state, repo, gate, instance, confirmationTtl, clock);
         service.start(shared == null ? null : new ClusteredScheduler(shared, instance, service::config,
                 service::runScheduledBackup));
         List<java.util.function.Consumer<io.javalin.config.JavalinConfig>> ui = new ArrayList<>();
@@ -145,15 +147,34 @@ final class ServeCommand implements Callable<Integer> {
         context.getLogger("lifeboat").setLevel(lvl);
     }
 
-    private static int intEnv(String name, int dflt) {
+    private static int intEnv(String name, int dflt, int min, int max, String hint) {
         String v = System.getenv(name);
         if (v == null || v.isBlank()) {
             return dflt;
         }
+        int n;
         try {
-            return Integer.parseInt(v.strip());
+            n = Integer.parseInt(v.strip());
         } catch (NumberFormatException e) {
-            throw new LifeboatException(ErrorCode.USAGE, name + " must be a whole number, not '" + v + "'", null);
+            n = min - 1;
+        }
+        if (n < min || n > max) {
+            throw new LifeboatException(ErrorCode.USAGE, name + " must be a whole number from " + min + " to " + max
+                    + ", not '" + v + "'", hint);
+        }
+        return n;
+    }
+
+    /** LIFEBOAT_INSTANCE, else this host's name and the port; the name's lookup only when needed. */
+    private static String instanceName(String configured, int port) {
+        if (configured != null && !configured.isBlank()) {
+            return configured.strip();
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName() + ":" + port;
+        } catch (java.net.UnknownHostException e) {
+            throw new LifeboatException(ErrorCode.USAGE, "cannot find this host's name (" + e.getMessage() + ")",
+                    "set LIFEBOAT_INSTANCE to a name for this instance, e.g. backup-1");
         }
     }
 }

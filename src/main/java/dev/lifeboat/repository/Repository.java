@@ -259,7 +259,14 @@ public final class Repository {
 
     /** Resolves a full id, a unique prefix of one, or {@code latest}. */
     public String resolve(String idOrPrefix) throws IOException {
-        List<String> ids = backupIds();
+        return resolve(idOrPrefix, backupIds());
+    }
+
+    /**
+     * {@link #resolve(String)} among {@code ids}, sorted oldest first (a long-running process passes the
+     * ids it already listed).
+     */
+    public String resolve(String idOrPrefix, List<String> ids) throws IOException {
         if (idOrPrefix.equals("latest")) {
             if (ids.isEmpty()) {
                 throw new LifeboatException(ErrorCode.NOT_FOUND, "repository " + storage.location()

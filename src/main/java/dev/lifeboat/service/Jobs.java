@@ -2,6 +2,7 @@ package dev.lifeboat.service;
 
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.state.JobHistory;
 import dev.lifeboat.state.JobRecord;
 import dev.lifeboat.state.JobStatus;
 import dev.lifeboat.state.StateStore;
@@ -116,10 +117,12 @@ public final class Jobs {
         return job;
     }
 
+    private static final Job.Failure NOT_STARTED = new Job.Failure(ErrorCode.ABORTED,
+            "the service stopped before the job started", "submit it again");
+
     private void execute(Job job, JobBody body) {
         if (stopping) {
-            end(job, Job.State.CANCELLED, null, new Job.Failure(ErrorCode.ABORTED,
-                    "the service stopped before the job started", "submit it again"));
+            end(job, Job.State.CANCELLED, null, NOT_STARTED);
             return;
         }
         Map<String, Object> result = null;
@@ -148,16 +151,17 @@ public final class Jobs {
             } else {
                 LOG.error("job {} {} failed unexpectedly", job.id(), job.kind().label(), e);
             }
-            failure = new Job.Failure(ErrorCode.INTERNAL, String.valueOf(e), "see the service log for details");
+            // the exception's text stays in the log: it may name internals the API's callers should not see
+            failure = new Job.Failure(ErrorCode.INTERNAL, "unexpected error (" + e.getClass().getSimpleName() + ")",
+                    "see the service log for job " + job.id());
         }
         Job.State outcome = failure == null ? Job.State.SUCCEEDED
                 : !stopping ? Job.State.FAILED
                 : job.started() == null ? Job.State.CANCELLED : Job.State.INTERRUPTED;
         if (outcome == Job.State.CANCELLED) {
-            failure = new Job.Failure(ErrorCode.ABORTED, "the service stopped before the job started",
-                    "submit it again");
+            failure = NOT_STARTED;
         } else if (outcome == Job.State.INTERRUPTED) {
-            failure = new Job.Failure(ErrorCode.ABORTED, "the service stopped before the job ended ("
+            failure = new Job.Failure(ErrorCode.ABORTED, JobHistory.INTERRUPTED_ERROR + " ("
                     + failure.message() + ")", "run it again; the next prune removes what it left");
         }
         end(job, outcome, result, failure);
@@ -262,7 +266,7 @@ public final class Jobs {
                 // never started, or the worker did not come back: record it so that no row stays 'running'
                 try {
                     state.jobs().finish(j.id(), j.state() == Job.State.QUEUED ? JobStatus.CANCELLED
-                            : JobStatus.INTERRUPTED, j.target(), "the service stopped before the job ended");
+                            : JobStatus.INTERRUPTED, j.target(), JobHistory.INTERRUPTED_ERROR);
                 } catch (RuntimeException e) {
                     LOG.warn("job {}: cannot record its end", j.id(), e);
                 }

@@ -49,15 +49,6 @@ public final class Operations {
         this.clock = clock;
     }
 
-    public Repository repository() {
-        return repo;
-    }
-
-    /** The databases a backup takes, as configured ({@code databases:} or {@code DATABASE_URL}). */
-    public List<String> databases() {
-        return settings.databases;
-    }
-
     /**
      * Backs up the configured databases; then, when {@code applyRetention}, prunes what the retention
      * policy no longer keeps (the seed's auto-purge). A failed prune does not undo the backup: the result
@@ -122,9 +113,12 @@ public final class Operations {
         return out;
     }
 
-    /** Where a restore of {@code backupId} goes: the configured connection of the database it came from. */
+    /**
+     * Where a restore of {@code backupId} (a full id) goes: the configured connection of the database it came
+     * from.
+     */
     public RestorePlan planRestore(String backupId, String database) throws IOException {
-        Manifest m = repo.manifest(repo.resolve(backupId));
+        Manifest m = repo.manifest(backupId);
         List<Artifact> dumps = m.artifacts().stream().filter(a -> !"globals".equals(a.name())
                 && a.source() != null).toList();
         Artifact artifact;

@@ -7,7 +7,6 @@ import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.Catalog;
-import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.retention.Candidate;
 import dev.lifeboat.retention.Decision;
@@ -38,24 +37,10 @@ import java.util.Optional;
  */
 public final class Service implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Service.class);
-    /** How long a restore's confirmation token is valid: 5 minutes, or LIFEBOAT_CONFIRMATION_TTL seconds. */
-    public static final Duration CONFIRMATION_TTL = confirmationTtl(System.getenv("LIFEBOAT_CONFIRMATION_TTL"));
-
-    static Duration confirmationTtl(String seconds) {
-        if (seconds == null || seconds.isBlank()) {
-            return Duration.ofMinutes(5);
-        }
-        try {
-            long s = Long.parseLong(seconds.strip());
-            if (s >= 1 && s <= 3600) {
-                return Duration.ofSeconds(s);
-            }
-        } catch (NumberFormatException e) {
-            // fall through
-        }
-        throw new LifeboatException(ErrorCode.USAGE, "LIFEBOAT_CONFIRMATION_TTL must be seconds from 1 to 3600, not '"
-                + seconds + "'", "leave it unset for the default of 300");
-    }
+    /** How long a restore's confirmation token is valid by default (LIFEBOAT_CONFIRMATION_TTL changes it). */
+    public static final Duration DEFAULT_CONFIRMATION_TTL = Duration.ofMinutes(5);
+    /** How long a configuration read from the state store is reused before it is read again. */
+    static final Duration CONFIG_MAX_AGE = Duration.ofSeconds(2);
     /**
      * How old the backup list may be when a request reads it. Jobs of this service invalidate it at once; a
      * background refresh every half of this keeps it fresh, so that requests do not wait for the listing of
@@ -72,8 +57,9 @@ public final class Service implements AutoCloseable {
     private final Jobs jobs;
     private final Operations ops;
     private final ServiceMetrics metrics;
-    private final Map<String, Operations.RestorePlan> pendingRestores = new HashMap<>();
+    private final Duration confirmationTtl;
     private BackupScheduler scheduler;
+    private volatile Config config;
     private volatile Views views;
     private final java.util.concurrent.ScheduledExecutorService refresher =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -82,10 +68,18 @@ public final class Service implements AutoCloseable {
                 return t;
             });
 
+    /** The configuration last read, and when. */
+    private record Config(ServiceConfig value, Instant at) {}
+
     /** The last list computed: for the same snapshot and configuration, within a minute, it is reused. */
     private record Views(List<BackupEntry> snapshot, ServiceConfig config, Instant at, List<BackupView> list) {}
 
-    public Service(Settings settings, StateStore state, Repository repo, JobGate gate, String instance, Clock clock) {
+    /**
+     * @param confirmationTtl how long a restore's confirmation token is valid
+     */
+    public Service(Settings settings, StateStore state, Repository repo, JobGate gate, String instance,
+                   Duration confirmationTtl, Clock clock) {
+        this.confirmationTtl = confirmationTtl;
         this.settings = settings;
         this.state = state;
         this.repo = repo;
@@ -110,7 +104,11 @@ public final class Service implements AutoCloseable {
             state.audit().record(job.requestedBy(), job.kind().label() + ".end", (String) job.result()
                     .getOrDefault("id", job.target()), job.state().label(), d);
         });
-        jobs.onEnd(job -> refreshRepositoryMetrics());
+        jobs.onEnd(job -> refresher.execute(this::refreshRepositoryMetrics));
+        if (settings.databases.isEmpty()) {
+            LOG.warn("no database is configured: backups and restores will be refused until DATABASE_URL or the "
+                    + "databases: list of lifeboat.yml is set");
+        }
     }
 
     /**
@@ -124,12 +122,7 @@ public final class Service implements AutoCloseable {
         }
         scheduler = clustered != null ? clustered : new LocalScheduler(this::config, clock, this::scheduledBackup,
                 this::lastScheduledRun);
-        try {
-            metrics.seed(catalog.entries());
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("cannot list the repository's backups yet: {}", e.toString());
-        }
-        refreshRepositoryMetrics();
+        refresher.execute(this::refreshRepositoryMetrics); // loads the list in the background: the port opens at once
         long every = LIST_MAX_AGE.toMillis() / 2;
         refresher.scheduleWithFixedDelay(() -> {
             try {
@@ -141,17 +134,14 @@ public final class Service implements AutoCloseable {
         scheduler.start();
     }
 
+    /** On the refresher thread: the list of backups (refreshed when stale) and the repository's size. */
     private void refreshRepositoryMetrics() {
-        Thread t = new Thread(() -> {
-            metrics.measure(repo.storage());
-            try {
-                metrics.seed(catalog.entries(LIST_MAX_AGE));
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("metrics: cannot list backups: {}", e.toString());
-            }
-        }, "lifeboat-measure");
-        t.setDaemon(true);
-        t.start();
+        try {
+            metrics.seed(catalog.entries(LIST_MAX_AGE));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot list the repository's backups: {}", e.toString());
+        }
+        metrics.measure(repo.storage());
     }
 
     /** When the last scheduled backup started: the job history, else the newest backup in the repository. */
@@ -161,7 +151,7 @@ public final class Service implements AutoCloseable {
             return fromHistory;
         }
         try {
-            return catalog.entries().stream().filter(e -> e.manifest() != null && !e.manifest().safety())
+            return catalog.entries(LIST_MAX_AGE).stream().filter(e -> e.manifest() != null && !e.manifest().safety())
                     .map(BackupEntry::started).max(Instant::compareTo);
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
@@ -170,19 +160,25 @@ public final class Service implements AutoCloseable {
 
     public static final String SCHEDULER = "scheduler";
 
-    /** The scheduler's trigger: a backup with auto-purge, skipped with a log line if one is already running. */
-    public void scheduledBackup(Instant slot, boolean missed) {
+    /**
+     * The scheduler's trigger: a backup with auto-purge, skipped with a log line if one is already running.
+     *
+     * @return the job, or empty when it was not started
+     */
+    public Optional<Job> scheduledBackup(Instant slot, boolean missed) {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("slot", slot.toString());
         details.put("missed", missed);
         try {
-            jobs.submit(JobKind.BACKUP, null, SCHEDULER, details, job -> ops.backup(job,
-                    missed ? "scheduled (missed " + slot + ")" : "scheduled", true));
-            state.audit().record(SCHEDULER, "backup.schedule", null, "ok", details);
+            Job job = jobs.submit(JobKind.BACKUP, null, SCHEDULER, details,
+                    accepted -> state.audit().record(SCHEDULER, "backup.schedule", null, "ok", details),
+                    j -> ops.backup(j, missed ? "scheduled (missed " + slot + ")" : "scheduled", true));
+            return Optional.of(job);
         } catch (LifeboatException e) {
             LOG.warn("scheduler: backup of {} not started: {}", slot, e.getMessage());
             state.audit().record(SCHEDULER, "backup.schedule", null, "failed", Map.of("slot", slot.toString(),
                     "error", e.getMessage()));
+            return Optional.empty();
         }
     }
 
@@ -191,8 +187,7 @@ public final class Service implements AutoCloseable {
      * scheduled run stays locked by this instance meanwhile.
      */
     public void runScheduledBackup(Instant slot, boolean missed) {
-        scheduledBackup(slot, missed);
-        jobs.activeOf(JobKind.BACKUP, null).ifPresent(job -> {
+        scheduledBackup(slot, missed).ifPresent(job -> {
             try {
                 Jobs.await(job, Duration.ofDays(1));
             } catch (InterruptedException e) {
@@ -215,6 +210,23 @@ public final class Service implements AutoCloseable {
         return repo;
     }
 
+    /** Resolves an id, a unique prefix or {@code latest} against the list in memory, listing again on a miss. */
+    public String resolve(String idOrPrefix) throws IOException {
+        try {
+            return repo.resolve(idOrPrefix, ids(catalog.entries(LIST_MAX_AGE)));
+        } catch (LifeboatException e) {
+            if (e.code() != ErrorCode.NOT_FOUND) {
+                throw e;
+            }
+            catalog.invalidate(); // made by another process since the last refresh?
+            return repo.resolve(idOrPrefix, ids(catalog.entries(LIST_MAX_AGE)));
+        }
+    }
+
+    private static List<String> ids(List<BackupEntry> entries) {
+        return entries.stream().map(BackupEntry::id).sorted().toList();
+    }
+
     public Jobs jobs() {
         return jobs;
     }
@@ -224,11 +236,18 @@ public final class Service implements AutoCloseable {
     }
 
     /**
-     * The configuration in force, read again on each call: with a shared PostgreSQL state store another
-     * instance may have changed it.
+     * The configuration in force. It is read from the state store again after {@link #CONFIG_MAX_AGE}, since
+     * with a shared PostgreSQL state store another instance may have changed it; a change made here is
+     * seen at once.
      */
     public ServiceConfig config() {
-        return ServiceConfig.load(settings, state.settings());
+        Config c = config;
+        Instant now = clock.instant();
+        if (c == null || Duration.between(c.at(), now).compareTo(CONFIG_MAX_AGE) >= 0 || now.isBefore(c.at())) {
+            c = new Config(ServiceConfig.load(settings, state.settings()), now);
+            config = c;
+        }
+        return c.value();
     }
 
     public Optional<Instant> nextRun() {
@@ -270,7 +289,7 @@ public final class Service implements AutoCloseable {
 
     /** One backup by id or unique prefix. */
     public BackupView backup(String idOrPrefix) throws IOException {
-        String id = repo.resolve(idOrPrefix);
+        String id = resolve(idOrPrefix);
         for (BackupView v : backups()) {
             if (v.id().equals(id)) {
                 return v;
@@ -318,6 +337,7 @@ public final class Service implements AutoCloseable {
      */
     public Job startBackup(Principal who, String label) {
         require(who, Role.OPERATOR, "backup.create", null);
+        requireDatabase(who, "backup.create", null);
         return audited(who, "backup.create", null, Map.of("label", String.valueOf(label)), accepted ->
                 jobs.submit(JobKind.BACKUP, null, who.name(), label == null ? Map.of() : Map.of("label", label),
                         accepted, job -> ops.backup(job, label, true)));
@@ -335,6 +355,7 @@ public final class Service implements AutoCloseable {
     /** Step one of a restore (admin): says where it would go and returns a single-use token, valid 5 minutes. */
     public RestoreOffer requestRestore(Principal who, String idOrPrefix, String database) throws IOException {
         require(who, Role.ADMIN, "restore.request", idOrPrefix);
+        requireDatabase(who, "restore.request", idOrPrefix);
         String id = resolveAudited(who, "restore.request", idOrPrefix);
         Operations.RestorePlan plan;
         try {
@@ -343,13 +364,10 @@ public final class Service implements AutoCloseable {
             state.audit().record(who.name(), "restore.request", id, "failed", Map.of("error", e.getMessage()));
             throw e;
         }
-        String token = state.confirmations().issue(id, who, plan.database(), CONFIRMATION_TTL);
-        synchronized (pendingRestores) {
-            pendingRestores.put(id + "/" + plan.database(), plan);
-        }
+        String token = state.confirmations().issue(id, who, plan.database(), confirmationTtl);
         state.audit().record(who.name(), "restore.request", id, "ok", Map.of("database", plan.database(),
                 "target", plan.display()));
-        return new RestoreOffer(id, plan.database(), plan.display(), token, clock.instant().plus(CONFIRMATION_TTL));
+        return new RestoreOffer(id, plan.database(), plan.display(), token, clock.instant().plus(confirmationTtl));
     }
 
     /**
@@ -364,24 +382,27 @@ public final class Service implements AutoCloseable {
      * queues the restore, which takes a safety backup first and restores in one transaction.
      */
     public Job confirmRestore(Principal who, String idOrPrefix, String confirmationToken) throws IOException {
+        return confirmRestore(who, idOrPrefix, confirmationToken, null);
+    }
+
+    /**
+     * {@link #confirmRestore(Principal, String, String)}; when {@code typedDatabase} is not null (the web UI has
+     * the person type the database's name), it must be the database the token was issued for, else nothing
+     * is done and the token stays valid.
+     */
+    public Job confirmRestore(Principal who, String idOrPrefix, String confirmationToken, String typedDatabase)
+            throws IOException {
         require(who, Role.ADMIN, "restore.confirm", idOrPrefix);
         String id = resolveAudited(who, "restore.confirm", idOrPrefix);
         Confirmed ok;
         try {
-            ok = state.confirmations().consume(confirmationToken, id, who);
+            ok = state.confirmations().consume(confirmationToken, id, who, typedDatabase);
         } catch (LifeboatException e) {
             state.audit().record(who.name(), "restore.confirm", id, "denied", Map.of("error", e.getMessage()));
             throw e;
         }
-        Operations.RestorePlan plan;
-        synchronized (pendingRestores) {
-            plan = pendingRestores.remove(id + "/" + ok.target());
-        }
-        if (plan == null) {
-            plan = ops.planRestore(id, ok.target()); // confirmed on another instance, or after a restart
-        }
-        Operations.RestorePlan chosen = plan;
-        return audited(who, "restore.confirm", id, Map.of("database", plan.database(), "target", plan.display()),
+        Operations.RestorePlan chosen = ops.planRestore(id, ok.target());
+        return audited(who, "restore.confirm", id, Map.of("database", chosen.database(), "target", chosen.display()),
                 accepted -> jobs.submit(JobKind.RESTORE, id, who.name(), Map.of("database", chosen.database()),
                         accepted, job -> ops.restore(job, chosen)));
     }
@@ -406,10 +427,27 @@ public final class Service implements AutoCloseable {
 
     private String resolveAudited(Principal who, String action, String idOrPrefix) throws IOException {
         try {
-            return repo.resolve(idOrPrefix);
+            return resolve(idOrPrefix);
         } catch (LifeboatException e) {
             state.audit().record(who.name(), action, idOrPrefix, "failed", Map.of("error", e.getMessage()));
             throw e;
+        }
+    }
+
+    /** Refuses, before any job is queued, a backup or restore when no database is configured. */
+    private void requireDatabase(Principal who, String action, String target) {
+        if (settings.databases.isEmpty()) {
+            NotConfigured e = new NotConfigured();
+            state.audit().record(who.name(), action, target, "failed", Map.of("error", e.getMessage()));
+            throw e;
+        }
+    }
+
+    /** The service was started without a database to back up or restore into: the operator's to fix. */
+    public static final class NotConfigured extends LifeboatException {
+        NotConfigured() {
+            super(ErrorCode.USAGE, "the service has no database configured",
+                    "set DATABASE_URL or the databases: list of lifeboat.yml, then restart lifeboat serve");
         }
     }
 
@@ -468,8 +506,4 @@ public final class Service implements AutoCloseable {
     }
 
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
-
-    static boolean isSafety(Manifest m) {
-        return m != null && m.safety();
-    }
 }

@@ -73,6 +73,18 @@ public final class ConfirmationStore {
      *         {@link Failure#USED} or {@link Failure#EXPIRED}, checked in that order
      */
     public Confirmed consume(String token, String backupId, Principal principal) {
+        return consume(token, backupId, principal, null);
+    }
+
+    /**
+     * {@link #consume(String, String, Principal)}, refusing also, without consuming the token, when
+     * {@code typedTarget} is not null and differs from the target it was issued for (the database name a
+     * person typed to confirm).
+     *
+     * @throws dev.lifeboat.core.LifeboatException ({@link dev.lifeboat.core.ErrorCode#USAGE}) for a typed name
+     *         that is not the target; the token stays valid
+     */
+    public Confirmed consume(String token, String backupId, Principal principal, String typedTarget) {
         Objects.requireNonNull(principal, "principal");
         if (token == null || !TOKEN.matcher(token).matches()) {
             throw unknown();
@@ -116,6 +128,11 @@ public final class ConfirmationStore {
             String validity = describe(Duration.between(created, expires));
             if (!now.isBefore(expires)) {
                 throw expired(validity);
+            }
+            if (typedTarget != null && !typedTarget.equals(target)) {
+                throw new dev.lifeboat.core.LifeboatException(dev.lifeboat.core.ErrorCode.USAGE, "the name typed, '"
+                        + typedTarget + "', is not the database to restore, '" + target + "'",
+                        "type the database's name exactly as shown; nothing was restored");
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE confirmation_token SET used = ? "
                     + "WHERE token_hash = ? AND used IS NULL AND expires > ?")) {
