@@ -95,19 +95,20 @@ public final class VerifyEngine {
         }
     }
 
+    /** The backups asked for; reading only their manifests unless all are. */
     private List<BackupEntry> select(VerifyRequest request) throws IOException {
-        List<BackupEntry> all = repo.entries();
         if (request.all()) {
-            return all;
+            return repo.entries();
         }
         if (request.backupIds().isEmpty()) {
             throw new LifeboatException(ErrorCode.USAGE, "no backup to verify", "give an id, 'latest', or --all");
         }
+        List<String> ids = repo.backupIds();
         Set<String> wanted = new LinkedHashSet<>();
         for (String id : request.backupIds()) {
-            wanted.add(repo.resolve(id));
+            wanted.add(repo.resolve(id, ids));
         }
-        return all.stream().filter(e -> wanted.contains(e.id())).toList();
+        return repo.entries(wanted);
     }
 
     private Result verify(BackupEntry e, Map<String, Long> present, VerifyRequest request, Subset subset,

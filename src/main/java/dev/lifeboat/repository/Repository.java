@@ -201,6 +201,25 @@ public final class Repository {
         return out;
     }
 
+    /**
+     * The entries of the given backups only (full ids), oldest first: one listing of {@code backups/} and the
+     * reads of their own blobs, however many other backups the repository holds.
+     */
+    public List<BackupEntry> entries(java.util.Collection<String> ids) throws IOException {
+        java.util.Map<String, BackupBlobs.Listed> listed = BackupBlobs.list(storage);
+        List<BackupEntry> out = new ArrayList<>();
+        for (String id : new java.util.LinkedHashSet<>(ids)) {
+            BackupBlobs.Listed b = listed.get(id);
+            ListedManifest m = b == null ? null : readForListing(id);
+            if (m != null) {
+                out.add(new BackupEntry(id, m.manifest(), m.error(), b.status() == null ? null : status(id),
+                        b.pin() != null));
+            }
+        }
+        out.sort(BackupEntry.ORDER);
+        return out;
+    }
+
     /** A manifest as a listing sees it: the manifest, or why it cannot be read. */
     record ListedManifest(Manifest manifest, String error) {}
 
