@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * Sessions of the web UI, each opened with an API token. A session id is {@code lbs_} followed by 32 random
  * bytes in base64url without padding; only its SHA-256 is stored, with the id of the API token. A session ends
  * when it expires, when it is deleted (sign-out), or when its API token is revoked. Expiry is fixed at
- * creation (no sliding); {@code last_seen} records the latest use.
+ * creation (no sliding). The {@code last_seen} column keeps the creation time: a session is read on every
+ * request (the job page polls every second), and nothing needs its latest use, so reading writes nothing.
  */
 public final class SessionStore {
     public static final String PREFIX = "lbs_";
@@ -68,7 +69,7 @@ public final class SessionStore {
 
     /**
      * The session with this id, with its principal as the API token is now (name, role); empty when the id is
-     * malformed or unknown, the session expired, or its API token was revoked. Records the time of use.
+     * malformed or unknown, the session expired, or its API token was revoked. A read only: writes nothing.
      */
     public Optional<Session> find(String sessionId) {
         if (sessionId == null || !ID.matcher(sessionId).matches()) {
@@ -77,7 +78,6 @@ public final class SessionStore {
         String hash = Sql.hash(sessionId);
         String now = Sql.time(store.clock().instant());
         return store.call("find session", c -> {
-            Session found;
             try (PreparedStatement ps = c.prepareStatement("SELECT s.expires, s.csrf_token, t.id, t.name, t.role "
                     + "FROM web_session s JOIN api_token t ON t.id = s.principal_id "
                     + "WHERE s.session_hash = ? AND s.expires > ? AND t.revoked IS NULL")) {
@@ -87,18 +87,11 @@ public final class SessionStore {
                     if (!rs.next()) {
                         return Optional.<Session>empty();
                     }
-                    found = new Session(sessionId, rs.getString("csrf_token"), new Principal(rs.getString("id"),
-                            rs.getString("name"), Role.parse(rs.getString("role"))),
-                            Sql.instant(rs.getString("expires")));
+                    return Optional.of(new Session(sessionId, rs.getString("csrf_token"), new Principal(
+                            rs.getString("id"), rs.getString("name"), Role.parse(rs.getString("role"))),
+                            Sql.instant(rs.getString("expires"))));
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE web_session SET last_seen = ? WHERE session_hash = ?")) {
-                ps.setString(1, now);
-                ps.setString(2, hash);
-                ps.executeUpdate();
-            }
-            return Optional.of(found);
         });
     }
 

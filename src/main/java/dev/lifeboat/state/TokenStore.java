@@ -10,6 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,11 @@ public final class TokenStore {
     private static final Pattern TOKEN = Pattern.compile("lb_[A-Za-z0-9_-]{43}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}");
     private static final String COLUMNS = "id, name, role, created, last_used, revoked";
+    /**
+     * How stale {@code last_used} may be: an API call writes it only when it is older, so that a client polling
+     * the API every second costs a read, not a write, per call.
+     */
+    static final Duration LAST_USED_PRECISION = Duration.ofSeconds(60);
 
     private final StateStore store;
 
@@ -122,7 +128,9 @@ public final class TokenStore {
 
     /**
      * The principal a presented token stands for, or empty when it is malformed, unknown or revoked.
-     * The lookup is by hash, and the hashes are compared in constant time. Records the time of use.
+     * The lookup is by hash, and the hashes are compared in constant time. Records the time of use, to within
+     * {@link #LAST_USED_PRECISION}: one conditional {@code UPDATE}, which writes nothing when the recorded use
+     * is more recent.
      */
     public Optional<Principal> authenticate(String presentedToken) {
         if (presentedToken == null || !TOKEN.matcher(presentedToken).matches()) {
@@ -145,9 +153,12 @@ public final class TokenStore {
                     role = Role.parse(rs.getString("role"));
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE api_token SET last_used = ? WHERE id = ?")) {
-                ps.setString(1, Sql.time(store.clock().instant()));
+            Instant now = store.clock().instant();
+            try (PreparedStatement ps = c.prepareStatement("UPDATE api_token SET last_used = ? "
+                    + "WHERE id = ? AND (last_used IS NULL OR last_used < ?)")) {
+                ps.setString(1, Sql.time(now));
                 ps.setString(2, id);
+                ps.setString(3, Sql.time(now.minus(LAST_USED_PRECISION)));
                 ps.executeUpdate();
             }
             return Optional.of(new Principal(id, name, role));

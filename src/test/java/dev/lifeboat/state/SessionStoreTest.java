@@ -7,6 +7,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -50,6 +53,18 @@ class SessionStoreTest extends StateTestBase {
             Session other = sessions.create(alice, TTL);
             assertThat(ids.add(other.id())).isTrue();
             assertThat(other.csrfToken()).isNotEqualTo(s.csrfToken());
+        }
+    }
+
+    @Test
+    void findingASessionWritesNothing() throws Exception {
+        Session s = sessions.create(alice, TTL);
+        clock.advance(Duration.ofHours(1));
+        assertThat(sessions.find(s.id())).isPresent();
+        try (Connection c = fixture.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT last_seen FROM web_session")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).as("the creation time").isEqualTo(Sql.time(START));
         }
     }
 

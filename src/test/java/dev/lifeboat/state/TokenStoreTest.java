@@ -24,6 +24,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @ParameterizedClass(name = "{0}")
 @EnumSource(Backend.class)
 class TokenStoreTest {
+    private static final Instant START = Instant.parse("2026-11-21T03:00:00Z");
+
     @Parameter
     Backend backend;
 
@@ -38,7 +40,7 @@ class TokenStoreTest {
     @BeforeEach
     void open() {
         fixture = new StateFixture(backend, temp);
-        clock = new MutableClock(Instant.parse("2026-11-21T03:00:00Z"));
+        clock = new MutableClock(START);
         store = fixture.open(clock);
         tokens = store.tokens();
     }
@@ -83,6 +85,21 @@ class TokenStoreTest {
         Principal p = tokens.authenticate(created.token()).orElseThrow();
         assertThat(p).isEqualTo(new Principal(created.info().id(), "alice", Role.ADMIN));
         assertThat(tokens.list().get(0).lastUsed()).isEqualTo(Instant.parse("2026-11-21T03:01:00Z"));
+    }
+
+    @Test
+    void aUseIsRecordedOnlyWhenTheRecordedOneIsAMinuteOld() {
+        CreatedToken created = tokens.create(Role.ADMIN, "alice");
+        tokens.authenticate(created.token()).orElseThrow();
+        assertThat(tokens.list().get(0).lastUsed()).as("the first use").isEqualTo(START);
+
+        clock.now = START.plusSeconds(59);
+        tokens.authenticate(created.token()).orElseThrow();
+        assertThat(tokens.list().get(0).lastUsed()).as("a use within the minute writes nothing").isEqualTo(START);
+
+        clock.now = START.plusSeconds(61);
+        tokens.authenticate(created.token()).orElseThrow();
+        assertThat(tokens.list().get(0).lastUsed()).isEqualTo(START.plusSeconds(61));
     }
 
     @Test
