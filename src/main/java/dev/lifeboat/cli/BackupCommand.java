@@ -1,5 +1,6 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.core.Units;
 import dev.lifeboat.engine.BackupEngine;
 import dev.lifeboat.engine.BackupRequest;
 import dev.lifeboat.postgres.PgTools;
@@ -55,8 +56,8 @@ final class BackupCommand implements Callable<Integer> {
                 System.out.println(Json.MAPPER.writeValueAsString(m));
             } else {
                 System.out.println("Backup " + m.id() + " completed in "
-                        + Terminal.duration(Duration.between(m.started(), m.finished())) + ": "
-                        + Terminal.bytes(m.logicalBytes()) + " of data, " + Terminal.bytes(m.addedBytes())
+                        + Units.compactDuration(Duration.between(m.started(), m.finished())) + ": "
+                        + Units.bytes(m.logicalBytes()) + " of data, " + Units.bytes(m.addedBytes())
                         + " newly stored");
             }
         }

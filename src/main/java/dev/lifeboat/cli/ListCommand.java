@@ -1,5 +1,6 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.core.Units;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.Json;
 import dev.lifeboat.repository.Manifest;
@@ -57,9 +58,9 @@ final class ListCommand implements Callable<Integer> {
                     continue;
                 }
                 rows.add(new String[] {e.id(), e.effectiveStatus() + (e.pinned() ? " (pinned)" : ""), Terminal.time(m.started()),
-                        Terminal.duration(Duration.between(m.started(), m.finished())),
+                        Units.compactDuration(Duration.between(m.started(), m.finished())),
                         String.join(",", m.sources().stream().map(Manifest.Source::name).toList()),
-                        Terminal.bytes(m.logicalBytes()), Terminal.bytes(m.storedBytes()),
+                        Units.bytes(m.logicalBytes()), Units.bytes(m.storedBytes()),
                         e.status() == null ? "never" : Terminal.time(e.status().checked()),
                         m.label() == null ? "" : m.label()});
             }

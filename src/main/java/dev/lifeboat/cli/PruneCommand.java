@@ -3,6 +3,7 @@ package dev.lifeboat.cli;
 import dev.lifeboat.config.Settings;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.core.Units;
 import dev.lifeboat.engine.PruneEngine;
 import dev.lifeboat.engine.PruneRequest;
 import dev.lifeboat.repository.Json;
@@ -66,7 +67,7 @@ final class PruneCommand implements Callable<Integer> {
             Terminal.table(System.out, rows);
             String verb = dryRun ? "Would remove " : "Removed ";
             System.out.println(verb + r.removedBackups() + " backups and " + r.unreferencedChunks()
-                    + " unreferenced chunks (" + Terminal.bytes(r.unreferencedBytes()) + ")"
+                    + " unreferenced chunks (" + Units.bytes(r.unreferencedBytes()) + ")"
                     + (dryRun ? "" : ", and " + r.removedDebris() + " leftovers of interrupted writes") + ".");
             if (!r.chunksCollected()) {
                 System.out.println("Chunks were not collected: a kept backup's manifest is unreadable; run "

@@ -1,5 +1,6 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.core.Units;
 import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.repository.Json;
@@ -57,10 +58,10 @@ final class ShowCommand implements Callable<Integer> {
                 }
             }
             out.println("Started  " + m.started() + "   finished " + m.finished() + "   took "
-                    + Terminal.duration(Duration.between(m.started(), m.finished())));
+                    + Units.compactDuration(Duration.between(m.started(), m.finished())));
             out.println("Host     " + m.host() + "   lifeboat " + m.toolVersion());
-            out.println("Size     " + Terminal.bytes(m.logicalBytes()) + " of data, " + Terminal.bytes(m.storedBytes())
-                    + " stored, " + Terminal.bytes(m.addedBytes()) + " new in this backup");
+            out.println("Size     " + Units.bytes(m.logicalBytes()) + " of data, " + Units.bytes(m.storedBytes())
+                    + " stored, " + Units.bytes(m.addedBytes()) + " new in this backup");
             for (Manifest.Source s : m.sources()) {
                 out.println();
                 out.println("Source " + s.name() + " (" + s.type() + " " + s.serverVersion() + " at " + s.connection()
@@ -76,7 +77,7 @@ final class ShowCommand implements Callable<Integer> {
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"ARTIFACT", "FORMAT", "SIZE", "STORED", "CHUNKS", "SHA-256"});
             for (Artifact a : m.artifacts()) {
-                rows.add(new String[] {a.name(), a.format(), Terminal.bytes(a.size()), Terminal.bytes(a.storedSize()),
+                rows.add(new String[] {a.name(), a.format(), Units.bytes(a.size()), Units.bytes(a.storedSize()),
                         Integer.toString(a.chunks().size()), a.sha256()});
             }
             Terminal.table(out, rows);

@@ -7,10 +7,11 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintStream;
-import java.time.Duration;
-import java.util.Locale;
 
-/** What the CLI shows a person: progress bars only on a terminal, sizes and times in readable units. */
+/**
+ * What the CLI shows a person: progress bars only on a terminal, times and tables. Sizes and durations
+ * come from {@link dev.lifeboat.core.Units}, as in the web UI.
+ */
 final class Terminal {
     private Terminal() {}
 
@@ -50,29 +51,6 @@ final class Terminal {
                 }
             }
         };
-    }
-
-    static String bytes(long n) {
-        if (n < 1024) {
-            return n + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
-    }
-
-    static String duration(Duration d) {
-        long s = d.toSeconds();
-        if (s < 60) {
-            return String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
-        }
-        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60)
-                : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
     }
 
     /** An instant as {@code 2026-11-21 03:00:00Z}. */

@@ -1,5 +1,7 @@
 package dev.lifeboat.web;
 
+import dev.lifeboat.core.Units;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -9,36 +11,19 @@ import java.util.Locale;
 /**
  * Numbers and times as a person reads them at 3 a.m.: sizes in binary units ({@code 1.4 GiB}), ages
  * ({@code 3 h ago}), durations ({@code 4 min 05 s}) and timestamps in the service's time zone. Pure
- * functions; the pages call nothing else to format.
+ * functions; the pages call nothing else to format. Sizes and durations come from {@link Units},
+ * as in the CLI.
  */
 public final class Human {
-    private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z", Locale.ROOT);
     /** What an unknown value shows as. */
     public static final String UNKNOWN = "—";
 
     private Human() {}
 
-    /** {@code 0 B}, {@code 999 B}, {@code 1.0 KiB}, {@code 12.3 MiB}; negative (unknown) as a dash. */
+    /** {@code 0 B}, {@code 1.0 KiB}, {@code 12.3 MiB} ({@link Units#bytes}); negative (unknown) as a dash. */
     public static String bytes(long n) {
-        if (n < 0) {
-            return UNKNOWN;
-        }
-        if (n < 1024) {
-            return n + " B";
-        }
-        int unit = 0;
-        double v = n;
-        while (v >= 1024 && unit < UNITS.length - 1) {
-            v /= 1024;
-            unit++;
-        }
-        // 1023.96 KiB would print as "1024.0 KiB": carry into the next unit instead
-        if (Math.round(v * 10) >= 10240 && unit < UNITS.length - 1) {
-            v /= 1024;
-            unit++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, UNITS[unit]);
+        return n < 0 ? UNKNOWN : Units.bytes(n);
     }
 
     /** {@code 1,234,567}: row counts. */
@@ -71,23 +56,9 @@ public final class Human {
         return future ? "in " + span : span + " ago";
     }
 
-    /** {@code 850 ms}, {@code 3.2 s}, {@code 4 min 05 s}, {@code 1 h 02 min}; a dash for null. */
+    /** {@code 850 ms}, {@code 3.2 s}, {@code 4 min 05 s} ({@link Units#duration}); a dash for null. */
     public static String duration(Duration d) {
-        if (d == null || d.isNegative()) {
-            return UNKNOWN;
-        }
-        long ms = d.toMillis();
-        if (ms < 1000) {
-            return ms + " ms";
-        }
-        if (ms < 60_000) {
-            return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
-        }
-        long s = d.getSeconds();
-        if (s < 3600) {
-            return String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
-        }
-        return String.format(Locale.ROOT, "%d h %02d min", s / 3600, (s % 3600) / 60);
+        return d == null || d.isNegative() ? UNKNOWN : Units.duration(d);
     }
 
     /** The time between two instants, or a dash when either is missing. */

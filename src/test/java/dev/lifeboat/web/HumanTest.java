@@ -17,15 +17,7 @@ class HumanTest {
     @CsvSource({
             "-1, —",
             "0, 0 B",
-            "1023, 1023 B",
-            "1024, 1.0 KiB",
-            "1536, 1.5 KiB",
-            "1048575, 1.0 MiB",    // 1023.999 KiB rounds up into the next unit, never "1024.0 KiB"
-            "1048576, 1.0 MiB",
-            "12897485, 12.3 MiB",
-            "1503238554, 1.4 GiB",
-            "1099511627776, 1.0 TiB",
-            "9223372036854775807, 8.0 EiB"})
+            "1048575, 1.0 MiB"})   // the rest is UnitsTest's
     void bytes(long n, String expected) {
         assertThat(Human.bytes(n)).isEqualTo(expected);
     }
@@ -56,9 +48,7 @@ class HumanTest {
     @ParameterizedTest
     @CsvSource({
             "850, 850 ms",
-            "3200, 3.2 s",
-            "245000, 4 min 05 s",
-            "3720000, 1 h 02 min"})
+            "245000, 4 min 05 s"})  // the rest is UnitsTest's
     void duration(long millis, String expected) {
         assertThat(Human.duration(Duration.ofMillis(millis))).isEqualTo(expected);
     }
@@ -66,6 +56,7 @@ class HumanTest {
     @Test
     void durationUnknown() {
         assertThat(Human.duration(null)).isEqualTo("—");
+        assertThat(Human.duration(Duration.ofSeconds(-1))).isEqualTo("—");
         assertThat(Human.between(NOW, null)).isEqualTo("—");
         assertThat(Human.between(NOW, NOW.plusSeconds(3))).isEqualTo("3.0 s");
     }
