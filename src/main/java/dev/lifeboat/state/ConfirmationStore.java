@@ -1,5 +1,6 @@
 package dev.lifeboat.state;
 
+import dev.lifeboat.core.Secrets;
 import dev.lifeboat.state.ConfirmationException.Failure;
 
 import java.sql.PreparedStatement;
@@ -43,7 +44,7 @@ public final class ConfirmationStore {
         if (ttl == null || ttl.isNegative() || ttl.isZero()) {
             throw new IllegalArgumentException("a confirmation token needs a positive time to live, not " + ttl);
         }
-        String token = Sql.newSecret(PREFIX);
+        String token = Secrets.newSecret(PREFIX);
         Instant now = store.clock().instant();
         store.call("issue confirmation token", c -> {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM confirmation_token WHERE expires < ?")) {

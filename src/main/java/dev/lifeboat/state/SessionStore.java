@@ -2,6 +2,7 @@ package dev.lifeboat.state;
 
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.core.Secrets;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -39,8 +40,8 @@ public final class SessionStore {
         if (ttl == null || ttl.isNegative() || ttl.isZero()) {
             throw new IllegalArgumentException("a session needs a positive time to live, not " + ttl);
         }
-        String id = Sql.newSecret(PREFIX);
-        String csrf = Sql.newSecret("");
+        String id = Secrets.newSecret(PREFIX);
+        String csrf = Secrets.newSecret("");
         Instant now = Instant.parse(Sql.time(store.clock().instant()));
         Instant expires = now.plus(ttl);
         store.call("create session", c -> {

@@ -18,7 +18,7 @@ final class Sql {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     private static final ObjectMapper JSON = dev.lifeboat.repository.Json.COMPACT;
-    static final SecureRandom RANDOM = new SecureRandom();
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Sql() {}
 
@@ -64,13 +64,6 @@ final class Sql {
         String m = String.valueOf(e.getMessage());
         return "23505".equals(e.getSQLState())
                 || m.contains("SQLITE_CONSTRAINT_UNIQUE") || m.contains("SQLITE_CONSTRAINT_PRIMARYKEY");
-    }
-
-    /** A secret of 32 random bytes, base64url without padding (43 characters), after {@code prefix}. */
-    static String newSecret(String prefix) {
-        byte[] secret = new byte[32];
-        RANDOM.nextBytes(secret);
-        return prefix + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     }
 
     /** The SHA-256 of a secret, lower-case hex: what the tables keep instead of it. */

@@ -3,6 +3,7 @@ package dev.lifeboat.state;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.Hex;
 import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.core.Secrets;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -47,7 +48,7 @@ public final class TokenStore {
      * @throws LifeboatException {@link ErrorCode#USAGE} when the name is taken or malformed
      */
     public CreatedToken create(Role role, String name) {
-        String token = Sql.newSecret(PREFIX);
+        String token = Secrets.newSecret(PREFIX);
         String id = Sql.newId();
         String chosen = name != null ? name : role.label() + "-" + id;
         if (!NAME.matcher(chosen).matches()) {

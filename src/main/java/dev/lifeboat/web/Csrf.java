@@ -1,9 +1,9 @@
 package dev.lifeboat.web;
 
+import dev.lifeboat.core.Secrets;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
-import java.util.Base64;
 
 /**
  * Cross-site request forgery checks. Every POST of a signed-in user carries the session's CSRF token, in
@@ -15,7 +15,6 @@ import java.util.Base64;
 public final class Csrf {
     public static final String FIELD = "csrf";
     public static final String HEADER = "X-CSRF-Token";
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Csrf() {}
 
@@ -41,8 +40,6 @@ public final class Csrf {
 
     /** A new random token (32 bytes, base64url): the sign-in form's double-submit value. */
     public static String newToken() {
-        byte[] b = new byte[32];
-        RANDOM.nextBytes(b);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        return Secrets.newSecret("");
     }
 }

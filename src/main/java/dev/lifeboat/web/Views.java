@@ -1,7 +1,7 @@
 package dev.lifeboat.web;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifeboat.repository.Json;
 import dev.lifeboat.state.Role;
 
 import java.util.List;
@@ -12,8 +12,6 @@ import java.util.Map;
  * Every string here is data and is escaped by the templates (jte, content type HTML).
  */
 public final class Views {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private Views() {}
 
     /**
@@ -46,7 +44,7 @@ public final class Views {
         /** The {@code hx-headers} value of {@code <body>}: every htmx request sends the CSRF token. */
         public String hxHeaders() {
             try {
-                return JSON.writeValueAsString(Map.of(Csrf.HEADER, csrf == null ? "" : csrf));
+                return Json.COMPACT.writeValueAsString(Map.of(Csrf.HEADER, csrf == null ? "" : csrf));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }

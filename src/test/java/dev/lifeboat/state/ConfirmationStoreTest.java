@@ -1,6 +1,7 @@
 package dev.lifeboat.state;
 
 import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.Secrets;
 import dev.lifeboat.state.ConfirmationException.Failure;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,7 +79,7 @@ class ConfirmationStoreTest extends StateTestBase {
     @Test
     void unknownAndMalformedTokensAreUnknown() {
         confirmations.issue("b1", alice, "app", FIVE_MINUTES);
-        String neverIssued = Sql.newSecret(ConfirmationStore.PREFIX);
+        String neverIssued = Secrets.newSecret(ConfirmationStore.PREFIX);
         for (String bad : new String[] {neverIssued, null, "", "lbc_", "lb_" + neverIssued.substring(4),
                 neverIssued + "x", " " + neverIssued}) {
             assertRefused(() -> confirmations.consume(bad, "b1", alice), Failure.UNKNOWN,

@@ -2,6 +2,7 @@ package dev.lifeboat.state;
 
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.core.Secrets;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -72,7 +73,7 @@ class SessionStoreTest extends StateTestBase {
     void unknownAndMalformedIdsFindNothing() {
         Session s = sessions.create(alice, TTL);
         for (String bad : new String[] {null, "", "lbs_", s.id() + "x", s.id().substring(4), s.csrfToken(),
-                token.token(), Sql.newSecret(SessionStore.PREFIX)}) {
+                token.token(), Secrets.newSecret(SessionStore.PREFIX)}) {
             assertThat(sessions.find(bad)).as(String.valueOf(bad)).isEmpty();
         }
     }
