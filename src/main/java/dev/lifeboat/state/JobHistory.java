@@ -167,10 +167,26 @@ public final class JobHistory {
 
     /** The newest {@code limit} jobs, newest first (in start order for jobs started in the same millisecond). */
     public List<JobRecord> recent(int limit) {
+        return newest("", null, limit);
+    }
+
+    /**
+     * The newest {@code limit} jobs that ended having made or used backup {@code backupId} (their
+     * {@code backup_id}), newest first as {@link #recent}. A job still running has no backup id yet.
+     */
+    public List<JobRecord> forBackup(String backupId, int limit) {
+        return newest("WHERE backup_id = ? ", backupId, limit);
+    }
+
+    private List<JobRecord> newest(String where, String value, int limit) {
         return store.call("read job history", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM job_history "
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM job_history " + where
                     + "ORDER BY started DESC, " + store.dialect().jobInsertionOrder() + " DESC LIMIT ?")) {
-                ps.setInt(1, limit);
+                int i = 1;
+                if (value != null) {
+                    ps.setString(i++, value);
+                }
+                ps.setInt(i, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     List<JobRecord> out = new ArrayList<>();
                     while (rs.next()) {

@@ -52,6 +52,26 @@ class JobHistoryTest extends StateTestBase {
     }
 
     @Test
+    void theJobsOfOneBackupListNewestFirst() {
+        String id = "20261121T030000Z-ab12";
+        JobRecord made = store.jobs().start("backup", "scheduler", null);
+        store.jobs().finish(made.id(), JobStatus.SUCCEEDED, id, null);
+        clock.now = clock.now.plusSeconds(60);
+        JobRecord other = store.jobs().start("backup", "scheduler", null);
+        store.jobs().finish(other.id(), JobStatus.SUCCEEDED, "20261121T030100Z-cd34", null);
+        JobRecord verified = store.jobs().start("verify", "alice", Map.of("backup", id));
+        store.jobs().finish(verified.id(), JobStatus.FAILED, id, "chunk ab12 missing");
+        JobRecord running = store.jobs().start("verify", "bob", Map.of("backup", id));
+
+        assertThat(store.jobs().forBackup(id, 10)).extracting(JobRecord::id)
+                .as("newest first; the running job has no backup id yet").containsExactly(verified.id(), made.id());
+        assertThat(store.jobs().forBackup(id, 1)).extracting(JobRecord::id).containsExactly(verified.id());
+        assertThat(store.jobs().forBackup("20261121T000000Z-0000", 10)).isEmpty();
+        assertThat(store.jobs().recent(10)).extracting(JobRecord::id)
+                .containsExactly(running.id(), verified.id(), other.id(), made.id());
+    }
+
+    @Test
     void findGivesOneJobWithItsInstance() {
         JobRecord started = store.jobs().start("restore", "alice", "node-a", Map.of("target", "app"));
         assertThat(started.instance()).isEqualTo("node-a");

@@ -83,7 +83,8 @@ class PostgresStateStoreTest {
         }
         List<String> first = rows("SELECT version || ':' || description || ':' || success FROM flyway_schema_history "
                 + "ORDER BY installed_rank");
-        assertThat(first).containsExactly("1:init:true", "2:service:true", "3:scheduled tasks:true");
+        assertThat(first).containsExactly("1:init:true", "2:service:true", "3:scheduled tasks:true",
+                "4:job history backup:true");
         try (StateStore store = fixture.open(Clock.systemUTC())) {
             assertThat(store.tokens().list()).extracting(TokenInfo::name).containsExactly("kept");
         }

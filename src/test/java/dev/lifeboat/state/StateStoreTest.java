@@ -44,7 +44,8 @@ class StateStoreTest {
             assertThat(store.tokens().list()).isEmpty();
         }
         List<String> first = history(dir);
-        assertThat(first).containsExactly("1:init:true", "2:service:true", "3:scheduled tasks:true");
+        assertThat(first).containsExactly("1:init:true", "2:service:true", "3:scheduled tasks:true",
+                "4:job history backup:true");
         try (StateStore store = StateStore.open(dir)) {
             store.tokens().create(Role.VIEWER, "kept");
         }
