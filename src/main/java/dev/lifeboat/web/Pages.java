@@ -27,6 +27,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Turns what the service returns (backups, jobs, history, audit entries) into the rows and blocks of
@@ -143,10 +146,13 @@ final class Pages {
                 .map(Artifact::source).distinct().toList();
     }
 
-    /** The jobs of the history that made, verified or restored backup {@code id}, in the order given. */
-    static List<JobRecord> jobsAbout(Collection<JobRecord> history, String id) {
-        return history.stream().filter(r -> id.equals(r.backupId())
-                || (r.details() != null && id.equals(r.details().get("backup")))).toList();
+    /**
+     * The jobs about one backup: the live ones of this instance first (queued and running jobs have no backup id
+     * in the history until they end), then those of the history that are not among them, in the order given.
+     */
+    static List<JobRow> jobsAbout(List<JobRow> live, List<JobRow> history) {
+        Set<String> ids = live.stream().map(JobRow::id).collect(Collectors.toSet());
+        return Stream.concat(live.stream(), history.stream().filter(r -> !ids.contains(r.id()))).toList();
     }
 
     static JobView jobView(Job j, Instant now, ZoneId zone) {
@@ -154,7 +160,6 @@ final class Pages {
         boolean running = j.state() == Job.State.RUNNING;
         long total = j.totalBytes();
         long done = j.bytesDone();
-        Instant end = j.finished() != null ? j.finished() : now;
         return new JobView(j.id(), j.kind().label(), Badge.of(j.state().label()), j.state().ended(), running,
                 running ? Objects.toString(j.task(), "starting") : null,
                 running ? Human.bytes(done) : null,
@@ -162,7 +167,7 @@ final class Pages {
                 running ? Human.percent(done, total) : "",
                 Math.max(0, done), total > 0 ? total : 0,
                 j.requestedBy(), Human.time(j.submitted(), zone), Human.time(j.started(), zone),
-                Human.time(j.finished(), zone), j.started() == null ? Human.UNKNOWN : Human.between(j.started(), end),
+                Human.time(j.finished(), zone), took(j, now),
                 j.target(), text(result.get("id")), text(result.get("preRestoreBackupId")), restoredInto(result),
                 result.get("status") == null ? null : Badge.of(text(result.get("status"))),
                 j.failure() == null ? null : j.failure().message(), j.failure() == null ? null : j.failure().hint(),
@@ -188,6 +193,19 @@ final class Pages {
             return null;
         }
         return "database " + db + (target == null ? "" : " on " + target);
+    }
+
+    /** A live job as a line of a list: its target as the backup, its failure as the error. */
+    static JobRow jobRow(Job j, Instant now, ZoneId zone) {
+        return new JobRow(j.id(), j.kind().label(), Badge.of(j.state().label()), j.requestedBy(),
+                Human.time(j.started(), zone), Human.age(j.started(), now), took(j, now), j.target(),
+                j.failure() == null ? null : j.failure().message(), "");
+    }
+
+    /** How long a live job ran, or has been running; a dash while it is queued. */
+    private static String took(Job j, Instant now) {
+        return j.started() == null ? Human.UNKNOWN
+                : Human.between(j.started(), j.finished() != null ? j.finished() : now);
     }
 
     static JobRow jobRow(JobRecord r, Instant now, ZoneId zone) {

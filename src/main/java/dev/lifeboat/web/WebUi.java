@@ -8,7 +8,6 @@ import dev.lifeboat.service.BackupView;
 import dev.lifeboat.service.Job;
 import dev.lifeboat.service.Service;
 import dev.lifeboat.service.ServiceConfig;
-import dev.lifeboat.state.JobRecord;
 import dev.lifeboat.state.Role;
 import dev.lifeboat.state.Session;
 import dev.lifeboat.web.Views.AuditPage;
@@ -18,6 +17,7 @@ import dev.lifeboat.web.Views.BackupsPage;
 import dev.lifeboat.web.Views.Chrome;
 import dev.lifeboat.web.Views.ErrorPage;
 import dev.lifeboat.web.Views.JobPage;
+import dev.lifeboat.web.Views.JobRow;
 import dev.lifeboat.web.Views.JobView;
 import dev.lifeboat.web.Views.JobsPage;
 import dev.lifeboat.web.Views.LoginPage;
@@ -65,8 +65,8 @@ public final class WebUi {
     static final int PAGE_SIZE = 100;
     static final String HOME = "/ui/backups";
     static final String LOGIN = "/ui/login";
-    /** How many of the newest jobs the detail page searches for the jobs of one backup. */
-    static final int JOB_SCAN = 1000;
+    /** How many of a backup's jobs from the history its page lists, newest first. */
+    static final int BACKUP_JOBS = 100;
 
     private final Service service;
     private final Templates templates;
@@ -286,7 +286,10 @@ public final class WebUi {
         ZoneId zone = service.config().schedule().zone();
         Instant now = clock.instant();
         Manifest m = v.manifest();
-        List<JobRecord> jobs = Pages.jobsAbout(service.state().jobs().recent(JOB_SCAN), v.id());
+        List<JobRow> jobs = Pages.jobsAbout(service.jobs().active().stream().filter(j -> v.id().equals(j.target()))
+                        .map(j -> Pages.jobRow(j, now, zone)).toList(),
+                service.state().jobs().forBackup(v.id(), BACKUP_JOBS).stream().map(r -> Pages.jobRow(r, now, zone))
+                        .toList());
         render(ctx, 200, "backup.jte", new BackupPage(chrome(s, "backups"), v.id(), Views.Badge.of(v.status()),
                 m == null ? "" : String.valueOf(m.label() == null ? "" : m.label()),
                 m == null ? "unreadable" : m.safety() ? "safety backup, taken before a restore" : "backup",
@@ -300,7 +303,7 @@ public final class WebUi {
                 Pages.retention(v, now, zone), v.retention() == null ? List.of() : v.retention().reasons(),
                 v.entry().manifestError(), Pages.sources(m), Pages.artifacts(m),
                 Pages.verificationView(v.entry().status(), now, zone),
-                jobs.stream().map(r -> Pages.jobRow(r, now, zone)).toList(), Pages.databases(m)));
+                jobs, Pages.databases(m)));
     }
 
     private void startBackup(Context ctx, Session s) {

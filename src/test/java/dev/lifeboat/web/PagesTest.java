@@ -8,6 +8,8 @@ import dev.lifeboat.retention.Decision;
 import dev.lifeboat.service.BackupView;
 import dev.lifeboat.state.JobRecord;
 import dev.lifeboat.state.JobStatus;
+import dev.lifeboat.web.Views.Badge;
+import dev.lifeboat.web.Views.JobRow;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -73,17 +75,20 @@ class PagesTest {
     }
 
     @Test
-    void jobsAboutABackupAreThoseThatMadeOrUsedIt() {
+    void jobsAboutABackupAreTheLiveOnesThenTheHistory() {
         String id = "20260501T090000Z-abcdef";
         JobRecord made = new JobRecord("j1", "backup", "admin", JobStatus.SUCCEEDED, NOW, NOW, id, null, Map.of());
         JobRecord verified = new JobRecord("j2", "verify", "admin", JobStatus.SUCCEEDED, NOW, NOW, id, null,
                 Map.of("backup", id, "drill", false));
-        JobRecord failedVerify = new JobRecord("j3", "verify", "admin", JobStatus.FAILED, NOW, NOW, null, "boom",
+        JobRecord justEnded = new JobRecord("j3", "verify", "admin", JobStatus.FAILED, NOW, NOW, id, "boom",
                 Map.of("backup", id));
-        JobRecord other = new JobRecord("j4", "backup", "admin", JobStatus.SUCCEEDED, NOW, NOW, "20260502T000000Z-ffffff",
-                null, Map.of());
-        assertThat(Pages.jobsAbout(List.of(made, verified, failedVerify, other), id)).extracting(JobRecord::id)
-                .containsExactly("j1", "j2", "j3");
+        JobRow running = new JobRow("j4", "verify", Badge.of("running"), "admin", "", "", "", id, null, "");
+        JobRow stillLive = new JobRow("j3", "verify", Badge.of("failed"), "admin", "", "", "", id, "boom", "");
+        List<JobRow> history = List.of(justEnded, verified, made).stream()
+                .map(r -> Pages.jobRow(r, NOW, UTC)).toList();
+        assertThat(Pages.jobsAbout(List.of(running, stillLive), history)).extracting(JobRow::id)
+                .containsExactly("j4", "j3", "j2", "j1");
+        assertThat(Pages.jobsAbout(List.of(), history)).extracting(JobRow::id).containsExactly("j3", "j2", "j1");
     }
 
     @Test
