@@ -1,6 +1,12 @@
 package dev.lifeboat.api;
 
 import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.service.Service;
+import dev.lifeboat.service.ServiceConfig;
+import dev.lifeboat.state.ConfirmationException;
+import dev.lifeboat.state.Principal;
+import dev.lifeboat.state.Role;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,6 +41,11 @@ public final class ApiError extends RuntimeException {
         return code;
     }
 
+    /** What to do about it, or null. */
+    public String hint() {
+        return hint;
+    }
+
     public Map<String, Object> body() {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("code", code);
@@ -44,6 +55,45 @@ public final class ApiError extends RuntimeException {
         }
         e.putAll(extra);
         return Map.of("error", e);
+    }
+
+    /**
+     * An error of the engine or the service as the API and the web UI answer it: the status and code of its
+     * {@link ErrorCode} ({@link #of(ErrorCode, String, String)}), with the field of a
+     * {@link ServiceConfig.InvalidField}; 503 {@code not_configured} for {@link Service.NotConfigured}; and for a
+     * {@link ConfirmationException} its own status and code: 400 {@code confirmation_invalid} (unknown), 403
+     * {@code confirmation_mismatch} (wrong user or backup), 409 {@code confirmation_used}, 410
+     * {@code confirmation_expired}.
+     */
+    public static ApiError of(LifeboatException e) {
+        if (e instanceof Service.NotConfigured) {
+            return new ApiError(503, "not_configured", e.getMessage(), e.hint());
+        }
+        if (e instanceof ConfirmationException c) {
+            return switch (c.failure()) {
+                case EXPIRED -> new ApiError(410, "confirmation_expired", e.getMessage(), e.hint());
+                case USED -> new ApiError(409, "confirmation_used", e.getMessage(), e.hint());
+                case UNKNOWN -> new ApiError(400, "confirmation_invalid", e.getMessage(), e.hint());
+                case WRONG_BACKUP, WRONG_USER -> new ApiError(403, "confirmation_mismatch", e.getMessage(), e.hint());
+            };
+        }
+        ApiError a = of(e.code(), e.getMessage(), e.hint());
+        if (e instanceof ServiceConfig.InvalidField f) {
+            a.with("field", f.field());
+        }
+        return a;
+    }
+
+    /** 403 for a caller whose role is too low for a read ({@code Auth.require}, the web UI's audit page). */
+    public static ApiError forbidden(Principal p, Role role) {
+        return new ApiError(403, "forbidden", "token '" + p.name() + "' has role " + p.role().label()
+                + "; this needs " + role.label(), "use a token with role " + role.label()
+                + " (lifeboat token create --role " + role.label() + ")");
+    }
+
+    /** 403 for a call the service refused for the caller's role (it wrote the refusal to the audit log). */
+    public static ApiError of(Service.Forbidden e) {
+        return new ApiError(403, "forbidden", e.getMessage(), "use a token with a higher role");
     }
 
     /** The HTTP status and API code of a user error of the engine. */

@@ -44,15 +44,9 @@ final class Auth {
     static Principal require(Context ctx, Role role) {
         Principal p = principal(ctx);
         if (!p.allows(role)) {
-            throw forbidden(p, role);
+            throw ApiError.forbidden(p, role);
         }
         return p;
-    }
-
-    static ApiError forbidden(Principal p, Role role) {
-        return new ApiError(403, "forbidden", "token '" + p.name() + "' has role " + p.role().label()
-                + "; this needs " + role.label(), "use a token with role " + role.label()
-                + " (lifeboat token create --role " + role.label() + ")");
     }
 
     static ApiError unauthorized(String why) {

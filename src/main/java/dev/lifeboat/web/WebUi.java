@@ -245,20 +245,36 @@ public final class WebUi {
         ctx.redirect(target, HttpStatus.SEE_OTHER);
     }
 
+    /**
+     * Runs a page, and answers what it throws with an error page of the API's status and wording
+     * ({@link ApiError}).
+     */
     private void guarded(Context ctx, Session s, Page h) {
         try {
             h.handle(ctx, s);
         } catch (Service.Forbidden e) {
-            error(ctx, chrome(s, ""), 403, "Not allowed", e.getMessage() + ". Nothing was done.",
-                    "Sign in with a token whose role allows this; an admin creates one with: lifeboat token create --role admin");
+            error(ctx, s, ApiError.of(e));
+        } catch (ApiError e) {
+            error(ctx, s, e);
         } catch (LifeboatException e) {
-            int status = ApiError.of(e.code(), e.getMessage(), e.hint()).status();
-            error(ctx, chrome(s, ""), status, status == 404 ? "Not found" : status == 409 ? "Not now" : "That did not work",
-                    e.getMessage(), e.hint());
+            error(ctx, s, ApiError.of(e));
         } catch (Exception e) {
             LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
             error(ctx, chrome(s, ""), 500, "Unexpected error", String.valueOf(e), "See the service log for details.");
         }
+    }
+
+    private void error(Context ctx, Session s, ApiError e) {
+        int status = e.status();
+        String title = switch (status) {
+            case 403 -> "Not allowed";
+            case 404 -> "Not found";
+            case 409 -> "Not now";
+            case 410 -> "Expired";
+            default -> "That did not work";
+        };
+        String message = status == 403 ? e.getMessage() + ". Nothing was done." : e.getMessage();
+        error(ctx, chrome(s, ""), status, title, message, e.hint());
     }
 
     private static Chrome chrome(Session s, String active) {
@@ -418,7 +434,7 @@ public final class WebUi {
 
     private void audit(Context ctx, Session s) {
         if (!s.principal().allows(Role.ADMIN)) {
-            throw new Service.Forbidden(s.principal(), Role.ADMIN);
+            throw ApiError.forbidden(s.principal(), Role.ADMIN);
         }
         int limit = limit(ctx, 200);
         ZoneId zone = service.config().schedule().zone();
