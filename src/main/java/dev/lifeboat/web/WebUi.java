@@ -247,7 +247,8 @@ public final class WebUi {
 
     /**
      * Runs a page, and answers what it throws with an error page of the API's status and wording
-     * ({@link ApiError}).
+     * ({@link ApiError}). An unexpected error is logged at ERROR with the request's method and path, and shows a
+     * generic message: its text may hold what a user should not see (paths, SQL, addresses).
      */
     private void guarded(Context ctx, Session s, Page h) {
         try {
@@ -260,7 +261,7 @@ public final class WebUi {
             error(ctx, s, ApiError.of(e));
         } catch (Exception e) {
             LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
-            error(ctx, chrome(s, ""), 500, "Unexpected error", String.valueOf(e), "See the service log for details.");
+            error(ctx, chrome(s, ""), 500, "Unexpected error", "Unexpected error; see the service log.", null);
         }
     }
 
