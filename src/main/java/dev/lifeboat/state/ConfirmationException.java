@@ -5,8 +5,8 @@ import dev.lifeboat.core.LifeboatException;
 
 /**
  * A confirmation token that does not confirm the request. The code is {@link ErrorCode#USAGE} for every
- * {@link Failure}; {@link #failure()} says which, so that the HTTP layer can choose its status (404 unknown,
- * 410 expired, 409 used, 400 wrong backup or user, say).
+ * {@link Failure}; {@link #failure()} says which, so that the HTTP layer chooses its status
+ * ({@code dev.lifeboat.api.ApiError.of}): 400 unknown, 403 wrong user or backup, 409 used, 410 expired.
  */
 public final class ConfirmationException extends LifeboatException {
     private static final long serialVersionUID = 1L;
