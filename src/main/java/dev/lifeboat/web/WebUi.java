@@ -2,6 +2,7 @@ package dev.lifeboat.web;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeboat.api.ApiError;
+import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.service.BackupView;
@@ -344,19 +345,37 @@ public final class WebUi {
                 Human.time(offer.expires(), zone), "", null);
     }
 
+    /**
+     * Step two: the service checks the name typed against the database the token was issued for (the form's
+     * hidden {@code database} only shows it again). A wrong name shows the form again, 400, with nothing done.
+     */
     private void confirmRestore(Context ctx, Session s) throws IOException {
         String id = ctx.pathParam("id");
         String database = Optional.ofNullable(ctx.formParam("database")).orElse("");
         String typed = Optional.ofNullable(ctx.formParam("typed")).orElse("").strip();
         String token = Optional.ofNullable(ctx.formParam("token")).orElse("");
-        if (database.isEmpty() || !typed.equals(database)) {
-            restorePage(ctx, s, 400, id, database, ctx.formParam("target"), token, ctx.formParam("expires"), typed,
-                    typed.isEmpty() ? "Type the name of the database to confirm. Nothing was done."
-                            : "'" + typed + "' is not '" + database + "'. Nothing was done: type the database's name exactly.");
-            return;
+        String error;
+        if (typed.isEmpty()) {
+            error = "Type the name of the database to confirm. Nothing was done.";
+        } else {
+            try {
+                Job job = service.confirmRestore(s.principal(), id, token, typed);
+                ctx.redirect("/ui/jobs/" + job.id(), HttpStatus.SEE_OTHER);
+                return;
+            } catch (LifeboatException e) {
+                if (!"invalid_request".equals(ApiError.of(e).code())) {
+                    throw e; // a refused token (expired, used...) or no database: the error page, with its status
+                }
+                error = sentence(e.getMessage()) + ". Nothing was done"
+                        + (e.hint() == null ? "." : ": " + e.hint() + ".");
+            }
         }
-        Job job = service.confirmRestore(s.principal(), id, token);
-        ctx.redirect("/ui/jobs/" + job.id(), HttpStatus.SEE_OTHER);
+        restorePage(ctx, s, 400, id, database, ctx.formParam("target"), token, ctx.formParam("expires"), typed, error);
+    }
+
+    /** {@code The name typed...} from {@code the name typed...}. */
+    private static String sentence(String message) {
+        return message.isEmpty() ? message : Character.toUpperCase(message.charAt(0)) + message.substring(1);
     }
 
     private void restorePage(Context ctx, Session s, int status, String id, String database, String target,
@@ -387,7 +406,7 @@ public final class WebUi {
             return Pages.jobView(live.get(), clock.instant(), zone);
         }
         return service.state().jobs().find(id).map(r -> Pages.jobView(r, zone)).orElseThrow(() ->
-                new LifeboatException(dev.lifeboat.core.ErrorCode.NOT_FOUND, "no job with id '" + id + "'",
+                new LifeboatException(ErrorCode.NOT_FOUND, "no job with id '" + id + "'",
                         "the jobs page lists the recent ones"));
     }
 
