@@ -65,10 +65,9 @@ public final class HttpServer implements AutoCloseable {
             config.routes.exception(io.javalin.router.EndpointNotFound.class, (e, ctx) -> ctx.status(404).json(
                     new ApiError(404, "not_found", "no such path: " + ctx.method() + " " + ctx.path(),
                             "the API is under " + BackupsApi.BASE).body()));
-            config.routes.exception(Service.Forbidden.class, (e, ctx) -> ctx.status(403).json(
-                    new ApiError(403, "forbidden", e.getMessage(), "use a token with a higher role").body()));
+            config.routes.exception(Service.Forbidden.class, (e, ctx) -> ctx.status(403).json(ApiError.of(e).body()));
             config.routes.exception(LifeboatException.class, (e, ctx) -> {
-                ApiError a = apiError(e);
+                ApiError a = ApiError.of(e);
                 ctx.status(a.status()).json(a.body());
             });
             config.routes.exception(io.javalin.validation.ValidationException.class, (e, ctx) -> ctx.status(400).json(
@@ -89,25 +88,6 @@ public final class HttpServer implements AutoCloseable {
                 ext.accept(config);
             }
         });
-    }
-
-    static ApiError apiError(LifeboatException e) {
-        if (e instanceof Service.NotConfigured) {
-            return new ApiError(503, "not_configured", e.getMessage(), e.hint());
-        }
-        ApiError a = ApiError.of(e.code(), e.getMessage(), e.hint());
-        if (e instanceof dev.lifeboat.service.ServiceConfig.InvalidField f) {
-            a.with("field", f.field());
-        }
-        if (e instanceof dev.lifeboat.state.ConfirmationException c) {
-            a = switch (c.failure()) {
-                case EXPIRED -> new ApiError(410, "confirmation_expired", e.getMessage(), e.hint());
-                case USED -> new ApiError(409, "confirmation_used", e.getMessage(), e.hint());
-                case UNKNOWN -> new ApiError(400, "confirmation_invalid", e.getMessage(), e.hint());
-                case WRONG_BACKUP, WRONG_USER -> new ApiError(403, "confirmation_mismatch", e.getMessage(), e.hint());
-            };
-        }
-        return a;
     }
 
     private static void ready(Context ctx, Service service) {

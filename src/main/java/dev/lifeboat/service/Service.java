@@ -417,6 +417,7 @@ public final class Service implements AutoCloseable {
             state.audit().record(who.name(), "config.update", null, "failed", Map.of("error", e.getMessage()));
             throw e;
         }
+        config = new Config(next, clock.instant()); // seen at once here; other instances within CONFIG_MAX_AGE
         if (scheduler != null) {
             scheduler.reschedule();
         }
