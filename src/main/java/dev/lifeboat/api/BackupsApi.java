@@ -129,7 +129,7 @@ final class BackupsApi {
 
     private void getConfig(Context ctx) {
         Auth.require(ctx, Role.VIEWER);
-        Map<String, Object> out = new LinkedHashMap<>(service.config().toJson());
+        Map<String, Object> out = new LinkedHashMap<>(service.freshConfig().toJson());
         out.put("nextRun", service.nextRun().orElse(null));
         ctx.json(out);
     }

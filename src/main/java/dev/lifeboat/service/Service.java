@@ -104,7 +104,13 @@ public final class Service implements AutoCloseable {
             state.audit().record(job.requestedBy(), job.kind().label() + ".end", (String) job.result()
                     .getOrDefault("id", job.target()), job.state().label(), d);
         });
-        jobs.onEnd(job -> refresher.execute(this::refreshRepositoryMetrics));
+        jobs.onEnd(job -> {
+            try {
+                refresher.execute(this::refreshRepositoryMetrics);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // the service is stopping: nothing to measure for
+            }
+        });
         if (settings.databases.isEmpty()) {
             LOG.warn("no database is configured: backups and restores will be refused until DATABASE_URL or the "
                     + "databases: list of lifeboat.yml is set");
@@ -241,9 +247,21 @@ public final class Service implements AutoCloseable {
      * seen at once.
      */
     public ServiceConfig config() {
+        return config(false);
+    }
+
+    /**
+     * The configuration as the state store has it now, for pages and answers that show it (so that a change
+     * made on another instance is seen at once there).
+     */
+    public ServiceConfig freshConfig() {
+        return config(true);
+    }
+
+    private ServiceConfig config(boolean fresh) {
         Config c = config;
         Instant now = clock.instant();
-        if (c == null || Duration.between(c.at(), now).compareTo(CONFIG_MAX_AGE) >= 0 || now.isBefore(c.at())) {
+        if (fresh || c == null || Duration.between(c.at(), now).compareTo(CONFIG_MAX_AGE) >= 0 || now.isBefore(c.at())) {
             c = new Config(ServiceConfig.load(settings, state.settings()), now);
             config = c;
         }
@@ -412,7 +430,7 @@ public final class Service implements AutoCloseable {
         require(who, Role.ADMIN, "config.update", null);
         ServiceConfig next;
         try {
-            next = config().update(body, state.settings(), who.name());
+            next = freshConfig().update(body, state.settings(), who.name());
         } catch (LifeboatException e) {
             state.audit().record(who.name(), "config.update", null, "failed", Map.of("error", e.getMessage()));
             throw e;
@@ -491,11 +509,11 @@ public final class Service implements AutoCloseable {
      * run lasts as long as its backup job: closing it first would wait for the backup, whatever the grace.
      */
     public void shutdown(Duration grace) {
-        refresher.shutdownNow();
         if (scheduler != null) {
             scheduler.stopFiring();
         }
         jobs.shutdown(grace);
+        refresher.shutdownNow(); // after the jobs: their end hands work to it
         if (scheduler != null) {
             scheduler.close();
         }

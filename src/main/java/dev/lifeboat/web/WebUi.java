@@ -422,13 +422,13 @@ public final class WebUi {
     // ---- settings and audit
 
     private void settings(Context ctx, Session s) {
-        ServiceConfig c = service.config();
+        ServiceConfig c = service.freshConfig();
         settingsPage(ctx, s, 200, c, c.schedule().expression(), c.schedule().zone().getId(),
                 Long.toString(c.retentionDays()), null, "1".equals(ctx.queryParam("saved")));
     }
 
     private void saveSettings(Context ctx, Session s) {
-        ServiceConfig c = service.config();
+        ServiceConfig c = service.freshConfig();
         SettingsForm form = new SettingsForm(ctx.formParam("schedule"), ctx.formParam("timeZone"),
                 ctx.formParam("retentionDays"));
         ObjectNode changes = form.changesFrom(c.schedule().expression(), c.schedule().zone().getId(), c.retentionDays());
