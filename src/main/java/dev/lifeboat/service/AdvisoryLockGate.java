@@ -68,9 +68,17 @@ public final class AdvisoryLockGate implements JobGate {
             throw e;
         }
         return () -> {
-            try (c; PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
                 ps.setLong(1, key);
                 ps.execute();
+            } catch (java.sql.SQLException e) {
+                // the connection may still hold the lock: never hand it back to the pool
+                if (dataSource instanceof com.zaxxer.hikari.HikariDataSource pool) {
+                    pool.evictConnection(c);
+                }
+                throw e;
+            } finally {
+                c.close();
             }
         };
     }
