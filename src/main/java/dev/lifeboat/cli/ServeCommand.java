@@ -42,14 +42,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "Address to listen on (default: LIFEBOAT_BIND, else 127.0.0.1; 0.0.0.0 for every interface).")
     String bind;
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "Folder of the service's state (default: LIFEBOAT_DATA_DIR, else ./lifeboat-data).")
-    Path dataDir;
-
-    @Option(names = "--state", paramLabel = "URL",
-            description = "Keep the state in PostgreSQL instead of SQLite, shared by several instances: "
-                    + "postgres://user@host/db (default: LIFEBOAT_STATE).")
-    String stateUrl;
+    @Mixin
+    StateOptions stateOptions;
 
     @Override
     public Integer call() throws Exception {
@@ -58,8 +52,8 @@ final class ServeCommand implements Callable<Integer> {
         var settings = common.settings();
         int httpPort = port != null ? port : intEnv("LIFEBOAT_PORT", 8080, 1, 65535, "for example 8080");
         String host = bind != null ? bind : env.getOrDefault("LIFEBOAT_BIND", "127.0.0.1");
-        Path dir = StateStore.dataDir(dataDir, env);
-        String url = StateStore.stateUrl(stateUrl, env);
+        Path dir = stateOptions.dataDir(env);
+        String url = stateOptions.url(env);
         String instance = instanceName(env.get("LIFEBOAT_INSTANCE"), httpPort);
         Clock clock = Clock.systemUTC();
         java.time.Duration grace = java.time.Duration.ofSeconds(intEnv("LIFEBOAT_SHUTDOWN_GRACE",
@@ -67,7 +61,7 @@ final class ServeCommand implements Callable<Integer> {
         java.time.Duration confirmationTtl = java.time.Duration.ofSeconds(intEnv("LIFEBOAT_CONFIRMATION_TTL",
                 (int) Service.DEFAULT_CONFIRMATION_TTL.toSeconds(), 1, 3600, "leave it unset for the default of 300"));
 
-        StateStore state = StateStore.open(url, dir, clock);
+        StateStore state = stateOptions.open(clock);
         Storage storage = common.openStorage();
         Repository repo;
         try {
@@ -98,7 +92,7 @@ final class ServeCommand implements Callable<Integer> {
                 http.port(), storage.location(), state.describe(), instance);
         if (state.tokens().list().stream().noneMatch(t -> !t.isRevoked() && t.role() == Role.ADMIN)) {
             LOG.warn("no admin token exists yet; create the first one with: lifeboat token create --role admin --name "
-                    + "<you>{}", url != null ? " --state <the same URL>" : dataDir != null || env.containsKey(StateStore.DATA_DIR_ENV)
+                    + "<you>{}", url != null ? " --state <the same URL>" : stateOptions.dataDir != null || env.containsKey(StateStore.DATA_DIR_ENV)
                     ? " --data-dir " + dir : "");
         }
 

@@ -12,8 +12,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,28 +29,11 @@ final class TokenCommand implements Callable<Integer> {
                 "lifeboat token --help");
     }
 
-    static final class DataDir {
-        @Option(names = "--data-dir", paramLabel = "DIR",
-                description = "Folder of the service's state (default: LIFEBOAT_DATA_DIR, else ./lifeboat-data).")
-        Path dataDir;
-
-        @Option(names = "--state", paramLabel = "URL",
-                description = "The service's state in PostgreSQL: postgres://user@host:port/db?sslmode=require, "
-                        + "password in PGPASSWORD (default: LIFEBOAT_STATE, else SQLite in the data folder).")
-        String state;
-
-        StateStore open() {
-            Map<String, String> env = System.getenv();
-            return StateStore.open(StateStore.stateUrl(state, env), StateStore.dataDir(dataDir, env),
-                    Clock.systemUTC());
-        }
-    }
-
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Create an API token and print it, this once only.")
     static final class Create implements Callable<Integer> {
         @Mixin
-        DataDir data;
+        StateOptions data;
 
         @Option(names = "--role", required = true, paramLabel = "ROLE",
                 description = "admin (everything), operator (run jobs, read) or viewer (read only).")
@@ -81,7 +62,7 @@ final class TokenCommand implements Callable<Integer> {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the API tokens, oldest first.")
     static final class ListTokens implements Callable<Integer> {
         @Mixin
-        DataDir data;
+        StateOptions data;
 
         @Option(names = "--json", description = "Print a JSON array.")
         boolean json;
@@ -128,7 +109,7 @@ final class TokenCommand implements Callable<Integer> {
             description = "Revoke an API token: requests with it are refused from now on.")
     static final class Revoke implements Callable<Integer> {
         @Mixin
-        DataDir data;
+        StateOptions data;
 
         @Parameters(paramLabel = "ID|NAME", description = "The token's id, or the name of a token not yet revoked.")
         String idOrName;
