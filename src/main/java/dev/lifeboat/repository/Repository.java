@@ -286,12 +286,35 @@ public final class Repository {
      * ids it already listed).
      */
     public String resolve(String idOrPrefix, List<String> ids) throws IOException {
+        return resolve(idOrPrefix, ids, m -> true, null);
+    }
+
+    /**
+     * {@link #resolve(String)}, where {@code latest} means the newest backup holding {@code database}'s dump
+     * (an artifact of that name, with or without {@code .dump}, or from that source): in a repository of
+     * several databases' backups, {@code restore latest --database billing} takes billing's newest backup.
+     */
+    public String resolve(String idOrPrefix, String database) throws IOException {
+        if (database == null) {
+            return resolve(idOrPrefix);
+        }
+        return resolve(idOrPrefix, backupIds(), m -> m.artifacts().stream().anyMatch(a -> database.equals(a.source())
+                || database.equals(a.name()) || (database + ".dump").equals(a.name())), database);
+    }
+
+    private String resolve(String idOrPrefix, List<String> ids, java.util.function.Predicate<Manifest> holds,
+                           String database) throws IOException {
         if (idOrPrefix.equals("latest")) {
             if (ids.isEmpty()) {
                 throw new LifeboatException(ErrorCode.NOT_FOUND, "repository " + storage.location()
                         + " holds no backup yet", "run 'lifeboat backup' first");
             }
-            return latest(ids);
+            String id = latest(ids, holds);
+            if (id == null) {
+                throw new LifeboatException(ErrorCode.NOT_FOUND, "no backup in repository " + storage.location()
+                        + " holds database '" + database + "'", "run 'lifeboat list' to see what each backup holds");
+            }
+            return id;
         }
         List<String> matches = ids.stream().filter(i -> i.startsWith(idOrPrefix)).toList();
         if (matches.isEmpty()) {
@@ -310,8 +333,9 @@ public final class Repository {
      * the safety copy the second time); the newest of all when there are only safety backups. Ids sort by
      * their start second; within one second, the manifests' start times decide.
      */
-    private String latest(List<String> ids) throws IOException {
+    private String latest(List<String> ids, java.util.function.Predicate<Manifest> holds) throws IOException {
         String newestOfAll = null;
+        boolean anyReadable = false;
         int i = ids.size() - 1;
         while (i >= 0) {
             String second = ids.get(i).substring(0, 16);
@@ -322,6 +346,10 @@ public final class Repository {
                     m = manifest(ids.get(i));
                 } catch (LifeboatException unreadable) {
                     continue; // an unreadable manifest is never "latest"
+                }
+                anyReadable = true;
+                if (!holds.test(m)) {
+                    continue;
                 }
                 if (newestOfAll == null) {
                     newestOfAll = m.id();
@@ -334,11 +362,11 @@ public final class Repository {
                 return best.id();
             }
         }
-        if (newestOfAll == null) {
+        if (!anyReadable) {
             throw new LifeboatException(ErrorCode.NOT_FOUND, "repository " + storage.location()
                     + " holds no readable backup", "run 'lifeboat verify --all' to see what is wrong");
         }
-        return newestOfAll;
+        return newestOfAll; // null when no readable backup holds what was asked for
     }
 
     public Manifest manifest(String id) throws IOException {

@@ -176,6 +176,35 @@ class RepositoryTest {
     }
 
     @Test
+    void latestOfADatabaseIsTheNewestBackupHoldingIt() throws IOException {
+        MemoryStorage storage = new MemoryStorage();
+        Repository repo = Repository.init(storage, List.of(), SMALL, 3, new LocalKeyCache(keyDir));
+        Instant t = Instant.parse("2026-11-21T03:00:00Z");
+        String billing = "20261121T030000Z-aaaaaa";
+        String app = "20261121T040000Z-bbbbbb";
+        String appSafety = "20261121T050000Z-cccccc";
+        repo.commit(new Manifest(1, billing, null, Manifest.COMPLETED, t, t, "test", "h", List.of(),
+                List.of(dump("billing")), 0, 0, 0, null));
+        repo.commit(new Manifest(1, app, null, Manifest.COMPLETED, t.plusSeconds(3600), t.plusSeconds(3600), "test", "h",
+                List.of(), List.of(dump("app")), 0, 0, 0, null));
+        repo.commit(new Manifest(1, appSafety, null, Manifest.COMPLETED, t.plusSeconds(7200), t.plusSeconds(7200), "test",
+                "h", List.of(), List.of(dump("app")), 0, 0, 0, Manifest.SAFETY));
+
+        assertThat(repo.resolve("latest")).isEqualTo(app);
+        assertThat(repo.resolve("latest", "billing")).isEqualTo(billing);
+        assertThat(repo.resolve("latest", "billing.dump")).isEqualTo(billing);
+        assertThat(repo.resolve("latest", "app")).isEqualTo(app);
+        assertThat(repo.resolve("latest", null)).isEqualTo(app);
+        assertThat(repo.resolve(billing.substring(0, 18), "app")).as("an id is taken as given").isEqualTo(billing);
+        assertThatThrownBy(() -> repo.resolve("latest", "shop")).isInstanceOf(LifeboatException.class)
+                .hasMessageContaining("no backup").hasMessageContaining("'shop'");
+    }
+
+    private static Artifact dump(String db) {
+        return new Artifact(db + ".dump", db, "pg_dump-custom", 0, 0, "", List.of());
+    }
+
+    @Test
     void openingSomethingThatIsNotARepositorySaysSo() {
         assertThatThrownBy(() -> Repository.open(new MemoryStorage())).hasMessageContaining("no Lifeboat repository")
                 .hasMessageContaining("config.json");
