@@ -53,7 +53,7 @@ public final class RestoreEngine {
     }
 
     public Result run(RestoreRequest request) throws IOException, InterruptedException {
-        Manifest manifest = repo.manifest(repo.resolve(request.backupId(), request.artifact()));
+        Manifest manifest = repo.manifest(repo.resolveHolding(request.backupId(), request.artifact()));
         Artifact artifact = chooseArtifact(manifest, request.artifact());
         Manifest.Source source = manifest.sources().stream().filter(s -> s.name().equals(artifact.source()))
                 .findFirst().orElseThrow();

@@ -294,7 +294,7 @@ public final class Repository {
      * (an artifact of that name, with or without {@code .dump}, or from that source): in a repository of
      * several databases' backups, {@code restore latest --database billing} takes billing's newest backup.
      */
-    public String resolve(String idOrPrefix, String database) throws IOException {
+    public String resolveHolding(String idOrPrefix, String database) throws IOException {
         if (database == null) {
             return resolve(idOrPrefix);
         }

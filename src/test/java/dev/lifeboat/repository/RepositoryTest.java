@@ -191,12 +191,12 @@ class RepositoryTest {
                 "h", List.of(), List.of(dump("app")), 0, 0, 0, Manifest.SAFETY));
 
         assertThat(repo.resolve("latest")).isEqualTo(app);
-        assertThat(repo.resolve("latest", "billing")).isEqualTo(billing);
-        assertThat(repo.resolve("latest", "billing.dump")).isEqualTo(billing);
-        assertThat(repo.resolve("latest", "app")).isEqualTo(app);
-        assertThat(repo.resolve("latest", null)).isEqualTo(app);
-        assertThat(repo.resolve(billing.substring(0, 18), "app")).as("an id is taken as given").isEqualTo(billing);
-        assertThatThrownBy(() -> repo.resolve("latest", "shop")).isInstanceOf(LifeboatException.class)
+        assertThat(repo.resolveHolding("latest", "billing")).isEqualTo(billing);
+        assertThat(repo.resolveHolding("latest", "billing.dump")).isEqualTo(billing);
+        assertThat(repo.resolveHolding("latest", "app")).isEqualTo(app);
+        assertThat(repo.resolveHolding("latest", null)).isEqualTo(app);
+        assertThat(repo.resolveHolding(billing.substring(0, 18), "app")).as("an id is taken as given").isEqualTo(billing);
+        assertThatThrownBy(() -> repo.resolveHolding("latest", "shop")).isInstanceOf(LifeboatException.class)
                 .hasMessageContaining("no backup").hasMessageContaining("'shop'");
     }
 
