@@ -38,15 +38,7 @@ lifeboat_build
 pg_start "$BENCH_SCALE"
 
 read -r N_CUSTOMERS N_ORDERS N_EVENTS N_DOCUMENTS <<<"$(dataset_rows "$BENCH_SCALE")"
-if [ "$PG_REUSED" = 1 ]; then
-  GEN_TIME="reused from a previous run"
-else
-  log "generating the data set (scale $BENCH_SCALE)"
-  start="$(now)"
-  generate_dataset "$BENCH_SCALE"
-  GEN_TIME="$(elapsed "$start" "$(now)") s"
-  dataset_signature "$BENCH_SCALE" >"$BENCH_DIR/dataset.txt"
-fi
+bench_dataset "$BENCH_SCALE"
 PGOPTIONS='-c client_min_messages=warning' psql_q postgres "drop database if exists $DB" >/dev/null
 psql_q postgres "create database $DB template $BENCH_DB" >/dev/null
 settle

@@ -167,6 +167,21 @@ free_port() {
 # dataset_signature SCALE -> the line stored next to a kept cluster, to decide whether it can be reused
 dataset_signature() { echo "pg=$PG_MAJOR scale=$1 generator=$(dataset_generator_version)"; }
 
+# bench_dataset SCALE: the data set in BENCH_DB, generated unless pg_start reused a kept cluster holding it. Sets
+# GEN_TIME: how long generating took, or that it was reused.
+bench_dataset() {
+  local scale="$1" start
+  if [ "$PG_REUSED" = 1 ]; then
+    GEN_TIME="reused from a previous run"
+    return 0
+  fi
+  log "generating the data set (scale $scale)"
+  start="$(now)"
+  generate_dataset "$scale"
+  GEN_TIME="$(elapsed "$start" "$(now)") s"
+  dataset_signature "$scale" >"$BENCH_DIR/dataset.txt"
+}
+
 # pg_start SCALE: starts the cluster; reuses a kept one when BENCH_REUSE=1 and it matches. Sets PG_REUSED=0/1.
 pg_start() {
   local scale="$1" port

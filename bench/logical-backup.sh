@@ -42,15 +42,7 @@ pg_start "$BENCH_SCALE"
 
 # ---- data set
 read -r N_CUSTOMERS N_ORDERS N_EVENTS N_DOCUMENTS <<<"$(dataset_rows "$BENCH_SCALE")"
-if [ "$PG_REUSED" = 1 ]; then
-  GEN_TIME="reused from a previous run"
-else
-  log "generating the data set (scale $BENCH_SCALE)"
-  start="$(now)"
-  generate_dataset "$BENCH_SCALE"
-  GEN_TIME="$(elapsed "$start" "$(now)") s"
-  dataset_signature "$BENCH_SCALE" >"$BENCH_DIR/dataset.txt"
-fi
+bench_dataset "$BENCH_SCALE"
 settle
 DB_SIZE="$(db_size "$BENCH_DB")"
 SOURCE_COUNTS="$(table_counts "$BENCH_DB")"

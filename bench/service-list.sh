@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154 # T_cli_list is set by measure (printf -v) in bench/lib.sh
 # Lifeboat service benchmark: the backup list endpoint with many backups, and the service's memory.
 #
 #   bench/service-list.sh                     # 10,000 backups
@@ -64,7 +65,11 @@ log "starting lifeboat serve on port $PORT"
   java $LIFEBOAT_JVM_OPTS -Dlifeboat.tty=false -jar "$BENCH_DIR/lifeboat.jar" serve --port "$PORT" \
   >"$WORK/serve.log" 2>&1) &
 SERVE_PID=$!
-stop_service() { kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null || true; }
+stop_service() {
+  if kill "$SERVE_PID" 2>/dev/null; then
+    wait "$SERVE_PID" 2>/dev/null || true
+  fi
+}
 trap 'stop_service; bench_cleanup' EXIT
 for _ in $(seq 300); do
   curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
