@@ -9,13 +9,11 @@ import picocli.CommandLine.Command;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
 
 /** The {@code lifeboat} command. */
 @Command(name = "lifeboat", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Backup and disaster recovery for PostgreSQL and the services around it.",
-        subcommands = {InitCommand.class, BackupCommand.class, ListCommand.class, ShowCommand.class,
-                RestoreCommand.class, CatCommand.class, VerifyCommand.class, PruneCommand.class,
-                PinCommand.class, PinCommand.Unpin.class, KeygenCommand.class, TokenCommand.class, ServeCommand.class, TrainingCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n", footer = {
                 "  0   success",
                 "  1   unexpected error (a bug: please report it with the stack trace)",
@@ -36,12 +34,27 @@ import java.nio.file.NoSuchFileException;
                 "DATABASE_URL;",
                 "S3 credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or ~/.aws/credentials."})
 public final class Main {
+    /**
+     * The subcommands, in the order {@code --help} lists them. They are added in code rather than in the
+     * annotation so that a command line naming one builds the model of that one only: picocli's reflection
+     * over all of them cost every command about a tenth of a second of start-up.
+     */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(InitCommand.class, BackupCommand.class,
+            ListCommand.class, ShowCommand.class, RestoreCommand.class, CatCommand.class, VerifyCommand.class,
+            PruneCommand.class, PinCommand.class, PinCommand.Unpin.class, KeygenCommand.class, TokenCommand.class,
+            ServeCommand.class, TrainingCommand.class, CommandLine.HelpCommand.class);
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        Class<?> named = args.length > 0 ? subcommand(args[0]) : null;
+        for (Class<?> c : named != null ? List.<Class<?>>of(named) : SUBCOMMANDS) {
+            cli.addSubcommand(c);
+        }
+        // After the subcommands: picocli hands these settings to the subcommands present at the call.
         cli.setExecutionExceptionHandler(Main::handle);
         cli.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
@@ -50,6 +63,17 @@ public final class Main {
             return ErrorCode.USAGE.exitCode();
         });
         return cli.execute(args);
+    }
+
+    /** The subcommand called {@code name}, or null (then all are added, for help and suggestions). */
+    static Class<?> subcommand(String name) {
+        for (Class<?> c : SUBCOMMANDS) {
+            Command command = c.getAnnotation(Command.class);
+            if (command != null && command.name().equals(name) && command.aliases().length == 0) {
+                return c;
+            }
+        }
+        return null;
     }
 
     private static int handle(Exception ex, CommandLine cmd, CommandLine.ParseResult parse) {

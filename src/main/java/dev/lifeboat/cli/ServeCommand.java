@@ -48,7 +48,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var env = System.getenv();
-        serviceLogging(env.get("LIFEBOAT_LOG_LEVEL"));
+        Logging.serviceFormat(env.get("LIFEBOAT_LOG_LEVEL"));
         var settings = common.settings();
         int httpPort = port != null ? port : intEnv("LIFEBOAT_PORT", 8080, 1, 65535, "for example 8080");
         String host = bind != null ? bind : env.getOrDefault("LIFEBOAT_BIND", "127.0.0.1");
@@ -116,29 +116,6 @@ final class ServeCommand implements Callable<Integer> {
         }, "lifeboat-shutdown"));
         stopped.await();
         return 0;
-    }
-
-    /**
-     * A service logs one line per job start and end, with a UTC timestamp, on stdout (journald keeps it);
-     * the CLI's default is warnings only, on stderr.
-     */
-    private static void serviceLogging(String level) {
-        var context = (ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory();
-        var encoder = new ch.qos.logback.classic.encoder.PatternLayoutEncoder();
-        encoder.setContext(context);
-        encoder.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z',UTC} %-5level %msg%n");
-        encoder.start();
-        var out = new ch.qos.logback.core.ConsoleAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
-        out.setContext(context);
-        out.setName("SERVICE");
-        out.setEncoder(encoder);
-        out.start();
-        var root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.detachAndStopAllAppenders();
-        root.addAppender(out);
-        var lvl = ch.qos.logback.classic.Level.toLevel(level, ch.qos.logback.classic.Level.INFO);
-        context.getLogger("dev.lifeboat").setLevel(lvl);
-        context.getLogger("lifeboat").setLevel(lvl);
     }
 
     private static int intEnv(String name, int dflt, int min, int max, String hint) {
