@@ -44,9 +44,17 @@ final class S3Errors {
     }
 
     String missingBucket() {
-        return "the bucket '" + location.bucket() + "' does not exist at " + endpoint()
-                + "; create it, or correct the location";
+        String bucket = location.bucket();
+        String rules = AWS_BUCKET_RULES.matcher(bucket).matches() ? ""
+                : " (and note that '" + bucket + "' breaks S3's naming rules, 3 to 63 lowercase letters, digits, dots"
+                  + " and hyphens, which some servers answer as a missing bucket)";
+        return "the bucket '" + bucket + "' does not exist at " + endpoint() + "; create it, or correct the location"
+                + rules;
     }
+
+    /** AWS's rules for bucket names; S3-compatible servers may accept more, so they only explain a miss. */
+    private static final java.util.regex.Pattern AWS_BUCKET_RULES =
+            java.util.regex.Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
 
     private String reason(SdkException e) {
         if (e instanceof S3Exception) {

@@ -138,6 +138,20 @@ class S3StorageTest extends StorageContractTest {
     }
 
     @Test
+    void missingBucketWithANameS3RejectsSaysSo() throws IOException {
+        // s3proxy, like others, answers NoSuchBucket for a two-letter bucket, even when its folder exists.
+        try (Storage bad = S3Storage.open(server.location("bk", "repo"), server.credentials())) {
+            assertThatThrownBy(() -> bad.stat("config")).isInstanceOf(IOException.class)
+                    .hasMessageContaining("bucket 'bk' does not exist")
+                    .hasMessageContaining("'bk' breaks S3's naming rules, 3 to 63 lowercase letters");
+        }
+        try (Storage valid = S3Storage.open(server.location("no-such-bucket-x1", "repo"), server.credentials())) {
+            assertThatThrownBy(() -> valid.stat("config")).isInstanceOf(IOException.class)
+                    .hasMessageNotContaining("naming rules");
+        }
+    }
+
+    @Test
     void wrongSecretGivesACredentialsHint() {
         var wrong = StaticCredentialsProvider.create(AwsBasicCredentials.create(server.accessKey(), "not-the-secret"));
         try (Storage s = S3Storage.open(location, wrong)) {
