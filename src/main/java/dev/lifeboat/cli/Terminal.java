@@ -27,9 +27,19 @@ final class Terminal {
         }
         return new Progress() {
             private ProgressBar bar;
+            /** The bar's total, when it is only a guess (-1 otherwise). */
+            private long guess = -1;
+
+            @Override
+            public void startEstimated(String task, java.util.function.LongSupplier estimate) {
+                long e = estimate.getAsLong();
+                start(e > 0 ? task + " (size estimated)" : task, e > 0 ? e : -1);
+                guess = e > 0 ? e : -1;
+            }
 
             @Override
             public void start(String task, long totalBytes) {
+                guess = -1;
                 bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(totalBytes)
                         .setUnit(" MiB", 1024 * 1024).showSpeed().setStyle(ProgressBarStyle.ASCII)
                         .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(250)
@@ -39,13 +49,26 @@ final class Terminal {
             @Override
             public void update(long bytesDone) {
                 if (bar != null) {
+                    if (guess > 0 && bytesDone > guess) {
+                        bar.maxHint(-1); // the guess was short: no ETA rather than a wrong one
+                        guess = -1;
+                    }
                     bar.stepTo(bytesDone);
                 }
             }
 
             @Override
+            public void step(String description) {
+                finish();
+                System.err.println(description);
+            }
+
+            @Override
             public void finish() {
                 if (bar != null) {
+                    if (guess > 0) {
+                        bar.maxHint(bar.getCurrent()); // ends at 100% whatever the guess was
+                    }
                     bar.close();
                     bar = null;
                 }

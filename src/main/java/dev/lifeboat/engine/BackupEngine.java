@@ -63,7 +63,7 @@ public final class BackupEngine {
                     PgConnection conn = conns.get(i);
                     String name = conn.database();
                     CompletableFuture<List<Manifest.TableInfo>> tables = CompletableFuture.supplyAsync(dump::tables);
-                    progress.start("backup " + name, -1);
+                    progress.startEstimated("backup " + name, () -> estimate(name, dump));
                     Artifact artifact;
                     try (InputStream in = dump.start()) {
                         artifact = writer.write(name + ".dump", name, "pg_dump-custom", in, progress::update);
@@ -93,6 +93,24 @@ public final class BackupEngine {
         } finally {
             dumps.forEach(PostgresDump::close);
         }
+    }
+
+    /**
+     * The probable size of {@code database}'s dump, for the progress bar: its size in the newest backup that
+     * holds it, else the server's guess ({@link PostgresDump#estimatedBytes}).
+     */
+    private long estimate(String database, PostgresDump dump) {
+        try {
+            Manifest last = repo.manifest(repo.resolveHolding("latest", database));
+            for (Artifact a : last.artifacts()) {
+                if (a.name().equals(database + ".dump")) {
+                    return a.size();
+                }
+            }
+        } catch (LifeboatException | IOException e) {
+            // no earlier backup of it (or none readable): fall back to the server's guess
+        }
+        return dump.estimatedBytes();
     }
 
     private List<PgConnection> connections(BackupRequest request) {

@@ -16,7 +16,22 @@ public interface Progress {
     /** @param totalBytes -1 when unknown (a dump in progress) */
     void start(String task, long totalBytes);
 
+    /**
+     * Starts a task whose size is not known in advance but can be guessed (a dump): a terminal shows an ETA
+     * from {@code estimate}, computed only when wanted, and drops it if the guess is passed. Elsewhere the same
+     * as {@code start(task, -1)}.
+     */
+    default void startEstimated(String task, java.util.function.LongSupplier estimate) {
+        start(task, -1);
+    }
+
     void update(long bytesDone);
+
+    /**
+     * A step without a byte count that follows a finished task and may take long (pg_restore building indexes
+     * after the last byte): shown so that a bar at 100% is not taken for a hang.
+     */
+    default void step(String description) {}
 
     void finish();
 

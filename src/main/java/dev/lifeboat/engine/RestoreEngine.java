@@ -96,11 +96,36 @@ public final class RestoreEngine {
             }
             int dumpMajor = majorOf(source.dumpTool());
             ArtifactReader reader = repo.artifactReader(keys);
-            restore.restore(target, () -> progress.track(reader.openForTransaction(artifact), "restore " + artifact.name(),
-                    artifact.size()), tables, state.serverMajor(),
-                    dumpMajor);
+            restore.restore(target, () -> afterTheLastByte(progress.track(reader.openForTransaction(artifact),
+                    "restore " + artifact.name(), artifact.size())), tables, state.serverMajor(), dumpMajor);
             return new Result(manifest.id(), artifact.name(), target.toString(), safetyId);
         }
+    }
+
+    /**
+     * {@code in}, telling the progress once the whole archive was read and closed that pg_restore goes on with
+     * indexes and constraints: on a big database that takes minutes after the bar reached 100%.
+     */
+    private java.io.InputStream afterTheLastByte(java.io.InputStream in) {
+        return new java.io.FilterInputStream(in) {
+            private boolean end;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                end |= n < 0;
+                return n;
+            }
+
+            @Override
+            public void close() throws IOException {
+                super.close();
+                if (end) {
+                    progress.step("All data sent; pg_restore is building indexes and constraints, then commits"
+                            + " (this can take a while on a big database)...");
+                }
+            }
+        };
     }
 
     static Artifact chooseArtifact(Manifest manifest, String name) {

@@ -32,12 +32,14 @@ public final class PostgresDump implements Closeable {
     private final String serverVersion;
     private final String snapshot;
     private final String[] locale;
+    private final long estimatedBytes;
     private Process process;
     private StderrTail stderr;
 
     private PostgresDump(PgConnection conn, PsqlSession session, PgTools.Binary pgDump, String serverVersion,
-                         String snapshot, String[] locale) {
+                         String snapshot, String[] locale, long estimatedBytes) {
         this.locale = locale;
+        this.estimatedBytes = estimatedBytes;
         this.conn = conn;
         this.session = session;
         this.pgDump = pgDump;
@@ -56,13 +58,32 @@ public final class PostgresDump implements Closeable {
             session.query("set idle_in_transaction_session_timeout = 0");
             session.query("begin isolation level repeatable read, read only");
             String snapshot = session.value("select pg_export_snapshot()");
-            String[] locale = session.query("select pg_encoding_to_char(encoding), datcollate, datctype "
-                    + "from pg_database where datname = current_database()").get(0);
-            return new PostgresDump(conn, session, pgDump, version, snapshot, locale);
+            String[] row = session.query("select pg_encoding_to_char(encoding), datcollate, datctype, (" + ESTIMATE
+                    + ") from pg_database where datname = current_database()").get(0);
+            String[] locale = Arrays.copyOf(row, 3);
+            long estimate = row[3] == null || row[3].isEmpty() ? -1 : Long.parseLong(row[3]);
+            return new PostgresDump(conn, session, pgDump, version, snapshot, locale, estimate);
         } catch (RuntimeException e) {
             session.close();
             throw e;
         }
+    }
+
+    /**
+     * What the data of a database takes on disk, as a first guess of its dump's size: the user tables (heap and
+     * TOAST, without indexes, which a dump holds as definitions only) and the large objects. COPY text is often
+     * smaller than the heap (no tuple headers, no free space) but bigger where TOAST compressed values. Size
+     * functions need no privilege, so this cannot fail where the dump would succeed.
+     */
+    private static final String ESTIMATE = """
+            select coalesce(sum(pg_table_size(c.oid)), 0)::bigint + pg_table_size('pg_largeobject')
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where c.relkind = 'r' and n.nspname not in ('pg_catalog', 'information_schema')
+              and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'""";
+
+    /** {@link #ESTIMATE}: bytes, -1 when unknown. Only good enough for a progress bar's ETA. */
+    public long estimatedBytes() {
+        return estimatedBytes;
     }
 
     public String serverVersion() {

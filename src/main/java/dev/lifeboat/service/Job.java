@@ -128,6 +128,12 @@ public final class Job implements Progress {
     }
 
     @Override
+    public void step(String description) {
+        this.task = description;
+        this.totalBytes = -1;
+    }
+
+    @Override
     public void finish() {
         // the task stays visible until the next one starts
     }
