@@ -71,6 +71,14 @@ class ErrorsIT {
 
         LifeboatCli s3 = new LifeboatCli(work).env("AWS_ACCESS_KEY_ID", "x").env("AWS_SECRET_ACCESS_KEY", "y");
         assertError(s3.run("list", "--repo", "s3://bucket/p?endpoint=http://127.0.0.1:" + closed), 5, "127.0.0.1:" + closed);
+
+        // No credentials anywhere (no AWS_* variables, a home without ~/.aws, no instance metadata): one short line
+        // saying what to set, not the SDK's list of every provider it tried.
+        LifeboatCli anonymous = new LifeboatCli(work).env("HOME", work.toString()).env("AWS_EC2_METADATA_DISABLED", "true");
+        LifeboatCli.Result r2 = anonymous.run("list", "--repo", "s3://bucket/p?endpoint=http://127.0.0.1:" + closed);
+        assertError(r2, 5, "no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+        assertThat(r2.stderr().lines().count()).isEqualTo(2);
+        assertThat(r2.stderr()).doesNotContain("Provider").hasSizeLessThan(400);
     }
 
     @Test

@@ -91,8 +91,9 @@ final class S3Errors {
         }
         String message = String.valueOf(e.getMessage());
         if (message.contains("Unable to load credentials")) {
+            // The SDK's own text lists every provider of its chain, a screenful; it stays in the cause.
             return "no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or write"
-                    + " ~/.aws/credentials (" + message + ")";
+                    + " ~/.aws/credentials";
         }
         return message;
     }
