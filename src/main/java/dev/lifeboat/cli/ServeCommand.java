@@ -50,16 +50,13 @@ final class ServeCommand implements Callable<Integer> {
         var env = System.getenv();
         Logging.serviceFormat(env.get("LIFEBOAT_LOG_LEVEL"));
         var settings = common.settings();
-        int httpPort = port != null ? port : intEnv("LIFEBOAT_PORT", 8080, 1, 65535, "for example 8080");
-        String host = bind != null ? bind : env.getOrDefault("LIFEBOAT_BIND", "127.0.0.1");
+        var serve = settings.service;
+        int httpPort = port != null ? port : serve.port;
+        String host = bind != null ? bind : serve.bind;
         Path dir = stateOptions.dataDir(env);
         String url = stateOptions.url(env);
-        String instance = instanceName(env.get("LIFEBOAT_INSTANCE"), httpPort);
+        String instance = serve.instance != null ? serve.instance : hostInstanceName(httpPort);
         Clock clock = Clock.systemUTC();
-        java.time.Duration grace = java.time.Duration.ofSeconds(intEnv("LIFEBOAT_SHUTDOWN_GRACE",
-                (int) Service.DEFAULT_SHUTDOWN_GRACE.toSeconds(), 0, 86_400, "seconds a running job gets on SIGTERM"));
-        java.time.Duration confirmationTtl = java.time.Duration.ofSeconds(intEnv("LIFEBOAT_CONFIRMATION_TTL",
-                (int) Service.DEFAULT_CONFIRMATION_TTL.toSeconds(), 1, 3600, "leave it unset for the default of 300"));
 
         StateStore state = stateOptions.open(clock);
         Storage storage = common.openStorage();
@@ -72,9 +69,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         javax.sql.DataSource shared = state.postgresDataSource().orElse(null);
         JobGate gate = shared == null ? JobGate.LOCAL : new AdvisoryLockGate(shared, storage.location());
-        Service service = new Service(settings, state, repo, gate, instance, confirmationTtl, clock);
-        service.start(shared == null ? null : new ClusteredScheduler(shared, instance, service::config,
-                service::runScheduledBackup));
+        Service service = new Service(settings, state, repo, gate, instance, serve.confirmationTtl, clock);
+        service.start(shared == null ? null : new ClusteredScheduler(shared, instance, serve.clusterPoll,
+                service::config, service::runScheduledBackup));
         List<java.util.function.Consumer<io.javalin.config.JavalinConfig>> ui = new ArrayList<>();
         ui.add(dev.lifeboat.web.WebUi.routes(service));
         HttpServer http;
@@ -104,7 +101,7 @@ final class ServeCommand implements Callable<Integer> {
             } catch (RuntimeException e) {
                 LOG.warn("stopping the HTTP server: {}", e.toString());
             }
-            service.shutdown(grace);
+            service.shutdown(serve.shutdownGrace);
             state.close();
             try {
                 storage.close();
@@ -118,34 +115,13 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static int intEnv(String name, int dflt, int min, int max, String hint) {
-        String v = System.getenv(name);
-        if (v == null || v.isBlank()) {
-            return dflt;
-        }
-        int n;
-        try {
-            n = Integer.parseInt(v.strip());
-        } catch (NumberFormatException e) {
-            n = min - 1;
-        }
-        if (n < min || n > max) {
-            throw new LifeboatException(ErrorCode.USAGE, name + " must be a whole number from " + min + " to " + max
-                    + ", not '" + v + "'", hint);
-        }
-        return n;
-    }
-
-    /** LIFEBOAT_INSTANCE, else this host's name and the port; the name's lookup only when needed. */
-    private static String instanceName(String configured, int port) {
-        if (configured != null && !configured.isBlank()) {
-            return configured.strip();
-        }
+    /** The instance's name when none is configured: this host's name and the port. */
+    private static String hostInstanceName(int port) {
         try {
             return InetAddress.getLocalHost().getHostName() + ":" + port;
         } catch (java.net.UnknownHostException e) {
             throw new LifeboatException(ErrorCode.USAGE, "cannot find this host's name (" + e.getMessage() + ")",
-                    "set LIFEBOAT_INSTANCE to a name for this instance, e.g. backup-1");
+                    "set LIFEBOAT_INSTANCE (or service.instance in lifeboat.yml) to a name for this instance, e.g. backup-1");
         }
     }
 }

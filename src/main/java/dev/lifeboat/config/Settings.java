@@ -42,6 +42,81 @@ public final class Settings {
         public String timeZone;
         public String schedule;
         public Boolean runMissedAtStartup;
+        public ServeFile service;
+    }
+
+    /** The file's {@code service:} block: how {@code lifeboat serve} runs. */
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    public static final class ServeFile {
+        public Integer port;
+        public String bind;
+        public String instance;
+        public Integer shutdownGraceSeconds;
+        public Integer confirmationTtlSeconds;
+        public Integer clusterPollSeconds;
+    }
+
+    /** How {@code lifeboat serve} runs: the file's {@code service:} block, then LIFEBOAT_* variables, then flags. */
+    public static final class Serve {
+        /** LIFEBOAT_PORT. */
+        public int port = 8080;
+        /** LIFEBOAT_BIND; 0.0.0.0 for every interface. */
+        public String bind = "127.0.0.1";
+        /** LIFEBOAT_INSTANCE: this instance's name in the job history; null for the host's name and the port. */
+        public String instance;
+        /** LIFEBOAT_SHUTDOWN_GRACE: how long a running job may go on after SIGTERM before it is stopped. */
+        public java.time.Duration shutdownGrace = java.time.Duration.ofSeconds(30);
+        /** LIFEBOAT_CONFIRMATION_TTL: how long a restore's confirmation token is valid. */
+        public java.time.Duration confirmationTtl = java.time.Duration.ofMinutes(5);
+        /** LIFEBOAT_CLUSTER_POLL_SECONDS: with a PostgreSQL state, how late a scheduled run may start. */
+        public java.time.Duration clusterPoll = java.time.Duration.ofSeconds(10);
+
+        private void apply(ServeFile f) {
+            if (f.port != null) {
+                port = between(f.port, 1, 65535, "service.port", "for example 8080");
+            }
+            if (f.bind != null) {
+                bind = f.bind.strip();
+            }
+            if (f.instance != null && !f.instance.isBlank()) {
+                instance = f.instance.strip();
+            }
+            if (f.shutdownGraceSeconds != null) {
+                shutdownGrace = seconds(f.shutdownGraceSeconds, 0, 86_400, "service.shutdownGraceSeconds");
+            }
+            if (f.confirmationTtlSeconds != null) {
+                confirmationTtl = seconds(f.confirmationTtlSeconds, 1, 3600, "service.confirmationTtlSeconds");
+            }
+            if (f.clusterPollSeconds != null) {
+                clusterPoll = seconds(f.clusterPollSeconds, 1, 300, "service.clusterPollSeconds");
+            }
+        }
+
+        private void applyEnvironment(Map<String, String> env) {
+            String v;
+            if ((v = env.get("LIFEBOAT_PORT")) != null && !v.isBlank()) {
+                port = parseBounded(v, "LIFEBOAT_PORT", 1, 65535);
+            }
+            if ((v = env.get("LIFEBOAT_BIND")) != null && !v.isBlank()) {
+                bind = v.strip();
+            }
+            if ((v = env.get("LIFEBOAT_INSTANCE")) != null && !v.isBlank()) {
+                instance = v.strip();
+            }
+            if ((v = env.get("LIFEBOAT_SHUTDOWN_GRACE")) != null && !v.isBlank()) {
+                shutdownGrace = java.time.Duration.ofSeconds(parseBounded(v, "LIFEBOAT_SHUTDOWN_GRACE", 0, 86_400));
+            }
+            if ((v = env.get("LIFEBOAT_CONFIRMATION_TTL")) != null && !v.isBlank()) {
+                confirmationTtl = java.time.Duration.ofSeconds(parseBounded(v, "LIFEBOAT_CONFIRMATION_TTL", 1, 3600));
+            }
+            if ((v = env.get("LIFEBOAT_CLUSTER_POLL_SECONDS")) != null && !v.isBlank()) {
+                clusterPoll = java.time.Duration.ofSeconds(parseBounded(v, "LIFEBOAT_CLUSTER_POLL_SECONDS", 1, 300));
+            }
+        }
+
+        private static java.time.Duration seconds(int n, int min, int max, String name) {
+            return java.time.Duration.ofSeconds(between(n, min, max, name, null));
+        }
     }
 
 
@@ -62,6 +137,8 @@ public final class Settings {
     public String schedule = dev.lifeboat.schedule.CronSchedule.DEFAULT;
     /** Run once at start-up a scheduled backup missed while the service was down; LIFEBOAT_RUN_MISSED_AT_STARTUP. */
     public boolean runMissedAtStartup = true;
+    /** How {@code lifeboat serve} runs. */
+    public final Serve service = new Serve();
 
     /**
      * @param configFile explicit {@code --config}, or null to use {@code ./lifeboat.yml} when it exists
@@ -133,6 +210,9 @@ public final class Settings {
         if (f.runMissedAtStartup != null) {
             runMissedAtStartup = f.runMissedAtStartup;
         }
+        if (f.service != null) {
+            service.apply(f.service);
+        }
         if (f.retention != null) {
             try {
                 retention = f.retention.applyTo(retention);
@@ -193,6 +273,7 @@ public final class Settings {
         if ((v = env.get("DATABASE_URL")) != null && !v.isBlank()) {
             databases = List.of(v);
         }
+        service.applyEnvironment(env);
     }
 
     private static String checkSchedule(String expression, String name) {
@@ -209,6 +290,26 @@ public final class Settings {
             case "false", "no", "0", "off" -> false;
             default -> throw new LifeboatException(ErrorCode.USAGE, name + " must be true or false, not '" + v + "'", null);
         };
+    }
+
+    /** A whole number from {@code min} to {@code max}, from the environment variable {@code name}. */
+    private static int parseBounded(String v, String name, int min, int max) {
+        int n;
+        try {
+            n = Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            throw new LifeboatException(ErrorCode.USAGE, name + " must be a whole number from " + min + " to " + max
+                    + ", not '" + v + "'", "leave it unset for the default");
+        }
+        return between(n, min, max, name, "leave it unset for the default");
+    }
+
+    private static int between(int n, int min, int max, String name, String hint) {
+        if (n < min || n > max) {
+            throw new LifeboatException(ErrorCode.USAGE, name + " must be a whole number from " + min + " to " + max
+                    + ", not " + n, hint);
+        }
+        return n;
     }
 
     private static int parseInt(String v, String name) {

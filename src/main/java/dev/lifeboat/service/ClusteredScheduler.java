@@ -42,8 +42,11 @@ public final class ClusteredScheduler implements BackupScheduler {
      * @param fire runs the backup of a slot and returns when it has ended (so that the row stays locked
      *             by this instance meanwhile)
      */
-    public ClusteredScheduler(DataSource dataSource, String instanceName, Supplier<ServiceConfig> config,
-                              java.util.function.BiConsumer<Instant, Boolean> fire) {
+    /**
+     * @param pollInterval how often this instance looks for a due run (a run starts at most this late)
+     */
+    public ClusteredScheduler(DataSource dataSource, String instanceName, Duration pollInterval,
+                              Supplier<ServiceConfig> config, java.util.function.BiConsumer<Instant, Boolean> fire) {
         this.config = config;
         Schedule schedule = new Schedule() {
             @Override
@@ -69,33 +72,12 @@ public final class ClusteredScheduler implements BackupScheduler {
         this.scheduler = Scheduler.create(dataSource)
                 .startTasks(task)
                 .schedulerName(new SchedulerName.Fixed(instanceName))
-                .pollingInterval(pollInterval(System.getenv("LIFEBOAT_CLUSTER_POLL_SECONDS")))
+                .pollingInterval(pollInterval)
                 .heartbeatInterval(Duration.ofSeconds(30))
                 .threads(1)
                 // close() comes after the service's jobs have ended, so a fired run returns at once
                 .shutdownMaxWait(Duration.ofSeconds(10))
                 .build();
-    }
-
-    /**
-     * How often an instance looks for a due run: LIFEBOAT_CLUSTER_POLL_SECONDS (1 to 300), else the system
-     * property {@code lifeboat.cluster.pollSeconds}, else 10 s. A run starts at most this late.
-     */
-    static Duration pollInterval(String env) {
-        String v = env != null && !env.isBlank() ? env : System.getProperty("lifeboat.cluster.pollSeconds");
-        if (v == null || v.isBlank()) {
-            return Duration.ofSeconds(10);
-        }
-        try {
-            long s = Long.parseLong(v.strip());
-            if (s >= 1 && s <= 300) {
-                return Duration.ofSeconds(s);
-            }
-        } catch (NumberFormatException e) {
-            // fall through
-        }
-        throw new LifeboatException(ErrorCode.USAGE, "LIFEBOAT_CLUSTER_POLL_SECONDS must be seconds from 1 to 300, not '"
-                + v + "'", "leave it unset for the default of 10");
     }
 
     @Override

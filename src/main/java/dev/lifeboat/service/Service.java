@@ -37,8 +37,6 @@ import java.util.Optional;
  */
 public final class Service implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Service.class);
-    /** How long a restore's confirmation token is valid by default (LIFEBOAT_CONFIRMATION_TTL changes it). */
-    public static final Duration DEFAULT_CONFIRMATION_TTL = Duration.ofMinutes(5);
     /** How long a configuration read from the state store is reused before it is read again. */
     static final Duration CONFIG_MAX_AGE = Duration.ofSeconds(2);
     /**

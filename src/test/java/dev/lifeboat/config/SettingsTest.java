@@ -65,4 +65,54 @@ class SettingsTest {
                 .hasMessageContaining("LIFEBOAT_COMPRESSION_LEVEL");
         assertThatThrownBy(() -> Settings.load(dir.resolve("missing.yml"), Map.of())).hasMessageContaining("does not exist");
     }
+
+    @Test
+    void serviceSettingsComeFromTheFileThenTheEnvironment() throws IOException {
+        Path f = yaml("""
+                service:
+                  port: 9090
+                  bind: 0.0.0.0
+                  instance: backup-1
+                  shutdownGraceSeconds: 120
+                  confirmationTtlSeconds: 60
+                  clusterPollSeconds: 5
+                """);
+        Settings fromFile = Settings.load(f, Map.of());
+        assertThat(fromFile.service.port).isEqualTo(9090);
+        assertThat(fromFile.service.bind).isEqualTo("0.0.0.0");
+        assertThat(fromFile.service.instance).isEqualTo("backup-1");
+        assertThat(fromFile.service.shutdownGrace).isEqualTo(Duration.ofMinutes(2));
+        assertThat(fromFile.service.confirmationTtl).isEqualTo(Duration.ofMinutes(1));
+        assertThat(fromFile.service.clusterPoll).isEqualTo(Duration.ofSeconds(5));
+
+        Settings fromEnv = Settings.load(f, Map.of("LIFEBOAT_PORT", "8443", "LIFEBOAT_SHUTDOWN_GRACE", "0",
+                "LIFEBOAT_INSTANCE", " backup-2 ", "LIFEBOAT_CLUSTER_POLL_SECONDS", "1"));
+        assertThat(fromEnv.service.port).isEqualTo(8443);
+        assertThat(fromEnv.service.shutdownGrace).isZero();
+        assertThat(fromEnv.service.instance).isEqualTo("backup-2");
+        assertThat(fromEnv.service.clusterPoll).isEqualTo(Duration.ofSeconds(1));
+        assertThat(fromEnv.service.confirmationTtl).isEqualTo(Duration.ofMinutes(1)); // from the file
+
+        Settings defaults = Settings.load(yaml(""), Map.of());
+        assertThat(defaults.service.port).isEqualTo(8080);
+        assertThat(defaults.service.bind).isEqualTo("127.0.0.1");
+        assertThat(defaults.service.instance).isNull();
+        assertThat(defaults.service.shutdownGrace).isEqualTo(Duration.ofSeconds(30));
+        assertThat(defaults.service.confirmationTtl).isEqualTo(Duration.ofMinutes(5));
+        assertThat(defaults.service.clusterPoll).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void badServiceSettingsNameTheSetting() throws IOException {
+        assertThatThrownBy(() -> Settings.load(yaml("service:\n  port: 70000\n"), Map.of()))
+                .isInstanceOf(LifeboatException.class).hasMessageContaining("service.port must be a whole number from 1 to 65535");
+        assertThatThrownBy(() -> Settings.load(yaml("service:\n  prot: 80\n"), Map.of()))
+                .isInstanceOf(LifeboatException.class).hasMessageContaining("'prot'");
+        assertThatThrownBy(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_PORT", "http")))
+                .isInstanceOf(LifeboatException.class).hasMessageContaining("LIFEBOAT_PORT must be a whole number from 1 to 65535, not 'http'");
+        assertThatThrownBy(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_CONFIRMATION_TTL", "0")))
+                .isInstanceOf(LifeboatException.class).hasMessageContaining("LIFEBOAT_CONFIRMATION_TTL");
+        assertThatThrownBy(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_CLUSTER_POLL_SECONDS", "301")))
+                .isInstanceOf(LifeboatException.class).hasMessageContaining("LIFEBOAT_CLUSTER_POLL_SECONDS");
+    }
 }

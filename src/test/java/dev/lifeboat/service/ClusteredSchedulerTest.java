@@ -41,7 +41,7 @@ class ClusteredSchedulerTest {
         ServiceConfig everyMinute = new ServiceConfig(CronSchedule.parse("* * * * *", ZoneOffset.UTC),
                 RetentionPolicy.DEFAULT, true);
         // Not started: nothing polls, so the pending run stays as the test leaves it.
-        scheduler = new ClusteredScheduler(state.postgresDataSource().orElseThrow(), "test", () -> everyMinute,
+        scheduler = new ClusteredScheduler(state.postgresDataSource().orElseThrow(), "test", Duration.ofSeconds(10), () -> everyMinute,
                 (slot, missed) -> {});
     }
 
