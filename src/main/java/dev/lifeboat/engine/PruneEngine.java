@@ -115,12 +115,8 @@ public final class PruneEngine {
     private void removeOrphanSideBlobs(Set<String> hadManifest, List<String> removed) throws IOException {
         Set<String> live = new HashSet<>(hadManifest);
         live.removeAll(removed);
-        for (BlobInfo b : repo.storage().list("backups/")) {
-            String rest = b.name().substring("backups/".length());
-            int slash = rest.indexOf('/');
-            if (slash > 0 && !live.contains(rest.substring(0, slash)) && !rest.endsWith("/manifest.json")) {
-                repo.storage().delete(b.name());
-            }
+        for (String name : repo.orphanSideBlobs(live)) {
+            repo.storage().delete(name);
         }
     }
 }

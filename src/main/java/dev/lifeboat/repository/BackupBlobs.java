@@ -66,4 +66,22 @@ final class BackupBlobs {
         });
         return out;
     }
+
+    /**
+     * The blobs under {@code backups/<id>/} of backups not in {@code live}, their manifests excepted: the status
+     * and pin blobs an interrupted prune left after deleting a manifest. A manifest is never returned, so a
+     * backup committed after {@code live} was taken cannot lose it.
+     */
+    static java.util.List<String> orphanSideBlobs(Storage storage, java.util.Set<String> live) throws IOException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (BlobInfo b : storage.list(PREFIX)) {
+            String name = b.name();
+            int slash = name.indexOf('/', PREFIX.length());
+            if (name.startsWith(PREFIX) && slash > PREFIX.length() && !name.substring(slash + 1).equals(MANIFEST)
+                    && !live.contains(name.substring(PREFIX.length(), slash))) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
 }

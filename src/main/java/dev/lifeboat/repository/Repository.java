@@ -188,6 +188,11 @@ public final class Repository {
      * does not fail the listing: the entry says what is wrong. A backup whose manifest is deleted while the
      * listing runs (a concurrent prune) is left out. {@link Catalog} keeps such a listing up to date in memory.
      */
+    /** {@link BackupBlobs#orphanSideBlobs}: what prune deletes beside the backups it removes. */
+    public List<String> orphanSideBlobs(java.util.Set<String> live) throws IOException {
+        return BackupBlobs.orphanSideBlobs(storage, live);
+    }
+
     public List<BackupEntry> entries() throws IOException {
         List<BackupEntry> out = new ArrayList<>();
         for (BackupBlobs.Listed b : BackupBlobs.list(storage).values()) {

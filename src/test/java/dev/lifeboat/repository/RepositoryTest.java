@@ -236,4 +236,23 @@ class RepositoryTest {
                 Duration.ofMinutes(5), clock)).hasMessageContaining("locked by prune on host elsewhere");
         assertThat(storage.list("locks/")).hasSize(1);
     }
+
+    @Test
+    void orphanSideBlobsAreThoseOfGoneBackupsButNeverAManifest() throws IOException {
+        MemoryStorage storage = new MemoryStorage();
+        Repository repo = Repository.init(storage, List.of(), SMALL, 3, new LocalKeyCache(keyDir));
+        String live = "20260101T000000Z-aaaaaa";
+        String gone = "20260102T000000Z-bbbbbb";
+        String fresh = "20260103T000000Z-cccccc"; // committed after the caller listed what is live
+        byte[] x = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (String name : List.of(Manifest.blobName(live), BackupStatus.blobName(live), Repository.Pin.blobName(live),
+                BackupStatus.blobName(gone), Repository.Pin.blobName(gone), Manifest.blobName(fresh))) {
+            storage.write(name, x);
+        }
+        assertThat(repo.orphanSideBlobs(java.util.Set.of(live)))
+                .containsExactlyInAnyOrder(BackupStatus.blobName(gone), Repository.Pin.blobName(gone));
+        assertThat(repo.orphanSideBlobs(java.util.Set.of()))
+                .doesNotContain(Manifest.blobName(live), Manifest.blobName(fresh))
+                .contains(BackupStatus.blobName(live));
+    }
 }
