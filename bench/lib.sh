@@ -464,9 +464,10 @@ lifeboat() {
 # T_<NAME> (wall seconds), CPU_<NAME> (user + system seconds of CMD's processes, e.g. java and the pg_dump it runs;
 # not the PostgreSQL server's) and RSS_<NAME> (peak RSS in KiB of the largest process). Fails when CMD fails.
 measure() {
-  local name="$1" cmd="$2" start end rc
+  local name="$1" cmd="$2" start end rc srv0
   log "measuring $name: $cmd"
   sync # start with no dirty pages pending writeback from the previous step
+  srv0="$(server_cpu)"
   start="$(now)"
   set +e
   (cd "$WORK" && /usr/bin/time -v -o "$WORK/time-$name.txt" bash -c "set -o pipefail; $cmd")
@@ -479,23 +480,39 @@ measure() {
   printf -v "T_$name" '%s' "$(elapsed "$start" "$end")"
   printf -v "RSS_$name" '%s' "$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time-$name.txt")"
   printf -v "CPU_$name" '%s' "$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$WORK/time-$name.txt")"
-  local t="T_$name" c="CPU_$name" r="RSS_$name"
-  log "  $name: ${!t} s, CPU ${!c} s, peak RSS $(kib_to_mb "${!r}") MB"
+  sleep 0.2 # the postmaster reaps the step's backends, adding their CPU time to its children's
+  printf -v "SRV_$name" '%s' "$(awk -v a="$srv0" -v b="$(server_cpu)" 'BEGIN { printf "%.2f", b - a }')"
+  local t="T_$name" c="CPU_$name" r="RSS_$name" v="SRV_$name"
+  log "  $name: ${!t} s, CPU ${!c} s (server ${!v} s), peak RSS $(kib_to_mb "${!r}") MB"
+}
+
+# server_cpu -> CPU seconds the PostgreSQL server has used so far: the postmaster's own, its live children's (background
+# processes, open sessions) and those of the children it reaped (the backends of finished sessions, such as pg_dump's).
+# The difference across a step is the server's share of that step's work, which /usr/bin/time cannot see.
+server_cpu() {
+  local pm
+  if [ "$PG_STARTED" != 1 ] || [ ! -r "$PG_DATA/postmaster.pid" ]; then echo 0; return; fi
+  pm="$(head -n 1 "$PG_DATA/postmaster.pid")"
+  { cat "/proc/$pm/stat"; for c in $(pgrep -P "$pm"); do cat "/proc/$c/stat" 2>/dev/null || true; done; } |
+    awk -v hz="$(getconf CLK_TCK)" -v pm="$pm" '{ pid = $1; sub(/^.*\) /, ""); s += $12 + $13; if (pid == pm) s += $14 + $15 }
+      END { printf "%.2f", s / hz }'
 }
 
 # aggregate NAME N: from the measurements NAME_1..NAME_N, sets T_NAME (median), T_NAME_MIN, T_NAME_MAX, CPU_NAME
 # (median) and RSS_NAME (maximum).
 aggregate() {
-  local name="$1" n="$2" i v ts=() cpus=() rss=0
+  local name="$1" n="$2" i v ts=() cpus=() srvs=() rss=0
   for i in $(seq "$n"); do
     v="T_${name}_$i"; ts+=("${!v}")
     v="CPU_${name}_$i"; cpus+=("${!v}")
+    v="SRV_${name}_$i"; srvs+=("${!v}")
     v="RSS_${name}_$i"; if [ "${!v}" -gt "$rss" ]; then rss="${!v}"; fi
   done
   printf -v "T_$name" '%s' "$(median "${ts[@]}")"
   printf -v "T_${name}_MIN" '%s' "$(printf '%s\n' "${ts[@]}" | sort -g | head -n 1)"
   printf -v "T_${name}_MAX" '%s' "$(printf '%s\n' "${ts[@]}" | sort -g | tail -n 1)"
   printf -v "CPU_$name" '%s' "$(median "${cpus[@]}")"
+  printf -v "SRV_$name" '%s' "$(median "${srvs[@]}")"
   printf -v "RSS_$name" '%s' "$rss"
 }
 

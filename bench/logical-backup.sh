@@ -124,7 +124,7 @@ verdict() { # verdict VALUE OP LIMIT -> ok / MISSED
 }
 mb() { kib_to_mb "$1"; }
 range() { local lo="T_$1_MIN" hi="T_$1_MAX"; echo "${!lo}-${!hi}"; }
-line() { printf '%-52s %8s %13s %8s %12s %8s %8s\n' "$@"; }
+line() { printf '%-52s %8s %13s %8s %8s %12s %8s %8s\n' "$@"; }
 rline() { printf '%-52s %9s   %-10s %s\n' "$@"; }
 
 R_local_floor="$(ratio "$T_local" "$T_floor")"
@@ -145,25 +145,36 @@ echo "Data set:    BENCH_SCALE=$BENCH_SCALE: customers $N_CUSTOMERS, orders $N_O
 echo "             database $(mib "$DB_SIZE") MiB on disk ($DB_SIZE bytes; $TABLE_SIZES), generation: $GEN_TIME"
 echo "             pg_dump -Fc -Z0 archive $(mib "$LOGICAL_local") MiB ($LOGICAL_local bytes, Lifeboat's logicalBytes)"
 echo
-line "step" "seconds" "(min-max)" "CPU s" "bytes" "MiB" "peak RSS"
-line "" "(median)" "" "(median)" "" "" "MB (max)"
-line "JVM start only: lifeboat --version" "$T_jvm" "" "$CPU_jvm" "" "" "$(mb "$RSS_jvm")"
-line "warm-up: pg_dump -Fc -Z0 > /dev/null (not counted)" "$T_warmup" "" "$CPU_warmup" "" "" "$(mb "$RSS_warmup")"
-line "a  floor: pg_dump -Fc -Z0 > /dev/null" "$T_floor" "$(range floor)" "$CPU_floor" "$LOGICAL_local" "$(mib "$LOGICAL_local")" "$(mb "$RSS_floor")"
-line "b  pg_dump -Fc > file" "$T_pgdump" "$(range pgdump)" "$CPU_pgdump" "$SIZE_pgdump" "$(mib "$SIZE_pgdump")" "$(mb "$RSS_pgdump")"
-line "c  pg_dump | gzip > file" "$T_gzip" "$(range gzip)" "$CPU_gzip" "$SIZE_gzip" "$(mib "$SIZE_gzip")" "$(mb "$RSS_gzip")"
-line "d  lifeboat backup, local (du -sb repo)" "$T_local" "$(range local)" "$CPU_local" "$DU_local" "$(mib "$DU_local")" "$(mb "$RSS_local")"
-line "     addedBytes (manifest)" "" "" "" "$ADDED_local" "$(mib "$ADDED_local")" ""
-line "     storedBytes (manifest), $CHUNKS_local chunks" "" "" "" "$STORED_local" "$(mib "$STORED_local")" ""
-line "e  lifeboat backup, s3proxy (du -sb bucket folder)" "$T_s3" "$(range s3)" "$CPU_s3" "$DU_s3" "$(mib "$DU_s3")" "$(mb "$RSS_s3")"
-line "     addedBytes (manifest)" "" "" "" "$ADDED_s3" "$(mib "$ADDED_s3")" ""
-line "f  lifeboat backup again, unchanged (addedBytes)" "$T_again" "$(range again)" "$CPU_again" "$ADDED_again" "$(mib "$ADDED_again")" "$(mb "$RSS_again")"
-line "     du -sb of the local repository after f" "" "" "" "$DU_again" "$(mib "$DU_again")" ""
-line "g1 pg_restore --single-transaction --no-owner" "$T_pgrestore" "$(range pgrestore)" "$CPU_pgrestore" "$SIZE_restored_pg" "$(mib "$SIZE_restored_pg")" "$(mb "$RSS_pgrestore")"
-line "g2 lifeboat restore latest --yes (into an empty db)" "$T_lbrestore" "$(range lbrestore)" "$CPU_lbrestore" "$SIZE_restored_lb" "$(mib "$SIZE_restored_lb")" "$(mb "$RSS_lbrestore")"
-echo "   (CPU s: user + system of the step's processes (Lifeboat: java + its pg_dump/pg_restore), not the server's;
+line "step" "seconds" "(min-max)" "CPU s" "server" "bytes" "MiB" "peak RSS"
+line "" "(median)" "" "(median)" "CPU s" "" "" "MB (max)"
+line "JVM start only: lifeboat --version" "$T_jvm" "" "$CPU_jvm" "$SRV_jvm" "" "" "$(mb "$RSS_jvm")"
+line "warm-up: pg_dump -Fc -Z0 > /dev/null (not counted)" "$T_warmup" "" "$CPU_warmup" "$SRV_warmup" "" "" "$(mb "$RSS_warmup")"
+line "a  floor: pg_dump -Fc -Z0 > /dev/null" "$T_floor" "$(range floor)" "$CPU_floor" "$SRV_floor" "$LOGICAL_local" "$(mib "$LOGICAL_local")" "$(mb "$RSS_floor")"
+line "b  pg_dump -Fc > file" "$T_pgdump" "$(range pgdump)" "$CPU_pgdump" "$SRV_pgdump" "$SIZE_pgdump" "$(mib "$SIZE_pgdump")" "$(mb "$RSS_pgdump")"
+line "c  pg_dump | gzip > file" "$T_gzip" "$(range gzip)" "$CPU_gzip" "$SRV_gzip" "$SIZE_gzip" "$(mib "$SIZE_gzip")" "$(mb "$RSS_gzip")"
+line "d  lifeboat backup, local (du -sb repo)" "$T_local" "$(range local)" "$CPU_local" "$SRV_local" "$DU_local" "$(mib "$DU_local")" "$(mb "$RSS_local")"
+line "     addedBytes (manifest)" "" "" "" "" "$ADDED_local" "$(mib "$ADDED_local")" ""
+line "     storedBytes (manifest), $CHUNKS_local chunks" "" "" "" "" "$STORED_local" "$(mib "$STORED_local")" ""
+line "e  lifeboat backup, s3proxy (du -sb bucket folder)" "$T_s3" "$(range s3)" "$CPU_s3" "$SRV_s3" "$DU_s3" "$(mib "$DU_s3")" "$(mb "$RSS_s3")"
+line "     addedBytes (manifest)" "" "" "" "" "$ADDED_s3" "$(mib "$ADDED_s3")" ""
+line "f  lifeboat backup again, unchanged (addedBytes)" "$T_again" "$(range again)" "$CPU_again" "$SRV_again" "$ADDED_again" "$(mib "$ADDED_again")" "$(mb "$RSS_again")"
+line "     du -sb of the local repository after f" "" "" "" "" "$DU_again" "$(mib "$DU_again")" ""
+line "g1 pg_restore --single-transaction --no-owner" "$T_pgrestore" "$(range pgrestore)" "$CPU_pgrestore" "$SRV_pgrestore" "$SIZE_restored_pg" "$(mib "$SIZE_restored_pg")" "$(mb "$RSS_pgrestore")"
+line "g2 lifeboat restore latest --yes (into an empty db)" "$T_lbrestore" "$(range lbrestore)" "$CPU_lbrestore" "$SRV_lbrestore" "$SIZE_restored_lb" "$(mib "$SIZE_restored_lb")" "$(mb "$RSS_lbrestore")"
+echo "   (CPU s: user + system of the step's processes (Lifeboat: java + its pg_dump/pg_restore); server CPU s: the
+    PostgreSQL server's (the dump's or restore's backend, mostly), from the postmaster's process accounting;
     s3proxy, on the same 2-CPU machine, used $S3PROXY_CPU CPU s per backup e. g: bytes = restored database size.
     Peak RSS: the largest process of the step, java for Lifeboat.)"
+# What the CPUs allow: a step cannot end before its processes and the server have had their CPU time on the
+# machine's CPUs, so (CPU + server CPU) / CPUs is a lower limit of its wall time, met only if every CPU is busy
+# throughout. The 0.2 x pg_dump -Fc target then caps Lifeboat's own CPU time.
+NPROC="$(nproc)"
+BOUND_local="$(awk -v c="$CPU_local" -v s="$SRV_local" -v n="$NPROC" 'BEGIN { printf "%.2f", (c + s) / n }')"
+TARGET_local="$(awk -v p="$T_pgdump" 'BEGIN { printf "%.2f", 0.2 * p }')"
+ALLOWED_local="$(awk -v t="$TARGET_local" -v s="$SRV_local" -v n="$NPROC" 'BEGIN { printf "%.2f", t * n - s }')"
+echo "CPU bound:   backup local needs $CPU_local CPU s (java + pg_dump) + $SRV_local server CPU s on $NPROC CPUs, so it cannot"
+echo "             take less than $BOUND_local s; 0.2 x pg_dump -Fc is $TARGET_local s, which allows Lifeboat at most"
+echo "             $ALLOWED_local CPU s (java + pg_dump) with every CPU busy for the whole step."
 echo
 rline "ratio" "value" "target" "verdict"
 rline "backup local / floor" "$R_local_floor" "<= 1.5" "$(verdict "$R_local_floor" "<=" 1.5)"
