@@ -65,9 +65,15 @@ public final class Main {
         return cli.execute(args);
     }
 
-    /** The subcommand called {@code name}, or null (then all are added, for help and suggestions). */
+    /**
+     * The subcommand called {@code name}, or null (then all are added, for help and suggestions). Never
+     * {@code help}, which needs the others ({@code lifeboat help backup}).
+     */
     static Class<?> subcommand(String name) {
         for (Class<?> c : SUBCOMMANDS) {
+            if (c == CommandLine.HelpCommand.class) {
+                continue;
+            }
             Command command = c.getAnnotation(Command.class);
             if (command != null && command.name().equals(name) && command.aliases().length == 0) {
                 return c;

@@ -63,9 +63,10 @@ public final class BackupEngine {
                     PgConnection conn = conns.get(i);
                     String name = conn.database();
                     CompletableFuture<List<Manifest.TableInfo>> tables = CompletableFuture.supplyAsync(dump::tables);
-                    progress.startEstimated("backup " + name, () -> estimate(name, dump));
                     Artifact artifact;
                     try (InputStream in = dump.start()) {
+                        // after pg_dump started: finding the estimate may read a manifest from remote storage
+                        progress.startEstimated("backup " + name, () -> estimate(name, dump));
                         artifact = writer.write(name + ".dump", name, "pg_dump-custom", in, progress::update);
                     } finally {
                         progress.finish();
