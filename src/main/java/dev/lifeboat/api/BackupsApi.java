@@ -210,6 +210,11 @@ final class BackupsApi {
             p.put("task", j.task());
             p.put("bytesDone", j.bytesDone());
             p.put("totalBytes", j.totalBytes() < 0 ? null : j.totalBytes());
+            if (j.expectedIsEstimate()) { // a dump: its size is only known at its end
+                p.put("estimatedBytes", j.expectedBytes());
+            }
+            java.time.Duration left = j.remaining();
+            p.put("remainingSeconds", left == null ? null : (left.toMillis() + 999) / 1000); // 0 only when done
             out.put("progress", p);
         }
         if (!j.result().isEmpty()) {

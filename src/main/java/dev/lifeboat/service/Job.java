@@ -42,6 +42,8 @@ public final class Job implements Progress {
     private volatile String task;
     private volatile long bytesDone;
     private volatile long totalBytes = -1;
+    private volatile long estimatedBytes = -1;
+    private volatile long taskStartNanos = System.nanoTime();
     private volatile Map<String, Object> result = Map.of();
     private volatile Failure failure;
 
@@ -100,6 +102,39 @@ public final class Job implements Progress {
         return totalBytes;
     }
 
+    /**
+     * The bytes the current task probably has: its total when known, else its estimate (a dump's, see
+     * {@link #startEstimated}) as long as the task has not passed it; -1 when neither.
+     */
+    public long expectedBytes() {
+        long total = totalBytes;
+        if (total >= 0) {
+            return total;
+        }
+        long estimate = estimatedBytes;
+        return estimate > 0 && bytesDone <= estimate ? estimate : -1;
+    }
+
+    /** Whether {@link #expectedBytes} is an estimate rather than a known total. */
+    public boolean expectedIsEstimate() {
+        return totalBytes < 0 && expectedBytes() > 0;
+    }
+
+    /** Time left for the current task at its average rate so far, or null when there is no telling yet. */
+    public java.time.Duration remaining() {
+        return remaining(System.nanoTime());
+    }
+
+    java.time.Duration remaining(long nowNanos) {
+        long expected = expectedBytes();
+        long done = bytesDone;
+        long elapsed = nowNanos - taskStartNanos;
+        if (expected <= 0 || done <= 0 || done > expected || elapsed < 1_000_000_000L) {
+            return null;
+        }
+        return java.time.Duration.ofNanos((long) ((double) elapsed * (expected - done) / done));
+    }
+
     /** What the job produced (backup id, sizes, verification result); empty until it succeeds. */
     public Map<String, Object> result() {
         return result;
@@ -119,7 +154,16 @@ public final class Job implements Progress {
     public void start(String task, long totalBytes) {
         this.task = task;
         this.totalBytes = totalBytes;
+        this.estimatedBytes = -1;
         this.bytesDone = 0;
+        this.taskStartNanos = System.nanoTime();
+    }
+
+    @Override
+    public void startEstimated(String task, java.util.function.LongSupplier estimate) {
+        start(task, -1);
+        long e = estimate.getAsLong(); // on the job's thread, while the dump has started
+        this.estimatedBytes = e > 0 ? e : -1;
     }
 
     @Override
@@ -131,6 +175,7 @@ public final class Job implements Progress {
     public void step(String description) {
         this.task = description;
         this.totalBytes = -1;
+        this.estimatedBytes = -1;
     }
 
     @Override

@@ -158,13 +158,16 @@ final class Pages {
     static JobView jobView(Job j, Instant now, ZoneId zone) {
         Map<String, Object> result = j.result();
         boolean running = j.state() == Job.State.RUNNING;
-        long total = j.totalBytes();
+        long total = j.expectedBytes();
         long done = j.bytesDone();
+        java.time.Duration left = running ? j.remaining() : null;
         return new JobView(j.id(), j.kind().label(), Badge.of(j.state().label()), j.state().ended(), running,
                 running ? Objects.toString(j.task(), "starting") : null,
                 running ? Human.bytes(done) : null,
-                running && total >= 0 ? Human.bytes(total) : null,
+                running && total >= 0 ? (j.expectedIsEstimate() ? "about " + Human.bytes(total) + " (estimated)"
+                        : Human.bytes(total)) : null,
                 running ? Human.percent(done, total) : "",
+                left == null ? null : Human.duration(left),
                 Math.max(0, done), total > 0 ? total : 0,
                 j.requestedBy(), Human.time(j.submitted(), zone), Human.time(j.started(), zone),
                 Human.time(j.finished(), zone), took(j, now),
@@ -179,7 +182,7 @@ final class Pages {
         Map<String, Object> details = r.details() == null ? Map.of() : r.details();
         String target = text(details.get("backup"));
         boolean ended = !"running".equals(r.status().label());
-        return new JobView(r.id(), r.kind(), Badge.of(r.status().label()), ended, false, null, null, null, "", 0, 0,
+        return new JobView(r.id(), r.kind(), Badge.of(r.status().label()), ended, false, null, null, null, "", null, 0, 0,
                 r.requestedBy(), Human.time(r.started(), zone), Human.time(r.started(), zone),
                 Human.time(r.finished(), zone), Human.between(r.started(), r.finished()), target,
                 r.backupId(), null, null, null, r.error(), null, entries(details));

@@ -139,7 +139,8 @@ public final class Views {
      * @param result          everything the job reported, as text
      */
     public record JobView(String id, String kind, Badge status, boolean ended, boolean running, String task,
-                          String done, String total, String percent, long progressValue, long progressMax,
+                          String done, String total, String percent, String remaining, long progressValue,
+                          long progressMax,
                           String requestedBy, String submitted, String started, String finished, String took,
                           String target, String backupId, String safetyBackupId, String restoredInto,
                           Badge resultStatus,

@@ -67,13 +67,23 @@ class TemplatesTest {
     @Test
     void aRunningJobPollsAndAnEndedOneStops() {
         JobView running = new JobView("j1", "backup", Badge.of("running"), false, true, "backup app", "1.0 MiB", null,
-                "", 1048576, 0, "alice", "t", "t", "—", "1.0 s", null, null, null, null, null, null, null, List.of());
+                "", null, 1048576, 0, "alice", "t", "t", "—", "1.0 s", null, null, null, null, null, null, null, List.of());
         String html = templates.render("job_status.jte", running);
         assertThat(html).contains("hx-get=\"/ui/jobs/j1/status\"").contains("hx-trigger=\"every 1s\"")
                 .contains("backup app").contains("1.0 MiB so far");
-        JobView ended = new JobView("j1", "backup", Badge.of("succeeded"), true, false, null, null, null, "", 0, 0,
+        JobView ended = new JobView("j1", "backup", Badge.of("succeeded"), true, false, null, null, null, "", null, 0, 0,
                 "alice", "t", "t", "t", "3.0 s", null, "20260501T090000Z-abcdef", null, null, null, null, null, List.of());
         assertThat(templates.render("job_status.jte", ended)).doesNotContain("hx-get").doesNotContain("hx-trigger")
                 .contains("href=\"/ui/backups/20260501T090000Z-abcdef\"");
+    }
+
+    @Test
+    void aBackupWithAnEstimatedSizeShowsItAndTheTimeLeft() {
+        JobView running = new JobView("j1", "backup", Badge.of("running"), false, true, "backup app", "100.0 MiB",
+                "about 400.0 MiB (estimated)", "25%", "3.0 s", 104857600, 419430400, "alice", "t", "t", "—", "1.0 s",
+                null, null, null, null, null, null, null, List.of());
+        assertThat(templates.render("job_status.jte", running))
+                .contains("<progress value=\"104857600\" max=\"419430400\">25%</progress>")
+                .contains("100.0 MiB of about 400.0 MiB (estimated) · 25% · about 3.0 s left");
     }
 }
