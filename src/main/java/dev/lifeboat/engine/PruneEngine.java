@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -82,15 +83,16 @@ public final class PruneEngine {
                 }
             }
 
-            List<BlobInfo> garbage = new ArrayList<>();
+            Map<String, BlobInfo> garbageByName = new LinkedHashMap<>(); // by name: a retried listing repeats some
             if (collectable) {
-                for (BlobInfo b : repo.storage().list("chunks/")) {
+                repo.storage().forEach("chunks/", b -> {
                     String id = b.name().substring(b.name().lastIndexOf('/') + 1);
                     if (!referenced.mayContain(id)) {
-                        garbage.add(b);
+                        garbageByName.put(b.name(), b);
                     }
-                }
+                });
             }
+            List<BlobInfo> garbage = new ArrayList<>(garbageByName.values());
             long garbageBytes = garbage.stream().mapToLong(BlobInfo::size).sum();
             List<String> removed = decisions.stream().filter(d -> !d.keep()).map(Decision::id).toList();
             if (request.dryRun()) {

@@ -12,7 +12,6 @@ import dev.lifeboat.repository.Keys;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.RepositoryLock;
-import dev.lifeboat.storage.BlobInfo;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -181,12 +180,11 @@ public final class RestoreEngine {
 
     /** Fails before touching the target when any chunk of the artifact is missing. */
     private void checkChunksPresent(Manifest manifest, Artifact artifact) throws IOException {
-        Set<String> present = new HashSet<>();
-        for (BlobInfo b : repo.storage().list("chunks/")) {
-            present.add(b.name());
-        }
+        Set<String> missing = new HashSet<>(); // what the listing has not shown yet: only this artifact's chunks
+        artifact.chunks().forEach(ref -> missing.add(ref.blobName()));
+        repo.storage().forEach("chunks/", b -> missing.remove(b.name()));
         for (ChunkRef ref : artifact.chunks()) {
-            if (!present.contains(ref.blobName())) {
+            if (missing.contains(ref.blobName())) {
                 throw new LifeboatException(ErrorCode.INTEGRITY, "backup " + manifest.id() + ", artifact "
                         + artifact.name() + ": chunk " + ref.id() + " is missing from the repository",
                         "restore that blob from a replica, or restore an older backup; nothing was changed");

@@ -9,6 +9,7 @@ import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.ArtifactReader;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.BackupStatus;
+import dev.lifeboat.repository.ChunkIndex;
 import dev.lifeboat.repository.ChunkRef;
 import dev.lifeboat.repository.CorruptChunkException;
 import dev.lifeboat.repository.Json;
@@ -16,7 +17,6 @@ import dev.lifeboat.repository.Keys;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.RepositoryLock;
-import dev.lifeboat.storage.BlobInfo;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,10 +68,13 @@ public final class VerifyEngine {
         Subset subset = request.subset() == null ? null : Subset.parse(request.subset());
         try (RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "verify")) {
             List<BackupEntry> entries = select(request);
-            Map<String, Long> present = new HashMap<>();
-            for (BlobInfo b : repo.storage().list("chunks/")) {
-                present.put(b.name(), b.size());
-            }
+            ChunkIndex present = new ChunkIndex(); // chunk id -> stored size, compact for millions of chunks
+            repo.storage().forEach("chunks/", b -> {
+                String id = b.name().substring(b.name().lastIndexOf('/') + 1);
+                if (ChunkIndex.isId(id) && b.name().equals(ChunkRef.blobName(id))) {
+                    present.put(id, (int) Math.min(Integer.MAX_VALUE, b.size()));
+                }
+            });
             if (subset != null) {
                 subset = subset.resolve(repo);
             }
@@ -111,7 +114,7 @@ public final class VerifyEngine {
         return repo.entries(wanted);
     }
 
-    private Result verify(BackupEntry e, Map<String, Long> present, VerifyRequest request, Subset subset,
+    private Result verify(BackupEntry e, ChunkIndex present, VerifyRequest request, Subset subset,
                           Map<String, String> sliceChecked) throws IOException, InterruptedException {
         List<String> problems = new ArrayList<>();
         if (e.manifest() == null) {
@@ -121,8 +124,8 @@ public final class VerifyEngine {
         Manifest m = e.manifest();
         for (Artifact a : m.artifacts()) {
             for (ChunkRef c : a.chunks()) {
-                Long size = present.get(c.blobName());
-                if (size == null) {
+                int size = ChunkIndex.isId(c.id()) ? present.get(c.id()) : ChunkIndex.MISSING;
+                if (size == ChunkIndex.MISSING) {
                     problems.add("artifact " + a.name() + ": chunk " + c.id() + " is missing");
                 } else if (size != c.stored()) {
                     problems.add("artifact " + a.name() + ": chunk " + c.id() + " has " + size + " bytes, the manifest says "

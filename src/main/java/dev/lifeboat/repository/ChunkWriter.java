@@ -1,7 +1,6 @@
 package dev.lifeboat.repository;
 
 import dev.lifeboat.core.Hex;
-import dev.lifeboat.storage.BlobInfo;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -10,8 +9,6 @@ import java.io.InterruptedIOException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,7 +30,7 @@ public final class ChunkWriter implements Closeable {
     private final ExecutorService workers;
     private final Semaphore inFlight;
     /** Stored size of every chunk known to exist, or -1 while this writer is uploading it. */
-    private final Map<String, Integer> known = new ConcurrentHashMap<>();
+    private final ChunkIndex known = new ChunkIndex();
     private final AtomicLong addedBytes = new AtomicLong();
 
     ChunkWriter(Repository repo, ChunkCodec codec, int threads) throws IOException {
@@ -45,10 +42,12 @@ public final class ChunkWriter implements Closeable {
             return t;
         });
         this.inFlight = new Semaphore(inFlightLimit(threads, repo.config().chunker().maxSize()));
-        for (BlobInfo b : repo.storage().list("chunks/")) {
-            String name = b.name();
-            known.put(name.substring(name.lastIndexOf('/') + 1), (int) b.size());
-        }
+        repo.storage().forEach("chunks/", b -> {
+            String id = b.name().substring(b.name().lastIndexOf('/') + 1);
+            if (ChunkIndex.isId(id)) {
+                known.put(id, (int) b.size());
+            }
+        });
     }
 
     /**
@@ -136,15 +135,15 @@ public final class ChunkWriter implements Closeable {
 
     private ChunkRef store(byte[] plain) throws IOException {
         String id = codec.id(plain);
-        Integer stored = known.putIfAbsent(id, -1);
-        if (stored != null) {
+        int stored = known.putIfAbsent(id, -1);
+        if (stored != ChunkIndex.MISSING) {
             if (stored >= 0) {
                 return new ChunkRef(id, plain.length, stored);
             }
             // Another worker of this writer is storing the same chunk: its size is the same.
         }
         byte[] blob = codec.encode(plain);
-        if (stored == null) {
+        if (stored == ChunkIndex.MISSING) {
             repo.storage().write(ChunkRef.blobName(id), blob);
             known.put(id, blob.length);
             addedBytes.addAndGet(blob.length);

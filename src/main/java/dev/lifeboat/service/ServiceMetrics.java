@@ -1,7 +1,6 @@
 package dev.lifeboat.service;
 
 import dev.lifeboat.repository.BackupEntry;
-import dev.lifeboat.storage.BlobInfo;
 import dev.lifeboat.storage.Storage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -114,14 +113,13 @@ public final class ServiceMetrics {
     /** Measures the repository by listing its chunks: one listing, no reads. */
     public void measure(Storage storage) {
         try {
-            long bytes = 0;
-            long n = 0;
-            for (BlobInfo b : storage.list("chunks/")) {
-                bytes += b.size();
-                n++;
-            }
-            repositoryBytes.set(bytes);
-            repositoryChunks.set(n);
+            long[] total = new long[2]; // bytes, chunks
+            storage.forEach("chunks/", b -> {
+                total[0] += b.size();
+                total[1]++;
+            });
+            repositoryBytes.set(total[0]);
+            repositoryChunks.set(total[1]);
         } catch (IOException | RuntimeException e) {
             LOG.warn("metrics: cannot list the repository's chunks: {}", e.toString());
         }

@@ -61,6 +61,15 @@ public interface Storage extends Closeable {
     /** All blobs whose name starts with {@code prefix}, in no particular order. */
     List<BlobInfo> list(String prefix) throws IOException;
 
+    /**
+     * Hands {@code each} every blob whose name starts with {@code prefix}, in no particular order, keeping no more
+     * than a page of them in memory: for listings that can hold millions of chunks. After a failure midway a
+     * retry starts over, so a caller may see a blob twice and must not mind.
+     */
+    default void forEach(String prefix, java.util.function.Consumer<BlobInfo> each) throws IOException {
+        list(prefix).forEach(each);
+    }
+
     /** Removes a blob; succeeds when there is none. */
     void delete(String name) throws IOException;
 

@@ -174,6 +174,25 @@ public abstract class StorageContractTest {
     }
 
     @Test
+    void forEachSeesWhatListSeesAcrossPages() throws IOException {
+        // 1,001 blobs: more than one page of an S3 listing (1,000 keys), which forEach walks without keeping it
+        for (int i = 0; i < 1001; i++) {
+            storage.write(String.format("chunks/%02x/blob%04d", i % 7, i), new byte[i % 5]);
+        }
+        storage.write("config", new byte[1]);
+        java.util.Map<String, Long> seen = new java.util.HashMap<>();
+        storage.forEach("chunks/", b -> seen.merge(b.name(), b.size(), (a, x) -> {
+            throw new AssertionError("seen twice without a retry: " + b.name());
+        }));
+        assertThat(seen).hasSize(1001).containsEntry("chunks/06/blob1000", 0L).containsEntry("chunks/03/blob0003", 3L);
+        assertThat(seen.keySet()).containsExactlyInAnyOrderElementsOf(
+                storage.list("chunks/").stream().map(BlobInfo::name).toList());
+        List<String> none = new java.util.ArrayList<>();
+        storage.forEach("nothing/", b -> none.add(b.name()));
+        assertThat(none).isEmpty();
+    }
+
+    @Test
     void listOfEmptyStorageIsEmpty() throws IOException {
         assertThat(storage.list("")).isEmpty();
         assertThat(storage.list("chunks/")).isEmpty();

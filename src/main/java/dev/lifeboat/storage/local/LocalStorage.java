@@ -148,20 +148,24 @@ public final class LocalStorage implements Storage {
 
     @Override
     public List<BlobInfo> list(String prefix) throws IOException {
+        List<BlobInfo> out = new ArrayList<>();
+        forEach(prefix, out::add);
+        return out;
+    }
+
+    @Override
+    public void forEach(String prefix, java.util.function.Consumer<BlobInfo> each) throws IOException {
         BlobNames.checkPrefix(prefix);
         // Walk only the folder the prefix names, not the whole repository.
         int slash = prefix.lastIndexOf('/');
         String dirPart = slash < 0 ? "" : prefix.substring(0, slash);
         Path start = dirPart.isEmpty() ? root : root.resolve(dirPart);
-        List<BlobInfo> out = new ArrayList<>();
-        if (!Files.isDirectory(start)) {
-            return out;
+        if (Files.isDirectory(start)) {
+            walk(start, prefix, each);
         }
-        walk(start, prefix, out);
-        return out;
     }
 
-    private void walk(Path dir, String prefix, List<BlobInfo> out) throws IOException {
+    private void walk(Path dir, String prefix, java.util.function.Consumer<BlobInfo> out) throws IOException {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path p : entries) {
                 String fileName = p.getFileName().toString();
@@ -180,7 +184,7 @@ public final class LocalStorage implements Storage {
                         walk(p, prefix, out);
                     }
                 } else if (a.isRegularFile() && name.startsWith(prefix)) {
-                    out.add(new BlobInfo(name, a.size(), a.lastModifiedTime().toInstant()));
+                    out.accept(new BlobInfo(name, a.size(), a.lastModifiedTime().toInstant()));
                 }
             }
         }

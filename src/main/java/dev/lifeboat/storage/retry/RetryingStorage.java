@@ -116,6 +116,15 @@ public final class RetryingStorage implements Storage {
         return retry("list", prefix, () -> inner.list(prefix));
     }
 
+    /** A retry lists again from the start: {@code each} may see some blobs twice, as the contract allows. */
+    @Override
+    public void forEach(String prefix, java.util.function.Consumer<BlobInfo> each) throws IOException {
+        retry("list", prefix, () -> {
+            inner.forEach(prefix, each);
+            return null;
+        });
+    }
+
     @Override
     public void delete(String name) throws IOException {
         retry("delete", name, () -> {

@@ -269,22 +269,28 @@ public final class S3Storage implements Storage {
 
     @Override
     public List<BlobInfo> list(String prefix) throws IOException {
+        List<BlobInfo> out = new ArrayList<>();
+        forEach(prefix, out::add);
+        return out;
+    }
+
+    /** One page of up to 1,000 keys in memory at a time, as S3 returns them. */
+    @Override
+    public void forEach(String prefix, java.util.function.Consumer<BlobInfo> each) throws IOException {
         BlobNames.checkPrefix(prefix);
         String keyPrefix = location.keyPrefix();
         String listed = keyPrefix + prefix;
         ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(location.bucket()).prefix(listed).build();
-        List<BlobInfo> out = new ArrayList<>();
         try {
             for (S3Object object : s3.listObjectsV2Paginator(request).contents()) {
                 String name = object.key().substring(keyPrefix.length());
                 if (isBlobName(name)) {
-                    out.add(new BlobInfo(name, object.size(), orEpoch(object.lastModified())));
+                    each.accept(new BlobInfo(name, object.size(), orEpoch(object.lastModified())));
                 }
             }
         } catch (SdkException e) {
             throw errors.failed("list", listed, e);
         }
-        return out;
     }
 
     /** Skips what is no blob: folder markers made by consoles, and other tools' hidden objects. */

@@ -121,6 +121,12 @@ public final class FaultyStorage implements Storage {
     }
 
     @Override
+    public void forEach(String prefix, java.util.function.Consumer<BlobInfo> each) throws IOException {
+        maybeFail("list", prefix);
+        inner.forEach(prefix, each);
+    }
+
+    @Override
     public void delete(String name) throws IOException {
         maybeFail("delete", name);
         inner.delete(name);
