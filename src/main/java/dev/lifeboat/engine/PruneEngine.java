@@ -4,6 +4,7 @@ import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.repository.ChunkIdSet;
+import dev.lifeboat.repository.ChunkIndex;
 import dev.lifeboat.repository.ChunkRef;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
@@ -11,16 +12,15 @@ import dev.lifeboat.repository.RepositoryLock;
 import dev.lifeboat.retention.Candidate;
 import dev.lifeboat.retention.Decision;
 import dev.lifeboat.retention.Retention;
-import dev.lifeboat.storage.BlobInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,8 +32,9 @@ import java.util.stream.Collectors;
  * <ol>
  *   <li>decide, with the pure {@link Retention} function, which backups to keep;</li>
  *   <li>delete each removed backup's manifest (the backup ceases to exist), then its side blobs;</li>
- *   <li>delete every chunk no remaining manifest references (skipped, with a warning, while a kept
- *       manifest is unreadable: its chunks are unknown and a replica might restore it);</li>
+ *   <li>delete every chunk no remaining manifest references, streaming the listing and deleting a batch at a
+ *       time (skipped, with a warning, while a kept manifest is unreadable: its chunks are unknown and a
+ *       replica might restore it);</li>
  *   <li>delete side blobs whose manifest is gone and the backend's debris of interrupted writes.</li>
  * </ol>
  * A crash at any point leaves a repository that the next prune finishes cleaning: manifests go before
@@ -83,34 +84,69 @@ public final class PruneEngine {
                 }
             }
 
-            Map<String, BlobInfo> garbageByName = new LinkedHashMap<>(); // by name: a retried listing repeats some
-            if (collectable) {
-                repo.storage().forEach("chunks/", b -> {
-                    String id = b.name().substring(b.name().lastIndexOf('/') + 1);
-                    if (!referenced.mayContain(id)) {
-                        garbageByName.put(b.name(), b);
-                    }
-                });
-            }
-            List<BlobInfo> garbage = new ArrayList<>(garbageByName.values());
-            long garbageBytes = garbage.stream().mapToLong(BlobInfo::size).sum();
             List<String> removed = decisions.stream().filter(d -> !d.keep()).map(Decision::id).toList();
+            if (!request.dryRun()) {
+                for (String id : removed) {
+                    repo.storage().delete(Manifest.blobName(id));
+                    repo.storage().delete(BackupStatus.blobName(id));
+                    repo.storage().delete(Repository.Pin.blobName(id));
+                }
+            }
+            long[] garbage = collectable ? collect(referenced, request.dryRun()) : new long[2];
             if (request.dryRun()) {
-                return new Result(decisions, removed.size(), garbage.size(), garbageBytes, 0, collectable, true);
-            }
-
-            for (String id : removed) {
-                repo.storage().delete(Manifest.blobName(id));
-                repo.storage().delete(BackupStatus.blobName(id));
-                repo.storage().delete(Repository.Pin.blobName(id));
-            }
-            for (BlobInfo b : garbage) {
-                repo.storage().delete(b.name());
+                return new Result(decisions, removed.size(), (int) garbage[0], garbage[1], 0, collectable, true);
             }
             removeOrphanSideBlobs(byId.keySet(), removed);
             int debris = repo.storage().removeDebris(now.minus(RepositoryLock.DEFAULT_STALE_AFTER));
-            return new Result(decisions, removed.size(), garbage.size(), garbageBytes, debris, collectable, false);
+            return new Result(decisions, removed.size(), (int) garbage[0], garbage[1], debris, collectable, false);
         }
+    }
+
+    /**
+     * Streams the listing of {@code chunks/} and deletes, {@value #DELETE_BATCH} at a time, each chunk that
+     * {@code referenced} does not hold (nothing when {@code dryRun}): memory stays that of one batch however many
+     * chunks the repository or its garbage has. Runs after the removed backups' manifests are gone, so that a
+     * crash never leaves a manifest whose chunks were deleted. Names that are no chunk id are not Lifeboat's and
+     * are left alone. After a retried listing the counts may include some chunks twice; deleting is idempotent.
+     *
+     * @return the number and stored bytes of unreferenced chunks
+     */
+    private long[] collect(ChunkIdSet referenced, boolean dryRun) throws IOException {
+        long[] garbage = new long[2];
+        List<String> batch = new ArrayList<>();
+        try {
+            repo.storage().forEach("chunks/", b -> {
+                String id = b.name().substring(b.name().lastIndexOf('/') + 1);
+                if (!ChunkIndex.isId(id) || referenced.mayContain(id)) {
+                    return;
+                }
+                garbage[0]++;
+                garbage[1] += b.size();
+                if (!dryRun) {
+                    batch.add(b.name());
+                    if (batch.size() >= DELETE_BATCH) {
+                        deleteAll(batch);
+                    }
+                }
+            });
+            deleteAll(batch);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        return garbage;
+    }
+
+    private static final int DELETE_BATCH = 1000;
+
+    private void deleteAll(List<String> names) {
+        try {
+            for (String name : names) {
+                repo.storage().delete(name);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        names.clear();
     }
 
     /** Status and pin blobs left by a prune that died between deleting a manifest and its side blobs. */

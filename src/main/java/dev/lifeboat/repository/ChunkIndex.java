@@ -65,6 +65,11 @@ public final class ChunkIndex {
         return count;
     }
 
+    /** The heap its arrays take. */
+    public synchronized long bytes() {
+        return 8L * keys.length + 4L * values.length;
+    }
+
     private static void checkValue(int value) {
         if (value == MISSING) {
             throw new IllegalArgumentException("value " + value + " is reserved");

@@ -41,21 +41,22 @@ public final class ChunkWriter implements Closeable {
             t.setDaemon(true);
             return t;
         });
-        this.inFlight = new Semaphore(inFlightLimit(threads, repo.config().chunker().maxSize()));
         repo.storage().forEach("chunks/", b -> {
             String id = b.name().substring(b.name().lastIndexOf('/') + 1);
             if (ChunkIndex.isId(id)) {
                 known.put(id, (int) b.size());
             }
         });
+        this.inFlight = new Semaphore(inFlightLimit(threads, repo.config().chunker().maxSize(), known.bytes()));
     }
 
     /**
      * How many chunks may be in memory at once: two per worker, but no more than the heap holds with room
-     * to spare, counting a chunk three times (plain, compressed, encrypted) at its maximum size.
+     * to spare beside the index of the repository's chunks ({@code indexBytes}), counting a chunk three times
+     * (plain, compressed, encrypted) at its maximum size.
      */
-    static int inFlightLimit(int threads, int maxChunkSize) {
-        long budget = Runtime.getRuntime().maxMemory() - 48L * 1024 * 1024;
+    static int inFlightLimit(int threads, int maxChunkSize, long indexBytes) {
+        long budget = Runtime.getRuntime().maxMemory() - 48L * 1024 * 1024 - indexBytes;
         long byMemory = budget / (3L * maxChunkSize);
         return (int) Math.max(2, Math.min(threads * 2L, byMemory));
     }

@@ -171,6 +171,10 @@ class PruneIT {
         assertThat(leftovers).hasSizeGreaterThanOrEqualTo(2);
         assertThat(filesUnder(repo.resolve("locks"))).as("the killed backup's lock").hasSize(1);
 
+        // Not a chunk: something an operator left there. Prune neither deletes nor trips over it.
+        Path stray = repo.resolve("chunks").resolve("notes.txt");
+        Files.writeString(stray, "copied from the old server");
+
         long start = System.nanoTime();
         LifeboatCli.Result prune = cli.run("prune").expectSuccess(); // the default policy keeps b1
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
@@ -180,6 +184,8 @@ class PruneIT {
                 .contains("breaking stale shared lock").contains("its process is no longer running")
                 .doesNotContain("waiting up to");
         assertThat(seconds).isLessThan(20);
+        assertThat(stray).hasContent("copied from the old server");
+        Files.delete(stray);
 
         assertThat(chunkIds(repo)).as("chunk files after prune").isEqualTo(b1Chunks);
         assertThat(Files.readAllBytes(manifestFile(repo, b1))).as("b1's manifest is untouched").isEqualTo(manifest);
