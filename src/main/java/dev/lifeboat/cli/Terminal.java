@@ -33,8 +33,12 @@ final class Terminal {
             @Override
             public void startEstimated(String task, java.util.function.LongSupplier estimate) {
                 long e = estimate.getAsLong();
-                start(e > 0 ? task + " (size estimated)" : task, e > 0 ? e : -1);
-                guess = e > 0 ? e : -1;
+                if (e > 0) {
+                    start(task + " (size estimated)", e);
+                    guess = e;
+                } else {
+                    start(task, -1);
+                }
             }
 
             @Override

@@ -4,7 +4,6 @@ import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.repository.ChunkIdSet;
-import dev.lifeboat.repository.ChunkIndex;
 import dev.lifeboat.repository.ChunkRef;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
@@ -115,15 +114,14 @@ public final class PruneEngine {
         long[] garbage = new long[2];
         List<String> batch = new ArrayList<>();
         try {
-            repo.storage().forEach("chunks/", b -> {
-                String id = b.name().substring(b.name().lastIndexOf('/') + 1);
-                if (!ChunkIndex.isId(id) || referenced.mayContain(id)) {
+            repo.forEachChunk((id, stored) -> {
+                if (referenced.mayContain(id)) {
                     return;
                 }
                 garbage[0]++;
-                garbage[1] += b.size();
+                garbage[1] += stored;
                 if (!dryRun) {
-                    batch.add(b.name());
+                    batch.add(ChunkRef.blobName(id));
                     if (batch.size() >= DELETE_BATCH) {
                         deleteAll(batch);
                     }

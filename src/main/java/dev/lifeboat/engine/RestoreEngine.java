@@ -181,10 +181,10 @@ public final class RestoreEngine {
     /** Fails before touching the target when any chunk of the artifact is missing. */
     private void checkChunksPresent(Manifest manifest, Artifact artifact) throws IOException {
         Set<String> missing = new HashSet<>(); // what the listing has not shown yet: only this artifact's chunks
-        artifact.chunks().forEach(ref -> missing.add(ref.blobName()));
-        repo.storage().forEach("chunks/", b -> missing.remove(b.name()));
+        artifact.chunks().forEach(ref -> missing.add(ref.id()));
+        repo.forEachChunk((id, stored) -> missing.remove(id));
         for (ChunkRef ref : artifact.chunks()) {
-            if (missing.contains(ref.blobName())) {
+            if (missing.contains(ref.id())) {
                 throw new LifeboatException(ErrorCode.INTEGRITY, "backup " + manifest.id() + ", artifact "
                         + artifact.name() + ": chunk " + ref.id() + " is missing from the repository",
                         "restore that blob from a replica, or restore an older backup; nothing was changed");

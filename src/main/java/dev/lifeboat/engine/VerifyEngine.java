@@ -69,12 +69,7 @@ public final class VerifyEngine {
         try (RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "verify")) {
             List<BackupEntry> entries = select(request);
             ChunkIndex present = new ChunkIndex(); // chunk id -> stored size, compact for millions of chunks
-            repo.storage().forEach("chunks/", b -> {
-                String id = b.name().substring(b.name().lastIndexOf('/') + 1);
-                if (ChunkIndex.isId(id) && b.name().equals(ChunkRef.blobName(id))) {
-                    present.put(id, (int) Math.min(Integer.MAX_VALUE, b.size()));
-                }
-            });
+            repo.forEachChunk((id, stored) -> present.put(id, (int) Math.min(Integer.MAX_VALUE, stored)));
             if (subset != null) {
                 subset = subset.resolve(repo);
             }

@@ -13,7 +13,16 @@ public record ChunkRef(String id, int size, int stored) {
         return blobName(id);
     }
 
+    /** Where chunks live: {@code chunks/<first 2 hex digits>/<id>}. */
+    public static final String PREFIX = "chunks/";
+
     public static String blobName(String id) {
-        return "chunks/" + id.substring(0, 2) + "/" + id;
+        return PREFIX + id.substring(0, 2) + "/" + id;
+    }
+
+    /** The id of the chunk stored as {@code blobName}, or null when that is no chunk's name (a stray file). */
+    public static String idOf(String blobName) {
+        String id = blobName.substring(blobName.lastIndexOf('/') + 1);
+        return ChunkIndex.isId(id) && blobName.equals(blobName(id)) ? id : null;
     }
 }

@@ -41,12 +41,7 @@ public final class ChunkWriter implements Closeable {
             t.setDaemon(true);
             return t;
         });
-        repo.storage().forEach("chunks/", b -> {
-            String id = b.name().substring(b.name().lastIndexOf('/') + 1);
-            if (ChunkIndex.isId(id)) {
-                known.put(id, (int) b.size());
-            }
-        });
+        repo.forEachChunk((id, stored) -> known.put(id, (int) stored));
         this.inFlight = new Semaphore(inFlightLimit(threads, repo.config().chunker().maxSize(), known.bytes()));
     }
 

@@ -188,6 +188,19 @@ public final class Repository {
      * does not fail the listing: the entry says what is wrong. A backup whose manifest is deleted while the
      * listing runs (a concurrent prune) is left out. {@link Catalog} keeps such a listing up to date in memory.
      */
+    /**
+     * Every chunk of the repository, streamed from one listing of {@code chunks/} (a page at a time): its id and
+     * stored size. Names there that are no chunk's are skipped. After a retried listing some chunks come twice.
+     */
+    public void forEachChunk(java.util.function.ObjLongConsumer<String> each) throws IOException {
+        storage.forEach(ChunkRef.PREFIX, b -> {
+            String id = ChunkRef.idOf(b.name());
+            if (id != null) {
+                each.accept(id, b.size());
+            }
+        });
+    }
+
     /** {@link BackupBlobs#orphanSideBlobs}: what prune deletes beside the backups it removes. */
     public List<String> orphanSideBlobs(java.util.Set<String> live) throws IOException {
         return BackupBlobs.orphanSideBlobs(storage, live);

@@ -74,4 +74,13 @@ class ChunkIndexTest {
         assertThatThrownBy(() -> new ChunkIndex().put("ab".repeat(32), ChunkIndex.MISSING))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void chunkBlobNamesAndIdsGoBothWays() throws Exception {
+        String id = id(9);
+        assertThat(ChunkRef.idOf(ChunkRef.blobName(id))).isEqualTo(id);
+        assertThat(ChunkRef.idOf("chunks/notes.txt")).isNull();
+        assertThat(ChunkRef.idOf("chunks/zz/" + id)).as("in the wrong folder: no reader would find it").isNull();
+        assertThat(ChunkRef.idOf("chunks/" + id.substring(0, 2) + "/" + id.toUpperCase())).isNull();
+    }
 }
