@@ -53,6 +53,8 @@ public final class PgConnInfo {
     public static Map<String, String> parseUri(String uri) {
         Map<String, String> p = new LinkedHashMap<>();
         String rest = uri.substring(uri.indexOf("://") + 3);
+        // What follows the host part; an '@' there means that a '/' or '?' in the password ended it early.
+        boolean atAfterHost = rest.indexOf('@', firstOf(rest, '/', '?')) >= 0;
         String query = null;
         int q = rest.indexOf('?');
         if (q >= 0) {
@@ -97,6 +99,12 @@ public final class PgConnInfo {
                     port = hp.substring(hp.indexOf(':') + 1);
                 }
                 if (!port.isEmpty() && !port.chars().allMatch(Character::isDigit)) {
+                    if (at < 0 && atAfterHost) {
+                        // user:pa/ss@host reads as host "user" and port "pa": say what is wrong, not the text
+                        throw new IllegalArgumentException("the user name or password in the PostgreSQL URI holds a"
+                                + " '/' or '?' that is not percent-encoded; write '/' as %2F, '?' as %3F and '@' as"
+                                + " %40 there");
+                    }
                     throw new IllegalArgumentException("invalid port '" + port + "' in the PostgreSQL URI");
                 }
                 host = decode(host, "host");
@@ -195,6 +203,13 @@ public final class PgConnInfo {
         if (!v.isEmpty()) {
             p.put(k, v);
         }
+    }
+
+    /** Index of the first of {@code a} or {@code b} in {@code s}, or its length when neither is there. */
+    private static int firstOf(String s, char a, char b) {
+        int i = s.indexOf(a);
+        int j = s.indexOf(b);
+        return i < 0 ? (j < 0 ? s.length() : j) : (j < 0 ? i : Math.min(i, j));
     }
 
     /** Percent-decodes one part; a bad escape names the part, never its text (it may be the password). */

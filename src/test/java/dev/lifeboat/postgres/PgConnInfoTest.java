@@ -66,6 +66,13 @@ class PgConnInfoTest {
     }
 
     @Test
+    void reservedCharactersInAPasswordWorkPercentEncodedAndAnAtSignNeedNot() {
+        assertThat(PgConnInfo.parse("postgres://u:a%2Fb%3Fc%40d@h/db")).containsEntry("password", "a/b?c@d");
+        assertThat(PgConnInfo.parse("postgres://u:p@ss@h/db")).containsEntry("password", "p@ss").containsEntry("host", "h");
+        assertThat(PgConnInfo.parse("postgres://h/db?user=a@b")).containsEntry("host", "h").containsEntry("user", "a@b");
+    }
+
+    @Test
     void errorsNameThePartNeverItsText() {
         for (List<String> bad : List.of(
                 List.of("postgres://u:hunter2%zz@h/db", "percent-encoding in the password"),
@@ -76,6 +83,9 @@ class PgConnInfoTest {
                 List.of("postgres://u:hunter2@h/db?password=hunter2%zz", "query parameter password"),
                 List.of("postgres://u:hunter2@[::1/db", "unterminated IPv6 address"),
                 List.of("postgres://u:hunter2@h:x/db", "invalid port 'x'"),
+                List.of("postgres://u:hun/ter2@h:5432/db", "holds a '/' or '?' that is not percent-encoded"),
+                List.of("postgres://u:hun?ter2@h/db", "holds a '/' or '?' that is not percent-encoded"),
+                List.of("postgres://u:hun/ter2@h/db?sslmode=require", "holds a '/' or '?'"),
                 List.of("postgres://u:hunter2@h/db?oops", "invalid parameter 'oops'"),
                 List.of("", "empty"))) {
             assertThatThrownBy(() -> PgConnInfo.parse(bad.get(0))).as(bad.get(0))
