@@ -47,6 +47,10 @@ public final class BackupEngine {
 
     public Manifest run(BackupRequest request) throws IOException, InterruptedException {
         List<PgConnection> conns = connections(request);
+        tools.prefetch("psql", "pg_dump");
+        if (request.globals()) {
+            tools.prefetch("pg_dumpall");
+        }
         Instant started = clock.instant();
         String id = BackupIds.next(started);
         List<PostgresDump> dumps = new ArrayList<>();

@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.function.Consumer;
 
 /**
@@ -52,6 +54,7 @@ public final class RestoreEngine {
     }
 
     public Result run(RestoreRequest request) throws IOException, InterruptedException {
+        tools.prefetch("psql", "pg_restore");
         Manifest manifest = repo.manifest(repo.resolveHolding(request.backupId(), request.artifact()));
         Artifact artifact = chooseArtifact(manifest, request.artifact());
         Manifest.Source source = manifest.sources().stream().filter(s -> s.name().equals(artifact.source()))
@@ -60,9 +63,21 @@ public final class RestoreEngine {
         PgConnection target = target(request.target());
 
         try (RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "restore " + manifest.id())) {
-            checkChunksPresent(manifest, artifact);
+            // The listing of chunks and the look at the target both mostly wait (storage, psql): side by side.
+            FutureTask<Void> chunksPresent = new FutureTask<>(() -> {
+                checkChunksPresent(manifest, artifact);
+                return null;
+            });
+            Thread checker = new Thread(chunksPresent, "restore-chunk-check");
+            checker.setDaemon(true);
+            checker.start();
             PostgresRestore restore = new PostgresRestore(tools);
-            PostgresRestore.TargetState state = restore.inspect(target);
+            PostgresRestore.TargetState state;
+            try {
+                state = restore.inspect(target);
+            } finally {
+                awaitCheck(chunksPresent); // a missing chunk is the first thing to report, before the target
+            }
             if (!state.exists() && !request.create()) {
                 throw new LifeboatException(ErrorCode.NOT_FOUND, "database " + target.database()
                         + " does not exist on " + target, "pass --create to create it, or check the name");
@@ -175,6 +190,21 @@ public final class RestoreEngine {
         } catch (IllegalArgumentException e) {
             throw new LifeboatException(ErrorCode.USAGE, "invalid target database: " + e.getMessage(),
                     "use postgres://user@host:5432/dbname");
+        }
+    }
+
+    private static void awaitCheck(FutureTask<Void> check) throws IOException, InterruptedException {
+        try {
+            check.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(cause);
         }
     }
 

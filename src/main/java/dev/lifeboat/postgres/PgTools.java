@@ -14,6 +14,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,7 +39,7 @@ public final class PgTools {
 
     private final List<Path> dirs;
     /** Probing runs each program once ({@code --version}); a command asks several times. */
-    private final java.util.Map<String, List<Binary>> found = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, CompletableFuture<List<Binary>>> found = new ConcurrentHashMap<>();
 
     public PgTools(List<Path> dirs) {
         this.dirs = dirs;
@@ -68,9 +70,30 @@ public final class PgTools {
         return new PgTools(new ArrayList<>(dirs));
     }
 
+    /**
+     * Starts looking for these tools in the background, so that their {@code --version} runs overlap with the
+     * command's other start-up work (reading the repository, connecting to the server) instead of adding to it.
+     */
+    public void prefetch(String... tools) {
+        for (String tool : tools) {
+            found.computeIfAbsent(tool, t -> CompletableFuture.supplyAsync(() -> probeAll(t), PgTools::daemon));
+        }
+    }
+
+    /** Runs {@code task} on a thread of its own: each probe mostly waits for a process. */
+    private static void daemon(Runnable task) {
+        Thread t = new Thread(task, "pg-tools-probe");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** Every distinct version of {@code tool} found, lowest major first. */
     public List<Binary> find(String tool) {
-        return found.computeIfAbsent(tool, this::probeAll);
+        try {
+            return found.computeIfAbsent(tool, t -> CompletableFuture.completedFuture(probeAll(t))).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     private List<Binary> probeAll(String tool) {

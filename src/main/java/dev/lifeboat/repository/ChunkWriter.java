@@ -9,6 +9,7 @@ import java.io.InterruptedIOException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,19 +22,28 @@ import java.util.function.LongConsumer;
  * Stores streams as artifacts for one backup. The calling thread reads and cuts the stream and hashes it
  * whole; worker threads name, compress, encrypt and upload chunks. At most {@code 2 * threads} chunks
  * are in memory at once (fewer when the heap is small, see {@link #inFlightLimit}), so memory does not
- * depend on the stream's size. A chunk already in the
- * repository (listed once when the writer opens) is not stored again.
+ * depend on the stream's size. A chunk already in the repository is not stored again.
+ *
+ * <p>The repository's chunks are listed once, on a thread of their own that starts when the writer opens, so
+ * that the listing (a thousand keys per request on S3) runs while the caller starts its source: pg_dump reads
+ * the catalogs meanwhile. Until the listing ends, workers wait before storing, and only the minimum of two
+ * chunks may be in memory, because the index's size, which the memory budget counts, is not known yet.
  */
 public final class ChunkWriter implements Closeable {
+    private static final int FIRST_PERMITS = 2;
+
     private final Repository repo;
     private final ChunkCodec codec;
     private final ExecutorService workers;
-    private final Semaphore inFlight;
+    private final Semaphore inFlight = new Semaphore(FIRST_PERMITS);
     /** Stored size of every chunk known to exist, or -1 while this writer is uploading it. */
     private final ChunkIndex known = new ChunkIndex();
+    /** Completes when {@link #known} holds the listing; fails with the listing's error. */
+    private final CompletableFuture<Void> listed = new CompletableFuture<>();
+    private final Thread lister;
     private final AtomicLong addedBytes = new AtomicLong();
 
-    ChunkWriter(Repository repo, ChunkCodec codec, int threads) throws IOException {
+    ChunkWriter(Repository repo, ChunkCodec codec, int threads) {
         this.repo = repo;
         this.codec = codec;
         this.workers = Executors.newFixedThreadPool(threads, r -> {
@@ -41,8 +51,18 @@ public final class ChunkWriter implements Closeable {
             t.setDaemon(true);
             return t;
         });
-        repo.forEachChunk((id, stored) -> known.put(id, (int) stored));
-        this.inFlight = new Semaphore(inFlightLimit(threads, repo.config().chunker().maxSize(), known.bytes()));
+        this.lister = new Thread(() -> {
+            try {
+                repo.forEachChunk((id, stored) -> known.put(id, (int) stored));
+                int limit = inFlightLimit(threads, repo.config().chunker().maxSize(), known.bytes());
+                inFlight.release(limit - FIRST_PERMITS);
+                listed.complete(null);
+            } catch (IOException | RuntimeException e) {
+                listed.completeExceptionally(e);
+            }
+        }, "lifeboat-chunk-listing");
+        lister.setDaemon(true);
+        lister.start();
     }
 
     /**
@@ -53,7 +73,23 @@ public final class ChunkWriter implements Closeable {
     static int inFlightLimit(int threads, int maxChunkSize, long indexBytes) {
         long budget = Runtime.getRuntime().maxMemory() - 48L * 1024 * 1024 - indexBytes;
         long byMemory = budget / (3L * maxChunkSize);
-        return (int) Math.max(2, Math.min(threads * 2L, byMemory));
+        return (int) Math.max(FIRST_PERMITS, Math.min(threads * 2L, byMemory));
+    }
+
+    /** Waits for the listing of the repository's chunks; rethrows its failure. */
+    private void awaitListing() throws IOException {
+        try {
+            listed.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while listing the repository's chunks");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            throw (RuntimeException) cause;
+        }
     }
 
     /** Bytes of new chunks this writer has stored so far. */
@@ -94,6 +130,7 @@ public final class ChunkWriter implements Closeable {
                 }
                 failFast(refs);
             }
+            awaitListing(); // an empty stream stores nothing, but a failed listing must not pass unnoticed
             List<ChunkRef> chunks = new ArrayList<>(refs.size());
             long stored = 0;
             for (Future<ChunkRef> f : refs) {
@@ -131,6 +168,7 @@ public final class ChunkWriter implements Closeable {
 
     private ChunkRef store(byte[] plain) throws IOException {
         String id = codec.id(plain);
+        awaitListing();
         int stored = known.putIfAbsent(id, -1);
         if (stored != ChunkIndex.MISSING) {
             if (stored >= 0) {
@@ -149,6 +187,7 @@ public final class ChunkWriter implements Closeable {
 
     @Override
     public void close() {
+        lister.interrupt();
         workers.shutdownNow();
     }
 }

@@ -408,7 +408,7 @@ public final class Repository {
         storage.write(Manifest.blobName(manifest.id()), Json.MAPPER.writeValueAsBytes(manifest));
     }
 
-    public ChunkWriter chunkWriter(Keys keys, int compressionLevel, int threads) throws IOException {
+    public ChunkWriter chunkWriter(Keys keys, int compressionLevel, int threads) {
         return new ChunkWriter(this, new ChunkCodec(config, keys, compressionLevel), threads);
     }
 

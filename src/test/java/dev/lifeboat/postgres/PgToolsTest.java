@@ -39,6 +39,23 @@ class PgToolsTest {
     }
 
     @Test
+    void probingAheadFindsTheSameProgramsAndEachRunsOnce() throws IOException {
+        Path bin = fake("16", "pg_dump", "16.4");
+        Path log = dir.resolve("runs.log");
+        // psql that notes each run, to show that prefetch and the lookups after it share one probe
+        Files.writeString(bin.resolve("psql"), "#!/bin/sh\necho run >> '" + log + "'\necho 'psql (PostgreSQL) 15.2'\n");
+        Files.setPosixFilePermissions(bin.resolve("psql"), PosixFilePermissions.fromString("rwx------"));
+        PgTools tools = new PgTools(List.of(bin, dir.resolve("missing")));
+        tools.prefetch("psql", "pg_dump", "pg_restore");
+        assertThat(tools.newest("psql").version()).isEqualTo("15.2");
+        assertThat(tools.choose("pg_dump", 16, "db").version()).isEqualTo("16.4");
+        assertThat(tools.newest("psql").major()).isEqualTo(15);
+        assertThat(Files.readAllLines(log)).hasSize(1);
+        assertThatThrownBy(() -> tools.choose("pg_restore", 16, "restoring into db"))
+                .isInstanceOf(LifeboatException.class).hasMessageContaining("pg_restore 16 or newer, and none was found");
+    }
+
+    @Test
     void noFittingVersionNamesWhatWasFoundAndThePackageToInstall() throws IOException {
         PgTools tools = new PgTools(List.of(fake("13", "pg_dump", "13.9")));
         assertThatThrownBy(() -> tools.choose("pg_dump", 17, "database app"))

@@ -26,7 +26,7 @@ class RepositoryTest {
     @TempDir
     Path keyDir;
 
-    private static byte[] data(int n, long seed) {
+    static byte[] data(int n, long seed) {
         byte[] b = new byte[n];
         Random r = new Random(seed);
         // Compressible but not trivial: words from a small alphabet.

@@ -1,0 +1,137 @@
+package dev.lifeboat.repository;
+
+import dev.lifeboat.storage.MemoryStorage;
+import dev.lifeboat.storage.Storage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** The listing of the repository's chunks runs beside the stream: what users rely on stays true. */
+class ChunkWriterTest {
+    private static final ChunkerParams SMALL = new ChunkerParams(16 * 1024, 64 * 1024, 256 * 1024, 42);
+
+    @TempDir
+    Path keyDir;
+
+    /** What a listing of {@code chunks/} does before (or instead of) listing. */
+    private interface BeforeListing {
+        void run() throws Exception;
+    }
+
+    /** {@code inner}, where listing {@code chunks/} first runs {@code before}, and writes of chunks are counted. */
+    private static Storage listingHook(Storage inner, BeforeListing before, AtomicInteger chunkWrites) {
+        return (Storage) Proxy.newProxyInstance(Storage.class.getClassLoader(), new Class<?>[] {Storage.class},
+                (proxy, method, args) -> {
+                    boolean chunks = args != null && args.length > 0 && args[0] instanceof String s
+                            && s.startsWith("chunks/");
+                    if (chunks && method.getName().equals("forEach")) {
+                        before.run();
+                    }
+                    if (chunks && method.getName().equals("write")) {
+                        chunkWrites.incrementAndGet();
+                    }
+                    try {
+                        return method.invoke(inner, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    private static byte[] data(int n, long seed) {
+        return RepositoryTest.data(n, seed);
+    }
+
+    private Repository repo(MemoryStorage storage) throws IOException {
+        return Repository.init(storage, List.of(), SMALL, 3, new LocalKeyCache(keyDir));
+    }
+
+    private static Artifact write(Repository repo, InputStream in) throws IOException {
+        try (ChunkWriter w = repo.chunkWriter(Keys.PLAIN, 3, 2)) {
+            return w.write("a.dump", "a", "pg_dump-custom", in, n -> {});
+        }
+    }
+
+    @Test
+    void chunksFoundByALateListingAreNotStoredAgain() throws Exception {
+        MemoryStorage storage = new MemoryStorage();
+        byte[] content = data(1_500_000, 1);
+        Artifact first = write(repo(storage), new ByteArrayInputStream(content));
+
+        AtomicInteger chunkWrites = new AtomicInteger();
+        Repository slow = Repository.open(listingHook(storage, () -> Thread.sleep(300), chunkWrites));
+        try (ChunkWriter w = slow.chunkWriter(Keys.PLAIN, 3, 2)) {
+            Artifact again = w.write("b.dump", "a", "pg_dump-custom", new ByteArrayInputStream(content), n -> {});
+            assertThat(w.addedBytes()).isZero();
+            assertThat(again.chunks()).isEqualTo(first.chunks());
+        }
+        assertThat(chunkWrites).hasValue(0);
+    }
+
+    @Test
+    void theStreamIsReadWhileTheListingIsStillRunning() throws Exception {
+        MemoryStorage storage = new MemoryStorage();
+        Repository plain = repo(storage);
+        CountDownLatch listingMayEnd = new CountDownLatch(1);
+        Repository held = Repository.open(listingHook(storage,
+                () -> assertThat(listingMayEnd.await(30, TimeUnit.SECONDS)).isTrue(), new AtomicInteger()));
+        byte[] content = data(2_000_000, 2);
+        AtomicLong read = new AtomicLong();
+        InputStream counting = new FilterInputStream(new ByteArrayInputStream(content)) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                read.addAndGet(Math.max(n, 0));
+                return n;
+            }
+        };
+        CompletableFuture<Artifact> written = CompletableFuture.supplyAsync(() -> {
+            try {
+                return write(held, counting);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // The chunker reads ahead while the workers wait for the listing (that is what overlaps pg_dump's start).
+        await().atMost(Duration.ofSeconds(10)).until(() -> read.get() >= SMALL.maxSize());
+        assertThat(written).isNotDone();
+        listingMayEnd.countDown();
+        Artifact a = written.get(30, TimeUnit.SECONDS);
+        try (InputStream in = plain.artifactReader(Keys.PLAIN).open(a)) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        }
+    }
+
+    @Test
+    void aFailedListingFailsTheWriteEvenOfAnEmptyStream() throws Exception {
+        MemoryStorage storage = new MemoryStorage();
+        repo(storage);
+        Repository broken = Repository.open(listingHook(storage, () -> {
+            throw new IOException("listing chunks/ failed: connection reset");
+        }, new AtomicInteger()));
+        for (byte[] content : List.of(data(700_000, 3), new byte[0])) {
+            assertThatThrownBy(() -> write(broken, new ByteArrayInputStream(content)))
+                    .as("%d bytes", content.length)
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("listing chunks/ failed: connection reset");
+        }
+    }
+}
