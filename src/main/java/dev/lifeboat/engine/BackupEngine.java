@@ -8,6 +8,7 @@ import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.postgres.PostgresDump;
 import dev.lifeboat.postgres.StderrTail;
 import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.BackupIds;
 import dev.lifeboat.repository.ChunkWriter;
 import dev.lifeboat.repository.Keys;
@@ -21,6 +22,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
@@ -36,6 +38,7 @@ public final class BackupEngine {
     private final PgTools tools;
     private final Progress progress;
     private final Clock clock;
+    private LastDumpSize lastDumpSize = this::lastDumpSizeInRepository;
 
     public BackupEngine(Repository repo, Keys keys, PgTools tools, Progress progress, Clock clock) {
         this.repo = repo;
@@ -100,22 +103,61 @@ public final class BackupEngine {
         }
     }
 
+    /** Where the size of a database's dump in its last backup comes from, for the progress bar's estimate. */
+    @FunctionalInterface
+    public interface LastDumpSize {
+        /** The size of {@code database}'s dump in the newest backup holding it; empty when there is none. */
+        OptionalLong of(String database) throws IOException;
+    }
+
+    /**
+     * Takes the sizes of earlier dumps from {@code source} (the service's catalog of backups, already in memory)
+     * instead of reading manifests from the repository, newest first, until one holds the database.
+     */
+    public BackupEngine withLastDumpSize(LastDumpSize source) {
+        this.lastDumpSize = source;
+        return this;
+    }
+
     /**
      * The probable size of {@code database}'s dump, for the progress bar: its size in the newest backup that
      * holds it, else the server's guess ({@link PostgresDump#estimatedBytes}).
      */
     private long estimate(String database, PostgresDump dump) {
         try {
-            Manifest last = repo.manifest(repo.resolveHolding("latest", database));
-            for (Artifact a : last.artifacts()) {
-                if (a.name().equals(database + ".dump")) {
-                    return a.size();
-                }
+            OptionalLong last = lastDumpSize.of(database);
+            if (last.isPresent()) {
+                return last.getAsLong();
             }
         } catch (LifeboatException | IOException e) {
             // no earlier backup of it (or none readable): fall back to the server's guess
         }
         return dump.estimatedBytes();
+    }
+
+    private OptionalLong lastDumpSizeInRepository(String database) throws IOException {
+        return dumpSize(repo.manifest(repo.resolveHolding("latest", database)), database);
+    }
+
+    /** The size of {@code database}'s dump in the newest of {@code entries} (oldest first) holding one. */
+    public static OptionalLong lastDumpSize(List<BackupEntry> entries, String database) {
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            Manifest m = entries.get(i).manifest();
+            OptionalLong size = m == null || m.artifacts() == null ? OptionalLong.empty() : dumpSize(m, database);
+            if (size.isPresent()) {
+                return size;
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    private static OptionalLong dumpSize(Manifest m, String database) {
+        for (Artifact a : m.artifacts()) {
+            if (a.name().equals(database + ".dump")) {
+                return OptionalLong.of(a.size());
+            }
+        }
+        return OptionalLong.empty();
     }
 
     private List<PgConnection> connections(BackupRequest request) {

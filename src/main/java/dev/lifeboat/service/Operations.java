@@ -15,6 +15,7 @@ import dev.lifeboat.engine.VerifyRequest;
 import dev.lifeboat.postgres.PgConnection;
 import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.Catalog;
 import dev.lifeboat.repository.Keys;
 import dev.lifeboat.repository.LocalKeyCache;
 import dev.lifeboat.repository.Manifest;
@@ -35,14 +36,20 @@ import java.util.function.Supplier;
  * same engine call. The HTTP layer and the scheduler only decide when to call them.
  */
 public final class Operations {
+    /** How old the catalog's snapshot may be for a progress estimate: an older size is as good a guess. */
+    private static final java.time.Duration ESTIMATE_AGE = java.time.Duration.ofHours(1);
+
     private final Repository repo;
+    private final Catalog catalog;
     private final Settings settings;
     private final Supplier<ServiceConfig> config;
     private final PgTools tools;
     private final Clock clock;
 
-    public Operations(Repository repo, Settings settings, Supplier<ServiceConfig> config, PgTools tools, Clock clock) {
+    public Operations(Repository repo, Catalog catalog, Settings settings, Supplier<ServiceConfig> config, PgTools tools,
+                      Clock clock) {
         this.repo = repo;
+        this.catalog = catalog;
         this.settings = settings;
         this.config = config;
         this.tools = tools;
@@ -60,8 +67,11 @@ public final class Operations {
                     "set DATABASE_URL or the databases: list of lifeboat.yml, then restart the service");
         }
         Keys keys = repo.writeKeys(LocalKeyCache.fromEnvironment(System.getenv()), identities());
-        Manifest m = new BackupEngine(repo, keys, tools, job, clock).run(new BackupRequest(settings.databases, false,
-                settings.globals, label, settings.compressionLevel, settings.threads, null));
+        // The estimate for the job's progress comes from the backups the service already holds in memory.
+        Manifest m = new BackupEngine(repo, keys, tools, job, clock)
+                .withLastDumpSize(db -> BackupEngine.lastDumpSize(catalog.entries(ESTIMATE_AGE), db))
+                .run(new BackupRequest(settings.databases, false, settings.globals, label, settings.compressionLevel,
+                        settings.threads, null));
         Map<String, Object> out = m.summary();
         if (applyRetention) {
             try {
