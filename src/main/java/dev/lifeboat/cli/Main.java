@@ -62,7 +62,25 @@ public final class Main {
             err.println("Try: " + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help");
             return ErrorCode.USAGE.exitCode();
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            return outOfMemory(cli.getErr());
+        }
+    }
+
+    /**
+     * Out of heap: with the launcher's fixed heap that means a repository of more chunks than its index can hold
+     * (about 1.5 million with the default 160 MB), or a bug; either way the user can raise the heap and retry.
+     */
+    static int outOfMemory(PrintWriter err) {
+        long mb = Runtime.getRuntime().maxMemory() / (1024 * 1024);
+        err.println("Error: Lifeboat ran out of memory (its heap is limited to " + mb + " MB) and stopped");
+        err.println("Try: raise the limit, e.g. LIFEBOAT_JAVA_OPTS='-Xmx" + Math.max(512, 4 * mb)
+                + "m -XX:+UseSerialGC', and run the command again (a repository of more than about 1.5 million"
+                + " chunks needs more than 160 MB); if it happens with a small repository, please report it");
+        err.flush();
+        return ErrorCode.INTERNAL.exitCode();
     }
 
     /**
@@ -82,8 +100,13 @@ public final class Main {
         return null;
     }
 
-    private static int handle(Exception ex, CommandLine cmd, CommandLine.ParseResult parse) {
+    static int handle(Exception ex, CommandLine cmd, CommandLine.ParseResult parse) {
         PrintWriter err = cmd.getErr();
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError) { // in a worker thread, reported through a Future
+                return outOfMemory(err);
+            }
+        }
         LifeboatException le = asUserError(ex);
         if (le != null) {
             err.println("Error: " + le.getMessage());

@@ -57,7 +57,7 @@ public final class ChunkWriter implements Closeable {
                 int limit = inFlightLimit(threads, repo.config().chunker().maxSize(), known.bytes());
                 inFlight.release(limit - FIRST_PERMITS);
                 listed.complete(null);
-            } catch (IOException | RuntimeException e) {
+            } catch (Throwable e) { // an Error too (out of memory): workers wait for this, they must not hang
                 listed.completeExceptionally(e);
             }
         }, "lifeboat-chunk-listing");
@@ -87,6 +87,9 @@ public final class ChunkWriter implements Closeable {
             Throwable cause = e.getCause();
             if (cause instanceof IOException io) {
                 throw io;
+            }
+            if (cause instanceof Error error) {
+                throw error;
             }
             throw (RuntimeException) cause;
         }

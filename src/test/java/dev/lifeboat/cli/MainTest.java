@@ -50,4 +50,16 @@ class MainTest {
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).startsWith("lifeboat ");
     }
+
+    @Test
+    void runningOutOfMemoryInAWorkerSaysHowToRaiseTheHeap() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cmd = new picocli.CommandLine(new Main()).setErr(new java.io.PrintWriter(err));
+        // as ChunkWriter reports a worker's failure: wrapped, the Error as the cause
+        Exception failure = new java.io.IOException("storing app.dump failed",
+                new java.util.concurrent.ExecutionException(new OutOfMemoryError("Java heap space")));
+        assertThat(Main.handle(failure, cmd, null)).isEqualTo(1);
+        assertThat(err.toString()).startsWith("Error: Lifeboat ran out of memory (its heap is limited to ")
+                .contains("Try: raise the limit, e.g. LIFEBOAT_JAVA_OPTS='-Xmx").doesNotContain("this is a bug");
+    }
 }

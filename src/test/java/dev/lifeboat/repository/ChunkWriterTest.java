@@ -70,6 +70,28 @@ class ChunkWriterTest {
         }
     }
 
+    /** A repository whose listing of chunks fails with {@code failure} (an IOException or an Error). */
+    private Repository listingFails(Throwable failure) throws IOException {
+        MemoryStorage storage = new MemoryStorage();
+        repo(storage);
+        return Repository.open(listingHook(storage, () -> {
+            if (failure instanceof Error e) {
+                throw e;
+            }
+            throw (Exception) failure;
+        }, new AtomicInteger()));
+    }
+
+    private static CompletableFuture<Artifact> writeAsync(Repository repo, InputStream in) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return write(repo, in);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     @Test
     void chunksFoundByALateListingAreNotStoredAgain() throws Exception {
         MemoryStorage storage = new MemoryStorage();
@@ -103,13 +125,7 @@ class ChunkWriterTest {
                 return n;
             }
         };
-        CompletableFuture<Artifact> written = CompletableFuture.supplyAsync(() -> {
-            try {
-                return write(held, counting);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Artifact> written = writeAsync(held, counting);
         // The chunker reads ahead while the workers wait for the listing (that is what overlaps pg_dump's start).
         await().atMost(Duration.ofSeconds(10)).until(() -> read.get() >= SMALL.maxSize());
         assertThat(written).isNotDone();
@@ -122,16 +138,20 @@ class ChunkWriterTest {
 
     @Test
     void aFailedListingFailsTheWriteEvenOfAnEmptyStream() throws Exception {
-        MemoryStorage storage = new MemoryStorage();
-        repo(storage);
-        Repository broken = Repository.open(listingHook(storage, () -> {
-            throw new IOException("listing chunks/ failed: connection reset");
-        }, new AtomicInteger()));
+        Repository broken = listingFails(new IOException("listing chunks/ failed: connection reset"));
         for (byte[] content : List.of(data(700_000, 3), new byte[0])) {
             assertThatThrownBy(() -> write(broken, new ByteArrayInputStream(content)))
                     .as("%d bytes", content.length)
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining("listing chunks/ failed: connection reset");
         }
+    }
+
+    @Test
+    void runningOutOfMemoryWhileListingFailsTheWriteInsteadOfHangingIt() throws Exception {
+        Repository huge = listingFails(new OutOfMemoryError("Java heap space (as if the index of chunks outgrew the heap)"));
+        CompletableFuture<Artifact> written = writeAsync(huge, new ByteArrayInputStream(data(700_000, 4)));
+        assertThatThrownBy(() -> written.get(30, TimeUnit.SECONDS))
+                .hasStackTraceContaining("OutOfMemoryError").hasStackTraceContaining("index of chunks outgrew");
     }
 }
