@@ -329,9 +329,6 @@ public final class Settings {
     }
 
     private static int checkThreads(int n, String name) {
-        if (n < 1 || n > 64) {
-            throw new LifeboatException(ErrorCode.USAGE, name + " must be between 1 and 64, not " + n, null);
-        }
-        return n;
+        return between(n, 1, 64, name, "leave it unset for the default, the number of CPUs (at least 2)");
     }
 }

@@ -63,6 +63,10 @@ class SettingsTest {
                 .hasMessageContaining("Mars/Olympus");
         assertThatThrownBy(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_COMPRESSION_LEVEL", "99")))
                 .hasMessageContaining("LIFEBOAT_COMPRESSION_LEVEL");
+        assertThatThrownBy(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_THREADS", "0")))
+                .hasMessageContaining("LIFEBOAT_THREADS must be a whole number from 1 to 64, not 0");
+        assertThatThrownBy(() -> Settings.load(yaml("threads: 65\n"), Map.of()))
+                .hasMessageContaining("threads must be a whole number from 1 to 64, not 65");
         assertThatThrownBy(() -> Settings.load(dir.resolve("missing.yml"), Map.of())).hasMessageContaining("does not exist");
     }
 
