@@ -27,6 +27,7 @@ import java.util.List;
                 "  9   aborted: confirmation declined or required",
                 "  10  stored data is missing or corrupt",
                 "  11  required PostgreSQL client tools missing",
+                "  130, 143  stopped by Ctrl-C or SIGTERM (nothing half-done is kept)",
                 "",
                 "Environment: LIFEBOAT_REPOSITORY, LIFEBOAT_IDENTITY_FILE, LIFEBOAT_RECIPIENTS,",
                 "LIFEBOAT_COMPRESSION_LEVEL, LIFEBOAT_THREADS, LIFEBOAT_KEY_DIR, LIFEBOAT_PG_BIN, LIFEBOAT_LOCK_WAIT,",
@@ -44,8 +45,42 @@ public final class Main {
             PruneCommand.class, PinCommand.class, PinCommand.Unpin.class, KeygenCommand.class, TokenCommand.class,
             ServeCommand.class, TrainingCommand.class, CommandLine.HelpCommand.class);
 
+    /** How long a stop on SIGTERM or Ctrl-C waits for the command to clean up (release its lock, say why). */
+    private static final long STOP_GRACE_MILLIS = 10_000;
+    /** Set by a stop on a signal: the command's failure is then reported as the stop it is. */
+    private static volatile boolean stopping;
+    /** Set when the command has ended and the JVM exits with its code: the shutdown hook has nothing to do. */
+    private static volatile boolean exiting;
+
     public static void main(String[] args) {
-        System.exit(run(args));
+        Thread command = Thread.currentThread();
+        if (args.length == 0 || !args[0].equals("serve")) { // the service drains its jobs itself (ServeCommand)
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(command), "lifeboat-stop"));
+        }
+        int code = run(args);
+        if (!stopping) { // when stopping, the JVM is already exiting, with the signal's code (130 or 143)
+            exiting = true;
+            System.exit(code);
+        }
+    }
+
+    /**
+     * On SIGTERM or Ctrl-C: stops the command's programs (pg_dump, pg_restore, psql), so that reading their output
+     * ends, and interrupts the command, which then fails the way it fails on any error: a backup is not
+     * committed, a restore's transaction is rolled back, and locks are released. Waits for that, briefly.
+     */
+    private static void stop(Thread command) {
+        if (exiting) {
+            return;
+        }
+        stopping = true;
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroy);
+        command.interrupt();
+        try {
+            command.join(STOP_GRACE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public static int run(String... args) {
@@ -102,6 +137,13 @@ public final class Main {
 
     static int handle(Exception ex, CommandLine cmd, CommandLine.ParseResult parse) {
         PrintWriter err = cmd.getErr();
+        if (stopping) {
+            err.println("Error: stopped on request (SIGTERM or Ctrl-C) before the command finished");
+            err.println("Try: run it again; nothing half-done was kept (a backup that did not finish is not listed,"
+                    + " a restore that did not finish was rolled back)");
+            err.flush();
+            return ErrorCode.ABORTED.exitCode();
+        }
         for (Throwable t = ex; t != null; t = t.getCause()) {
             if (t instanceof OutOfMemoryError) { // in a worker thread, reported through a Future
                 return outOfMemory(err);

@@ -200,13 +200,21 @@ public final class RepositoryLock implements Closeable {
 
     @Override
     public void close() throws IOException {
-        heartbeat.shutdownNow();
+        // A command stopped by a signal is interrupted; it must still release its lock (S3 calls fail when
+        // interrupted), so the interrupt waits until the lock is gone.
+        boolean interrupted = Thread.interrupted();
         try {
+            heartbeat.shutdownNow();
             heartbeat.awaitTermination(10, TimeUnit.SECONDS);
+            storage.delete(blobName(info.id()));
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
+            storage.delete(blobName(info.id()));
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        storage.delete(blobName(info.id()));
     }
 
     /** This host's name, as locks and manifests record it. */

@@ -13,8 +13,13 @@ import java.time.Instant;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-/** SIGKILL during a backup, at two points, leaves no backup behind, and the next backup works. */
+/**
+ * SIGKILL during a backup, at two points, leaves no backup behind, and the next backup works. SIGTERM (what
+ * systemd, cron's timeouts and Ctrl-C's cousins send) stops a backup or a restore cleanly: it says so, exits
+ * 143, releases its lock, and keeps nothing half-done.
+ */
 class CrashIT {
     @TempDir
     Path work;
@@ -55,6 +60,61 @@ class CrashIT {
         assertThat(pg.tableRows("crash_copy")).isEqualTo(pg.tableRows("crash"));
         pg.dropDatabase("crash");
         pg.dropDatabase("crash_copy");
+    }
+
+    @Test
+    void sigtermStopsABackupAndARestoreCleanly() throws Exception {
+        PgCluster pg = PgCluster.shared();
+        pg.dropDatabase("term");
+        pg.dropDatabase("term_copy");
+        pg.createDatabase("term");
+        pg.psql("term", "create table t as select g, md5(g::text) || repeat(md5((g*3)::text), 4) as v "
+                + "from generate_series(1, 400000) g");
+        Path repo = work.resolve("term-repo");
+        String copyUrl = "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/term_copy";
+        LifeboatCli slow = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", repo.toString())
+                .env("PGPASSWORD", pg.password())
+                .env("DATABASE_URL", "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/term")
+                .env("LIFEBOAT_THREADS", "1").env("LIFEBOAT_COMPRESSION_LEVEL", "19");
+        slow.run("init").expectSuccess();
+
+        Path err = work.resolve("term-backup.err");
+        Process backup = slow.command("backup").redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(err.toFile()).start();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (chunkCount(repo) < 2 && backup.isAlive() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(5);
+        }
+        assertThat(backup.isAlive()).as("backup still running while storing chunks").isTrue();
+        backup.destroy(); // SIGTERM
+        assertThat(backup.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("stopped within 30 s").isTrue();
+        assertThat(backup.exitValue()).isEqualTo(143);
+        assertThat(Files.readString(err)).contains("Error: stopped on request (SIGTERM or Ctrl-C)")
+                .doesNotContain("retrying").doesNotContain("Exception");
+        assertThat(lockCount(repo)).as("its lock is released").isZero();
+        assertThat(new ObjectMapper().readTree(slow.run("list", "--json").expectSuccess().stdout())).isEmpty();
+        await().atMost(Duration.ofSeconds(10)).until(() -> pg.psql("postgres",
+                "select count(*) from pg_stat_activity where datname = 'term'").trim().equals("0"));
+
+        LifeboatCli fast = slow.env("LIFEBOAT_COMPRESSION_LEVEL", "3").env("LIFEBOAT_THREADS", "2");
+        fast.run("backup").expectSuccess();
+        Process restore = fast.command("restore", "latest", "--to", copyUrl, "--create", "--yes")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
+        deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (restore.descendants().noneMatch(p -> p.info().commandLine().orElse("").contains("--single-transaction"))
+                && restore.isAlive() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(5);
+        }
+        assertThat(restore.isAlive()).as("restore still running once pg_restore started").isTrue();
+        restore.destroy();
+        assertThat(restore.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("stopped within 30 s").isTrue();
+        assertThat(restore.exitValue()).isEqualTo(143);
+        assertThat(Files.readString(err)).contains("Error: stopped on request").contains("rolled back");
+        assertThat(lockCount(repo)).isZero();
+        // The database was created before the restore; the restore's one transaction left it empty.
+        assertThat(pg.psql("term_copy", "select count(*) from pg_class where relname = 't'").trim()).isEqualTo("0");
+        pg.dropDatabase("term");
+        pg.dropDatabase("term_copy");
     }
 
     private static long chunkCount(Path repo) throws Exception {

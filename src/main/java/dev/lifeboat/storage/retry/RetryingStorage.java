@@ -53,7 +53,9 @@ public final class RetryingStorage implements Storage {
             } catch (NoSuchFileException e) {
                 throw e;
             } catch (IOException e) {
-                boolean interrupted = e instanceof InterruptedIOException && !(e instanceof java.net.SocketTimeoutException);
+                // A stopped command interrupts its threads: a write cut short by that is not a storage failure.
+                boolean interrupted = (e instanceof InterruptedIOException && !(e instanceof java.net.SocketTimeoutException))
+                        || e instanceof java.nio.channels.ClosedByInterruptException || Thread.currentThread().isInterrupted();
                 if (interrupted || attempt >= attempts) {
                     throw e;
                 }

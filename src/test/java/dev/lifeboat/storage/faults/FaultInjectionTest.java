@@ -68,6 +68,8 @@ class FaultInjectionTest {
         faulty.enabled(false);
         Repository repo = Repository.open(new RetryingStorage(faulty, 3, 1));
         try (ChunkWriter w = repo.chunkWriter(Keys.PLAIN, 3, 2)) {
+            // An empty artifact first: it returns once the writer's listing of chunks is done, so only writes fail.
+            w.write("empty", "db", "pg_dump-custom", new ByteArrayInputStream(new byte[0]), n -> {});
             faulty.enabled(true);
             assertThatThrownBy(() -> w.write("db.dump", "db", "pg_dump-custom", new ByteArrayInputStream(data(500_000)),
                     n -> {})).isInstanceOf(IOException.class).hasMessageContaining("injected error");
@@ -77,6 +79,25 @@ class FaultInjectionTest {
         // Whatever chunks did land are whole: each decodes to the data it names.
         faulty.enabled(false);
         assertThat(memory.list("chunks/")).allSatisfy(b -> assertThat(b.size()).isPositive());
+    }
+
+    @Test
+    void anInterruptedCallIsNotRetried() throws IOException {
+        FaultyStorage faulty = new FaultyStorage(new MemoryStorage(), 1, 1.0, EnumSet.of(FaultyStorage.Fault.ERROR));
+        RetryingStorage retrying = new RetryingStorage(faulty, 5, 1);
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RetryingStorage.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> warnings = new ch.qos.logback.core.read.ListAppender<>();
+        warnings.start();
+        log.addAppender(warnings);
+        Thread.currentThread().interrupt(); // as a command stopped by SIGTERM interrupts its threads
+        try {
+            assertThatThrownBy(() -> retrying.write("chunks/ab/x", new byte[10])).isInstanceOf(IOException.class);
+        } finally {
+            Thread.interrupted();
+            log.detachAppender(warnings);
+        }
+        assertThat(faulty.injected()).as("attempts").isEqualTo(1);
+        assertThat(warnings.list).as("no 'retrying' warning for a stop").isEmpty();
     }
 
     @Test
