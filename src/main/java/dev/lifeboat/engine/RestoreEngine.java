@@ -1,6 +1,7 @@
 package dev.lifeboat.engine;
 
 import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.Futures;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.postgres.PgConnection;
 import dev.lifeboat.postgres.PgTools;
@@ -197,14 +198,7 @@ public final class RestoreEngine {
         try {
             check.get();
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IOException(cause);
+            throw Futures.rethrow(e.getCause());
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -39,7 +40,7 @@ public final class PgTools {
 
     private final List<Path> dirs;
     /** Probing runs each program once ({@code --version}); a command asks several times. */
-    private final java.util.Map<String, CompletableFuture<List<Binary>>> found = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<List<Binary>>> found = new ConcurrentHashMap<>();
 
     public PgTools(List<Path> dirs) {
         this.dirs = dirs;
@@ -91,7 +92,7 @@ public final class PgTools {
     public List<Binary> find(String tool) {
         try {
             return found.computeIfAbsent(tool, t -> CompletableFuture.completedFuture(probeAll(t))).join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }

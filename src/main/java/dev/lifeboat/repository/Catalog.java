@@ -1,5 +1,6 @@
 package dev.lifeboat.repository;
 
+import dev.lifeboat.core.Futures;
 import dev.lifeboat.storage.BlobInfo;
 import dev.lifeboat.storage.Storage;
 
@@ -223,21 +224,8 @@ public final class Catalog {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the backup listing");
         } catch (ExecutionException e) {
-            throw rethrow(e.getCause());
+            throw Futures.rethrow(e.getCause());
         }
-    }
-
-    private static IOException rethrow(Throwable cause) {
-        if (cause instanceof IOException io) {
-            return io;
-        }
-        if (cause instanceof RuntimeException re) {
-            throw re;
-        }
-        if (cause instanceof Error err) {
-            throw err;
-        }
-        return new IOException(cause);
     }
 
     /** Lists backups/ and reads what changed since the last refresh. Runs in one thread at a time. */
@@ -321,7 +309,7 @@ public final class Catalog {
                     done.take().get().run();
                 } catch (ExecutionException e) {
                     Throwable cause = e.getCause();
-                    throw rethrow(cause instanceof UncheckedIOException u ? u.getCause() : cause);
+                    throw Futures.rethrow(cause instanceof UncheckedIOException u ? u.getCause() : cause);
                 }
             }
         } catch (InterruptedException e) {

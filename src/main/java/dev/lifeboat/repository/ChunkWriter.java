@@ -1,5 +1,6 @@
 package dev.lifeboat.repository;
 
+import dev.lifeboat.core.Futures;
 import dev.lifeboat.core.Hex;
 
 import java.io.Closeable;
@@ -84,14 +85,7 @@ public final class ChunkWriter implements Closeable {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while listing the repository's chunks");
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw (RuntimeException) cause;
+            throw Futures.rethrow(e.getCause());
         }
     }
 
