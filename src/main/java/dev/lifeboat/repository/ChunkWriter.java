@@ -27,16 +27,15 @@ import java.util.function.LongConsumer;
  *
  * <p>The repository's chunks are listed once, on a thread of their own that starts when the writer opens, so
  * that the listing (a thousand keys per request on S3) runs while the caller starts its source: pg_dump reads
- * the catalogs meanwhile. Until the listing ends, workers wait before storing, and only the minimum of two
- * chunks may be in memory, because the index's size, which the memory budget counts, is not known yet.
+ * the catalogs meanwhile, and then waits on its full pipe. {@link #write} starts reading once the listing has
+ * ended, so memory during the listing is the index alone, as it was when the listing came first.
  */
 public final class ChunkWriter implements Closeable {
-    private static final int FIRST_PERMITS = 2;
-
     private final Repository repo;
     private final ChunkCodec codec;
     private final ExecutorService workers;
-    private final Semaphore inFlight = new Semaphore(FIRST_PERMITS);
+    /** Its permits are released when the listing ends, as many as the memory left beside the index allows. */
+    private final Semaphore inFlight = new Semaphore(0);
     /** Stored size of every chunk known to exist, or -1 while this writer is uploading it. */
     private final ChunkIndex known = new ChunkIndex();
     /** Completes when {@link #known} holds the listing; fails with the listing's error. */
@@ -55,8 +54,7 @@ public final class ChunkWriter implements Closeable {
         this.lister = new Thread(() -> {
             try {
                 repo.forEachChunk((id, stored) -> known.put(id, (int) stored));
-                int limit = inFlightLimit(threads, repo.config().chunker().maxSize(), known.bytes());
-                inFlight.release(limit - FIRST_PERMITS);
+                inFlight.release(inFlightLimit(threads, repo.config().chunker().maxSize(), known.bytes()));
                 listed.complete(null);
             } catch (Throwable e) { // an Error too (out of memory): workers wait for this, they must not hang
                 listed.completeExceptionally(e);
@@ -74,7 +72,7 @@ public final class ChunkWriter implements Closeable {
     static int inFlightLimit(int threads, int maxChunkSize, long indexBytes) {
         long budget = Runtime.getRuntime().maxMemory() - 48L * 1024 * 1024 - indexBytes;
         long byMemory = budget / (3L * maxChunkSize);
-        return (int) Math.max(FIRST_PERMITS, Math.min(threads * 2L, byMemory));
+        return (int) Math.max(2, Math.min(threads * 2L, byMemory));
     }
 
     /** Waits for the listing of the repository's chunks; rethrows its failure. */
@@ -101,6 +99,7 @@ public final class ChunkWriter implements Closeable {
      */
     public Artifact write(String name, String source, String format, InputStream in, LongConsumer progress)
             throws IOException {
+        awaitListing(); // before the chunker's buffer: while listing, memory is the index's alone
         MessageDigest whole = ChunkCodec.sha256();
         Chunker chunker = new Chunker(repo.config().chunker(), in);
         List<Future<ChunkRef>> refs = new ArrayList<>();
@@ -127,7 +126,6 @@ public final class ChunkWriter implements Closeable {
                 }
                 failFast(refs);
             }
-            awaitListing(); // an empty stream stores nothing, but a failed listing must not pass unnoticed
             List<ChunkRef> chunks = new ArrayList<>(refs.size());
             long stored = 0;
             for (Future<ChunkRef> f : refs) {
@@ -165,7 +163,6 @@ public final class ChunkWriter implements Closeable {
 
     private ChunkRef store(byte[] plain) throws IOException {
         String id = codec.id(plain);
-        awaitListing();
         int stored = known.putIfAbsent(id, -1);
         if (stored != ChunkIndex.MISSING) {
             if (stored >= 0) {

@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -22,7 +21,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 /** The listing of the repository's chunks runs beside the stream: what users rely on stays true. */
 class ChunkWriterTest {
@@ -109,7 +107,7 @@ class ChunkWriterTest {
     }
 
     @Test
-    void theStreamIsReadWhileTheListingIsStillRunning() throws Exception {
+    void theWriterOpensWhileTheListingRunsAndReadsOnceItHasEnded() throws Exception {
         MemoryStorage storage = new MemoryStorage();
         Repository plain = repo(storage);
         CountDownLatch listingMayEnd = new CountDownLatch(1);
@@ -125,14 +123,25 @@ class ChunkWriterTest {
                 return n;
             }
         };
-        CompletableFuture<Artifact> written = writeAsync(held, counting);
-        // The chunker reads ahead while the workers wait for the listing (that is what overlaps pg_dump's start).
-        await().atMost(Duration.ofSeconds(10)).until(() -> read.get() >= SMALL.maxSize());
-        assertThat(written).isNotDone();
-        listingMayEnd.countDown();
-        Artifact a = written.get(30, TimeUnit.SECONDS);
-        try (InputStream in = plain.artifactReader(Keys.PLAIN).open(a)) {
-            assertThat(in.readAllBytes()).isEqualTo(content);
+        // Opening does not wait for the listing: the caller starts its source (pg_dump) meanwhile.
+        ChunkWriter w = CompletableFuture.supplyAsync(() -> held.chunkWriter(Keys.PLAIN, 3, 2)).get(10, TimeUnit.SECONDS);
+        try (w) {
+            CompletableFuture<Artifact> written = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return w.write("a.dump", "a", "pg_dump-custom", counting, n -> {});
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(300);
+            // Nothing is read (so no buffer taken) until the listing has ended: memory is then the index's alone.
+            assertThat(read).hasValue(0);
+            assertThat(written).isNotDone();
+            listingMayEnd.countDown();
+            Artifact a = written.get(30, TimeUnit.SECONDS);
+            try (InputStream in = plain.artifactReader(Keys.PLAIN).open(a)) {
+                assertThat(in.readAllBytes()).isEqualTo(content);
+            }
         }
     }
 
