@@ -3,6 +3,7 @@ package dev.lifeboat.cli;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.core.Version;
+import dev.lifeboat.repository.RepositoryLock;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -80,6 +81,11 @@ public final class Main {
             command.join(STOP_GRACE_MILLIS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (command.isAlive()) { // stuck in a call that ignores interrupts: release its locks for it, then go
+            RepositoryLock.releaseAll();
+            System.err.println("Error: stopped on request (SIGTERM or Ctrl-C); the command did not end within "
+                    + STOP_GRACE_MILLIS / 1000 + " s, so its locks were released for it (a backup that did not finish is not listed)");
         }
     }
 

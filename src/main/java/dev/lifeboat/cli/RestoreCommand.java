@@ -16,6 +16,8 @@ import picocli.CommandLine.Parameters;
 import java.io.Console;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 @Command(name = "restore", mixinStandardHelpOptions = true, description = {
         "Restore a database from a backup, in one transaction.",
@@ -77,8 +79,28 @@ final class RestoreCommand implements Callable<Integer> {
                         + "and there is no terminal to ask on", "run again with --yes if this is intended");
             }
             console.printf("%s%nType the database name (%s) to confirm: ", question, expected);
-            String answer = console.readLine();
+            String answer = readLine(console);
             return answer != null && answer.trim().equals(expected);
         };
+    }
+
+    /**
+     * A line typed on the terminal, read on a thread of its own: a console read cannot be interrupted, and a
+     * Ctrl-C at the question must stop the restore at once (see {@link Main}), not after the stop's grace period.
+     */
+    private static String readLine(Console console) {
+        FutureTask<String> line = new FutureTask<>(console::readLine);
+        Thread reader = new Thread(line, "confirmation");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            return line.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LifeboatException(ErrorCode.ABORTED, "the restore was stopped at its confirmation; nothing was"
+                    + " changed", null);
+        } catch (ExecutionException e) {
+            return null; // the terminal went away: not confirmed
+        }
     }
 }

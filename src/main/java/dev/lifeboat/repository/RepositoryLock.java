@@ -15,7 +15,9 @@ import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +40,8 @@ public final class RepositoryLock implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RepositoryLock.class);
     public static final Duration DEFAULT_STALE_AFTER = Duration.ofMinutes(5);
+    /** The locks of this process that are not released yet. */
+    private static final Set<RepositoryLock> HELD = ConcurrentHashMap.newKeySet();
     private static final ObjectMapper JSON = Json.MAPPER;
 
     private final Storage storage;
@@ -57,6 +61,21 @@ public final class RepositoryLock implements Closeable {
             return t;
         });
         heartbeat.scheduleAtFixedRate(this::refresh, period, period, TimeUnit.MILLISECONDS);
+        HELD.add(this);
+    }
+
+    /**
+     * Releases the locks this process still holds: for a command stopped by a signal that could not release
+     * them itself in time (it is stuck in a call that cannot be interrupted), just before the process ends.
+     */
+    public static void releaseAll() {
+        for (RepositoryLock lock : HELD) {
+            try {
+                lock.close();
+            } catch (IOException | RuntimeException e) {
+                // the process is ending; a lock left behind is broken later as its process is gone
+            }
+        }
     }
 
     static String blobName(String id) {
@@ -202,6 +221,7 @@ public final class RepositoryLock implements Closeable {
     public void close() throws IOException {
         // A command stopped by a signal is interrupted; it must still release its lock (S3 calls fail when
         // interrupted), so the interrupt waits until the lock is gone.
+        HELD.remove(this);
         boolean interrupted = Thread.interrupted();
         try {
             heartbeat.shutdownNow();

@@ -117,6 +117,49 @@ class CrashIT {
         pg.dropDatabase("term_copy");
     }
 
+    @Test
+    void ctrlCAtTheRestoreQuestionStopsAtOnceAndReleasesTheLock() throws Exception {
+        PgCluster pg = PgCluster.shared();
+        pg.dropDatabase("ask");
+        pg.createDatabase("ask");
+        pg.psql("ask", "create table t as select g from generate_series(1, 1000) g");
+        Path repo = work.resolve("ask-repo");
+        LifeboatCli cli = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", repo.toString())
+                .env("PGPASSWORD", pg.password())
+                .env("DATABASE_URL", "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/ask");
+        cli.run("init").expectSuccess();
+        cli.run("backup").expectSuccess();
+
+        // Restoring over a database that holds tables asks on the terminal: script(1) gives it one.
+        ProcessBuilder restore = cli.command("restore", "latest", "--no-safety-backup");
+        String line = restore.command().stream().map(a -> "'" + a.replace("'", "'\\''") + "'")
+                .collect(java.util.stream.Collectors.joining(" "));
+        Path out = work.resolve("ask.out");
+        ProcessBuilder onTerminal = new ProcessBuilder("script", "-qec", line, "/dev/null")
+                .directory(restore.directory()).redirectOutput(out.toFile()).redirectErrorStream(true);
+        onTerminal.environment().clear();
+        onTerminal.environment().putAll(restore.environment());
+        Process script = onTerminal.start(); // its stdin stays open: nobody answers
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (!Files.readString(out).contains("to confirm:") && script.isAlive() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(10);
+        }
+        assertThat(Files.readString(out)).contains("Type the database name (ask) to confirm:");
+        assertThat(lockCount(repo)).as("the restore holds its lock while it asks").isEqualTo(1);
+        ProcessHandle jvm = script.descendants().filter(h -> h.info().command().orElse("").endsWith("java"))
+                .findFirst().orElseThrow();
+        Instant sent = Instant.now();
+        new ProcessBuilder("kill", "-INT", Long.toString(jvm.pid())).start().waitFor();
+        assertThat(script.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(Duration.between(sent, Instant.now())).as("stopped at once, not after the stop's grace period")
+                .isLessThan(Duration.ofSeconds(5));
+        assertThat(script.exitValue()).isEqualTo(130);
+        assertThat(Files.readString(out)).contains("Error: stopped on request");
+        assertThat(lockCount(repo)).isZero();
+        assertThat(pg.psql("ask", "select count(*) from t").trim()).as("the database is untouched").isEqualTo("1000");
+        pg.dropDatabase("ask");
+    }
+
     private static long chunkCount(Path repo) throws Exception {
         Path chunks = repo.resolve("chunks");
         if (!Files.isDirectory(chunks)) {

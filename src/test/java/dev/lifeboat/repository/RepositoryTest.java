@@ -238,6 +238,28 @@ class RepositoryTest {
     }
 
     @Test
+    void aStoppedProcessReleasesTheLocksItStillHoldsEvenFromInterruptedThreads() throws Exception {
+        MemoryStorage storage = new MemoryStorage();
+        Clock clock = Clock.systemUTC();
+        RepositoryLock held = RepositoryLock.acquire(storage, RepositoryLock.Kind.SHARED, "backup 1", Duration.ofMinutes(5), clock);
+        try (RepositoryLock released = RepositoryLock.acquire(storage, RepositoryLock.Kind.SHARED, "backup 2",
+                Duration.ofMinutes(5), clock)) {
+            assertThat(storage.list("locks/")).hasSize(2);
+        }
+        // What a stop on SIGTERM does when the command is stuck: only the lock still held is left to release.
+        Thread.currentThread().interrupt();
+        try {
+            RepositoryLock.releaseAll();
+            assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept for the caller").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(storage.list("locks/")).isEmpty();
+        held.close(); // and the command's own close, if it comes after all, does no harm
+        assertThat(storage.list("locks/")).isEmpty();
+    }
+
+    @Test
     void orphanSideBlobsAreThoseOfGoneBackupsButNeverAManifest() throws IOException {
         MemoryStorage storage = new MemoryStorage();
         Repository repo = Repository.init(storage, List.of(), SMALL, 3, new LocalKeyCache(keyDir));
