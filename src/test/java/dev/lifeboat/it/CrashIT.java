@@ -100,19 +100,21 @@ class CrashIT {
         fast.run("backup").expectSuccess();
         Process restore = fast.command("restore", "latest", "--to", copyUrl, "--create", "--yes")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
-        deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (restore.descendants().noneMatch(p -> p.info().commandLine().orElse("").contains("--single-transaction"))
-                && restore.isAlive() && Instant.now().isBefore(deadline)) {
-            Thread.sleep(5);
-        }
-        assertThat(restore.isAlive()).as("restore still running once pg_restore started").isTrue();
-        restore.destroy();
-        assertThat(restore.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("stopped within 30 s").isTrue();
-        assertThat(restore.exitValue()).isEqualTo(143);
+        stopOnceRestoring(restore);
         assertThat(Files.readString(err)).contains("Error: stopped on request").contains("rolled back");
         assertThat(lockCount(repo)).isZero();
         // The database was created before the restore; the restore's one transaction left it empty.
         assertThat(pg.psql("term_copy", "select count(*) from pg_class where relname = 't'").trim()).isEqualTo("0");
+
+        // A drill stopped in its restore drops its scratch database and records nothing.
+        Process drill = fast.command("verify", "latest", "--drill", "--scratch", pg.url("postgres"))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
+        stopOnceRestoring(drill);
+        assertThat(Files.readString(err)).contains("Error: stopped on request");
+        assertThat(lockCount(repo)).isZero();
+        assertThat(pg.psql("postgres", "select count(*) from pg_database where datname like 'lifeboat_drill%'").trim())
+                .as("scratch databases left").isEqualTo("0");
+        assertThat(fast.run("list", "--json").expectSuccess().stdout()).doesNotContain("drilled");
         pg.dropDatabase("term");
         pg.dropDatabase("term_copy");
     }
@@ -158,6 +160,19 @@ class CrashIT {
         assertThat(lockCount(repo)).isZero();
         assertThat(pg.psql("ask", "select count(*) from t").trim()).as("the database is untouched").isEqualTo("1000");
         pg.dropDatabase("ask");
+    }
+
+    /** Sends SIGTERM to {@code lifeboat} once its pg_restore has started; it must exit 143 within 30 s. */
+    private static void stopOnceRestoring(Process lifeboat) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (lifeboat.descendants().noneMatch(p -> p.info().commandLine().orElse("").contains("--single-transaction"))
+                && lifeboat.isAlive() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(5);
+        }
+        assertThat(lifeboat.isAlive()).as("still running once pg_restore started").isTrue();
+        lifeboat.destroy();
+        assertThat(lifeboat.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("stopped within 30 s").isTrue();
+        assertThat(lifeboat.exitValue()).isEqualTo(143);
     }
 
     private static long chunkCount(Path repo) throws Exception {
