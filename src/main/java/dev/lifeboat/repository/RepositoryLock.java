@@ -223,12 +223,13 @@ public final class RepositoryLock implements Closeable {
         // interrupted), so the interrupt waits until the lock is gone.
         HELD.remove(this);
         boolean interrupted = Thread.interrupted();
+        heartbeat.shutdownNow();
         try {
-            heartbeat.shutdownNow();
             heartbeat.awaitTermination(10, TimeUnit.SECONDS);
-            storage.delete(blobName(info.id()));
         } catch (InterruptedException e) {
             interrupted = true;
+        }
+        try {
             storage.delete(blobName(info.id()));
         } finally {
             if (interrupted) {

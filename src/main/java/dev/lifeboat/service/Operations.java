@@ -25,6 +25,7 @@ import dev.lifeboat.retention.Decision;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +38,7 @@ import java.util.function.Supplier;
  */
 public final class Operations {
     /** How old the catalog's snapshot may be for a progress estimate: an older size is as good a guess. */
-    private static final java.time.Duration ESTIMATE_AGE = java.time.Duration.ofHours(1);
+    private static final Duration ESTIMATE_AGE = Duration.ofHours(1);
 
     private final Repository repo;
     private final Catalog catalog;
