@@ -3,13 +3,12 @@ package dev.lifeboat.cli;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.core.Version;
+import dev.lifeboat.engine.UserErrors;
 import dev.lifeboat.repository.RepositoryLock;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.NoSuchFileException;
 import java.util.List;
 
 /** The {@code lifeboat} command. */
@@ -155,7 +154,7 @@ public final class Main {
                 return outOfMemory(err);
             }
         }
-        LifeboatException le = asUserError(ex);
+        LifeboatException le = UserErrors.of(ex);
         if (le != null) {
             err.println("Error: " + le.getMessage());
             if (le.hint() != null) {
@@ -172,34 +171,6 @@ public final class Main {
         ex.printStackTrace(err);
         err.flush();
         return ErrorCode.INTERNAL.exitCode();
-    }
-
-    /** Errors of the outside world that are not bugs, turned into user errors. */
-    static LifeboatException asUserError(Throwable ex) {
-        for (Throwable t = ex; t != null; t = t.getCause()) {
-            if (t instanceof LifeboatException le) {
-                return le;
-            }
-        }
-        if (ex instanceof dev.lifeboat.repository.CorruptChunkException c) {
-            return new LifeboatException(ErrorCode.INTEGRITY, c.getMessage(),
-                    "restore the chunk from a replica or use an older backup; nothing was committed", c);
-        }
-        if (ex instanceof NoSuchFileException nf) {
-            return new LifeboatException(ErrorCode.NOT_FOUND, "not found: " + nf.getFile()
-                    + (nf.getReason() != null ? " (" + nf.getReason() + ")" : ""), "check the path", nf);
-        }
-        if (ex instanceof IOException io) {
-            return new LifeboatException(ErrorCode.STORAGE, String.valueOf(io.getMessage()),
-                    "check that the repository's storage is reachable and writable, then retry", io);
-        }
-        if (ex instanceof IllegalArgumentException ia) {
-            return new LifeboatException(ErrorCode.USAGE, ia.getMessage(), "see lifeboat --help", ia);
-        }
-        if (ex instanceof InterruptedException ie) {
-            return new LifeboatException(ErrorCode.ABORTED, "interrupted", null, ie);
-        }
-        return null;
     }
 
     static final class VersionProvider implements CommandLine.IVersionProvider {

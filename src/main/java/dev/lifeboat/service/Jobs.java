@@ -2,6 +2,7 @@ package dev.lifeboat.service;
 
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.engine.UserErrors;
 import dev.lifeboat.state.JobHistory;
 import dev.lifeboat.state.JobRecord;
 import dev.lifeboat.state.JobStatus;
@@ -144,6 +145,11 @@ public final class Jobs {
                  | java.nio.channels.ClosedByInterruptException e) {
             // shutdown() interrupts the worker once the grace has passed; I/O reports it in its own way
             failure = new Job.Failure(ErrorCode.ABORTED, "interrupted", null);
+        } catch (java.io.IOException e) {
+            // the repository's storage failed (full, unreachable, denied) or its data is corrupt: the user's to fix
+            LifeboatException le = UserErrors.ofStorage(e);
+            LOG.debug("job {} {} failed", job.id(), job.kind().label(), e);
+            failure = new Job.Failure(le.code(), le.getMessage(), le.hint());
         } catch (Exception | Error e) {
             if (stopping) {
                 // what terminating pg_dump or interrupting the worker looks like: no unexpected failure

@@ -25,7 +25,8 @@ import java.util.Set;
  *   <li>A missing blob is reported with {@link NoSuchFileException}, never with {@code null}.</li>
  *   <li>{@link #delete} is idempotent: deleting a missing blob succeeds.</li>
  *   <li>Transient failures (timeouts, 5xx) are retried inside the backend before an
- *       {@link IOException} reaches the caller; an exception means the operation failed.</li>
+ *       {@link IOException} reaches the caller; an exception means the operation failed. One that trying
+ *       again cannot fix (permission denied, no space left) is a {@link PermanentStorageException}.</li>
  *   <li>Implementations are safe for concurrent use by several threads.</li>
  * </ul>
  */

@@ -12,8 +12,10 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Bad input and broken repositories: one clear error, a stable exit code, and nothing changed. */
 class ErrorsIT {
@@ -129,5 +131,76 @@ class ErrorsIT {
                 assertThat(Files.readString(p)).doesNotContain(pg.password());
             }
         }
+    }
+
+    @Test
+    void aRepositoryThisUserCannotReadIsNamedWithTheFixAndNotRetried() throws Exception {
+        cli.run("init").expectSuccess();
+        var other = PgCluster.otherUser();
+        LifeboatCli.Result r;
+        String user;
+        if (other.isPresent()) {
+            // root reads everything: run Lifeboat as another user, as a cron job of the wrong user would
+            user = other.get().getKey();
+            Path shared = Files.createTempDirectory("lifeboat-other-user-");
+            try {
+                Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+                Path jar = Files.copy(LifeboatCli.jar(), shared.resolve("lifeboat.jar"));
+                Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
+                r = new LifeboatCli(shared).env("LIFEBOAT_REPOSITORY", repo.toString())
+                        .via(other.get().getValue(), jar).run("list");
+            } finally {
+                try (var files = Files.walk(shared)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        } else {
+            user = System.getProperty("user.name");
+            Path config = repo.resolve("config.json");
+            Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("---------"));
+            try {
+                r = cli.run("list");
+            } finally {
+                Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
+            }
+        }
+        assertError(r, 5, "permission denied: cannot read config.json in " + repo + " as user " + user,
+                "run Lifeboat as the user that owns " + repo);
+        assertThat(r.stderr()).doesNotContain("retrying");
+    }
+
+    @Test
+    void aFullDiskFailsTheBackupAtOnceAndPruneGivesTheSpaceBack() throws Exception {
+        assumeTrue(PgCluster.otherUser().isPresent(), "mounting a small file system needs root");
+        Path small = Files.createDirectories(work.resolve("small"));
+        system("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "lifeboat-test", small.toString());
+        try {
+            Path smallRepo = small.resolve("repo");
+            LifeboatCli c = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", smallRepo.toString())
+                    .env("PGPASSWORD", pg.password());
+            c.run("init").expectSuccess();
+            // err_src stores about 2 MB: more than the file system holds
+            LifeboatCli.Result r = c.run("backup", "--db", base + "err_src");
+            assertError(r, 5, "in " + smallRepo + ": no space left on its file system", "lifeboat prune");
+            assertThat(r.stderr()).doesNotContain("retrying").doesNotContain("Exception");
+            assertThat(c.run("list", "--json").expectSuccess().stdout().trim()).isEqualTo("[ ]");
+
+            // prune still runs on the full disk (its lock is a few hundred bytes) and removes what the backup wrote
+            assertThat(c.run("prune").expectSuccess().stdout()).containsPattern("Removed 0 backups and [1-9][0-9]* unreferenced chunks");
+            var store = Files.getFileStore(small);
+            assertThat(store.getTotalSpace() - store.getUsableSpace()).as("bytes still used").isLessThan(64 << 10);
+
+            system("mount", "-o", "remount,size=64m", small.toString());
+            c.run("backup", "--db", base + "err_src").expectSuccess();
+            assertThat(JSON.readTree(c.run("list", "--json").expectSuccess().stdout())).hasSize(1);
+        } finally {
+            system("umount", "-l", small.toString());
+        }
+    }
+
+    private static void system(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(String.join(" ", command) + ": " + out).isZero();
     }
 }

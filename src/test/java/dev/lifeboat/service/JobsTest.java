@@ -109,6 +109,20 @@ class JobsTest {
     }
 
     @Test
+    void aStorageFailureIsTheUsersToFixNotAnUnexpectedError() throws Exception {
+        // a scheduled backup into a full disk: the job says so, and what to do, instead of "unexpected error"
+        Job j = jobs.submit(JobKind.BACKUP, null, "schedule", Map.of(), job -> {
+            throw new dev.lifeboat.storage.PermanentStorageException(
+                    "cannot write chunks/ab/ab01 in /srv/backups: no space left on its file system", "free space there", null);
+        });
+        j.done().get(10, TimeUnit.SECONDS);
+        assertThat(j.state()).isEqualTo(Job.State.FAILED);
+        assertThat(j.failure().code()).isEqualTo(ErrorCode.STORAGE);
+        assertThat(j.failure().hint()).isEqualTo("free space there");
+        assertThat(record(j).error()).isEqualTo("cannot write chunks/ab/ab01 in /srv/backups: no space left on its file system");
+    }
+
+    @Test
     void shutdownInterruptsTheRunningJobAfterTheGraceAndCancelsQueuedOnes() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
         Job running = jobs.submit(JobKind.BACKUP, null, "alice", Map.of(), job -> {

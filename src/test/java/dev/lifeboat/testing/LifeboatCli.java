@@ -28,6 +28,8 @@ public final class LifeboatCli {
 
     private final Path workDir;
     private final Map<String, String> env = new HashMap<>();
+    private List<String> prefix = List.of();
+    private Path jar;
 
     public LifeboatCli(Path workDir) {
         this.workDir = workDir;
@@ -56,13 +58,21 @@ public final class LifeboatCli {
         return this;
     }
 
+    /** Runs each command through {@code prefix} (such as {@code runuser -u nobody --}), from {@code jar}. */
+    public LifeboatCli via(List<String> prefix, Path jar) {
+        this.prefix = List.copyOf(prefix);
+        this.jar = jar;
+        return this;
+    }
+
     public Path workDir() {
         return workDir;
     }
 
     public ProcessBuilder command(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dlifeboat.tty=false", "-jar", jar().toString()));
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of("java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dlifeboat.tty=false", "-jar", (jar != null ? jar : jar()).toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
         pb.environment().clear();

@@ -776,6 +776,15 @@ public final class PgCluster implements AutoCloseable {
 
     private record OsUser(String name, int uid, int gid) {}
 
+    /**
+     * When this JVM is root: the unprivileged OS user the server runs as, and the command prefix that runs a program
+     * as that user (for tests of what another user meets); empty when not root.
+     */
+    public static Optional<Map.Entry<String, List<String>>> otherUser() throws IOException {
+        Optional<OsUser> user = serverUser();
+        return user.map(u -> Map.entry(u.name(), switchUserPrefix(u)));
+    }
+
     /** The unprivileged OS user to run the server as, when this JVM is root; empty otherwise. */
     private static Optional<OsUser> serverUser() throws IOException {
         if (new com.sun.security.auth.module.UnixSystem().getUid() != 0) {

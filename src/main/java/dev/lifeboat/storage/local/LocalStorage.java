@@ -2,6 +2,7 @@ package dev.lifeboat.storage.local;
 
 import dev.lifeboat.storage.BlobInfo;
 import dev.lifeboat.storage.BlobNames;
+import dev.lifeboat.storage.PermanentStorageException;
 import dev.lifeboat.storage.Storage;
 import dev.lifeboat.storage.StorageFeature;
 
@@ -9,8 +10,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -32,6 +35,9 @@ import java.util.UUID;
  * Blobs as files under a root folder. A write goes to a hidden temporary file beside the target,
  * is fsynced, renamed over the target atomically, and the folder is fsynced, so a crash leaves the old
  * blob or the new one. Files are 0600 and folders 0700: backups hold a whole database.
+ *
+ * <p>A failure names the blob, the root and the system's reason. Those that trying again cannot fix (permission
+ * denied, no space left, a read-only file system) are {@link PermanentStorageException}s that say what to do.
  */
 public final class LocalStorage implements Storage {
     static final String TEMP_PREFIX = ".tmp-";
@@ -72,6 +78,8 @@ public final class LocalStorage implements Storage {
             return Files.newInputStream(p);
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(name, null, "no such blob in " + root);
+        } catch (IOException e) {
+            throw failure("read", name, e);
         }
     }
 
@@ -79,25 +87,114 @@ public final class LocalStorage implements Storage {
     public void write(String name, InputStream data) throws IOException {
         Path target = path(name);
         Path dir = target.getParent();
-        createDirectories(dir);
         Path tmp = dir.resolve(TEMP_PREFIX + target.getFileName() + "-" + UUID.randomUUID());
         try {
+            createDirectories(dir);
             try (FileChannel ch = FileChannel.open(tmp, createOptions(), fileAttributes(FILE_MODE));
                  OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
-                data.transferTo(out);
+                copy(data, out);
                 out.flush();
                 ch.force(true);
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("the file system of " + root + " cannot rename atomically; "
-                        + "put the repository on a local POSIX file system", e);
+                throw new PermanentStorageException("the file system of " + root + " cannot rename atomically",
+                        "put the repository on a local POSIX file system", e);
             }
             syncDirectory(dir);
+        } catch (SourceFailure e) {
+            throw e.source; // the caller's stream failed, not the disk
+        } catch (PermanentStorageException e) {
+            throw e;
+        } catch (IOException e) {
+            throw failure("write", name, e);
         } finally {
-            Files.deleteIfExists(tmp);
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // left as debris that removeDebris cleans; the write's own outcome matters more
+            }
         }
+    }
+
+    /** An exception of the stream being written, kept apart from those of the file system. */
+    private static final class SourceFailure extends IOException {
+        final IOException source;
+
+        SourceFailure(IOException source) {
+            super(source);
+            this.source = source;
+        }
+    }
+
+    private static void copy(InputStream data, OutputStream out) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        while (true) {
+            int n;
+            try {
+                n = data.read(buf);
+            } catch (IOException e) {
+                throw new SourceFailure(e);
+            }
+            if (n < 0) {
+                return;
+            }
+            out.write(buf, 0, n);
+        }
+    }
+
+    /**
+     * The exception to report for a failed operation on blob {@code name} ({@code ""} for the root): it names the
+     * blob, the root and the reason, and is a {@link PermanentStorageException} with what to do when trying again
+     * cannot help.
+     */
+    IOException failure(String op, String name, IOException e) {
+        return failure(op, name, root, e, "write".equals(op) ? usableSpace(root) : -1);
+    }
+
+    static IOException failure(String op, String name, Path root, IOException e, long usableBytes) {
+        if (e instanceof PermanentStorageException || e instanceof NoSuchFileException) {
+            return e;
+        }
+        String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
+                : String.valueOf(e.getMessage());
+        String what = name.isEmpty() ? root.toString() : name + " in " + root;
+        String user = System.getProperty("user.name");
+        if (e instanceof AccessDeniedException || reason.contains("Permission denied")
+                || reason.contains("Operation not permitted")) {
+            return new PermanentStorageException("permission denied: cannot " + op + " " + what + " as user " + user,
+                    "run Lifeboat as the user that owns " + root + " (its files are readable by their owner only), "
+                            + "or make " + user + " the owner of it and everything in it", e);
+        }
+        if (reason.contains("Read-only file system")) {
+            return new PermanentStorageException("cannot " + op + " " + what + ": the file system is read-only",
+                    "remount it read-write, or use a repository on a writable file system", e);
+        }
+        if (reason.contains("No space left on device") || reason.contains("Disk quota exceeded")
+                || (usableBytes >= 0 && usableBytes < FULL_BELOW)) {
+            String free = usableBytes < 0 ? "" : usableBytes < (1 << 20) ? " (" + (usableBytes >> 10) + " KiB free)"
+                    : String.format(" (%.1f MiB free)", usableBytes / 1048576.0);
+            return new PermanentStorageException("cannot " + op + " " + what + ": no space left on its file system"
+                    + free, "free space there, or run 'lifeboat prune' to apply retention and delete the chunks no "
+                    + "backup uses (what a failed backup wrote is among them)", e);
+        }
+        return new IOException("cannot " + op + " " + what + ": " + reason, e);
+    }
+
+    /** Below this much usable space, a failed write is taken to have run out of it, whatever the message. */
+    static final long FULL_BELOW = 1 << 20;
+
+    /** The usable space of the file system holding {@code path} (or its nearest existing folder), or -1. */
+    private static long usableSpace(Path path) {
+        for (Path p = path; p != null; p = p.getParent()) {
+            try {
+                return Files.getFileStore(p).getUsableSpace();
+            } catch (IOException e) {
+                // missing or unreadable: try the folder above
+            }
+        }
+        return -1;
     }
 
     private static Set<StandardOpenOption> createOptions() {
@@ -143,6 +240,8 @@ public final class LocalStorage implements Storage {
                     : Optional.empty();
         } catch (NoSuchFileException e) {
             return Optional.empty();
+        } catch (IOException e) {
+            throw failure("look up", name, e);
         }
     }
 
@@ -160,13 +259,26 @@ public final class LocalStorage implements Storage {
         int slash = prefix.lastIndexOf('/');
         String dirPart = slash < 0 ? "" : prefix.substring(0, slash);
         Path start = dirPart.isEmpty() ? root : root.resolve(dirPart);
-        if (Files.isDirectory(start)) {
+        try {
+            if (!Files.readAttributes(start, BasicFileAttributes.class).isDirectory()) {
+                return;
+            }
             walk(start, prefix, each);
+        } catch (NoSuchFileException e) {
+            // nothing stored under this prefix yet
+        } catch (IOException e) {
+            throw failure("list", dirPart, e);
         }
     }
 
     private void walk(Path dir, String prefix, java.util.function.Consumer<BlobInfo> out) throws IOException {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+        DirectoryStream<Path> opened;
+        try {
+            opened = Files.newDirectoryStream(dir);
+        } catch (NoSuchFileException gone) {
+            return; // removed since its parent was read, with its blobs
+        }
+        try (DirectoryStream<Path> entries = opened) {
             for (Path p : entries) {
                 String fileName = p.getFileName().toString();
                 if (fileName.startsWith(".")) {
@@ -192,7 +304,11 @@ public final class LocalStorage implements Storage {
 
     @Override
     public void delete(String name) throws IOException {
-        Files.deleteIfExists(path(name));
+        try {
+            Files.deleteIfExists(path(name));
+        } catch (IOException e) {
+            throw failure("delete", name, e);
+        }
     }
 
     @Override

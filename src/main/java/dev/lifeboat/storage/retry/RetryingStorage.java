@@ -1,6 +1,7 @@
 package dev.lifeboat.storage.retry;
 
 import dev.lifeboat.storage.BlobInfo;
+import dev.lifeboat.storage.PermanentStorageException;
 import dev.lifeboat.storage.Storage;
 import dev.lifeboat.storage.StorageFeature;
 import org.slf4j.Logger;
@@ -19,7 +20,8 @@ import java.util.Set;
 /**
  * Retries transient failures of a backend that does not retry by itself (one without
  * {@link StorageFeature#RETRIES}): each operation is tried up to {@code attempts} times with exponential
- * backoff. What is not transient is not retried: a missing blob, an invalid name. A write from a stream
+ * backoff. What is not transient is not retried: a missing blob, an invalid name, a
+ * {@link PermanentStorageException} (permission denied, no space left). A write from a stream
  * is tried once, since the stream cannot be read twice; writes of bytes in memory are retried.
  */
 public final class RetryingStorage implements Storage {
@@ -50,7 +52,7 @@ public final class RetryingStorage implements Storage {
         for (int attempt = 1; ; attempt++) {
             try {
                 return call.run();
-            } catch (NoSuchFileException e) {
+            } catch (NoSuchFileException | PermanentStorageException e) {
                 throw e;
             } catch (IOException e) {
                 // A stopped command interrupts its threads: a write cut short by that is not a storage failure.

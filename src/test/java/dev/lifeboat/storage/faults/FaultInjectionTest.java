@@ -45,7 +45,7 @@ class FaultInjectionTest {
     void retriesCarryABackupAndItsRestoreThroughErrorsTimeoutsAndShortReads() throws IOException {
         MemoryStorage memory = new MemoryStorage();
         Repository.init(memory, List.of(), SMALL, 3, new LocalKeyCache(keys));
-        FaultyStorage faulty = new FaultyStorage(memory, 42, 0.2, EnumSet.allOf(FaultyStorage.Fault.class));
+        FaultyStorage faulty = new FaultyStorage(memory, 42, 0.2, EnumSet.complementOf(EnumSet.of(FaultyStorage.Fault.FULL)));
         faulty.enabled(false);
         Repository repo = Repository.open(new RetryingStorage(faulty, 6, 1));
         faulty.enabled(true);
@@ -98,6 +98,15 @@ class FaultInjectionTest {
         }
         assertThat(faulty.injected()).as("attempts").isEqualTo(1);
         assertThat(warnings.list).as("no 'retrying' warning for a stop").isEmpty();
+    }
+
+    @Test
+    void aFailureRetryingCannotFixIsReportedAtOnce() {
+        FaultyStorage faulty = new FaultyStorage(new MemoryStorage(), 1, 1.0, EnumSet.of(FaultyStorage.Fault.FULL));
+        RetryingStorage retrying = new RetryingStorage(faulty, 5, 1);
+        assertThatThrownBy(() -> retrying.write("chunks/ab/x", new byte[10]))
+                .isInstanceOf(dev.lifeboat.storage.PermanentStorageException.class).hasMessageContaining("no space left");
+        assertThat(faulty.injected()).as("attempts").isEqualTo(1);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.lifeboat.storage.faults;
 
 import dev.lifeboat.storage.BlobInfo;
+import dev.lifeboat.storage.PermanentStorageException;
 import dev.lifeboat.storage.Storage;
 import dev.lifeboat.storage.StorageFeature;
 
@@ -16,10 +17,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Wraps a storage and makes a share of its calls fail as real storage fails: an error before anything
- * happens, a timeout, or a read that ends early (a short read). Deterministic for a given seed.
+ * happens, a timeout, a read that ends early (a short read), or a failure retrying cannot fix (a full disk). Deterministic for a given seed.
  */
 public final class FaultyStorage implements Storage {
-    public enum Fault { ERROR, TIMEOUT, SHORT_READ }
+    public enum Fault { ERROR, TIMEOUT, SHORT_READ, FULL }
 
     private final Storage inner;
     private final Random random;
@@ -62,6 +63,9 @@ public final class FaultyStorage implements Storage {
         }
         if (f == Fault.TIMEOUT) {
             throw new SocketTimeoutException("injected timeout: " + op + " " + name);
+        }
+        if (f == Fault.FULL) {
+            throw new PermanentStorageException("injected: cannot " + op + " " + name + ": no space left", "free space", null);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.lifeboat.storage.local;
 
+import dev.lifeboat.storage.PermanentStorageException;
 import dev.lifeboat.storage.Storage;
 import dev.lifeboat.storage.StorageContractTest;
 import dev.lifeboat.storage.StorageFeature;
@@ -61,6 +62,44 @@ class LocalStorageTest extends StorageContractTest {
         assertThatThrownBy(() -> storage.write("chunks/ab/ab02", failing)).isInstanceOf(IOException.class);
 
         assertThat(allFiles()).containsExactlyInAnyOrder("chunks/ab/ab01", "index/latest");
+    }
+
+    @Test
+    void failuresNameTheBlobTheFolderAndTheReasonAndTellPermanentOnesApart() {
+        Path r = Path.of("/srv/backups");
+        String user = System.getProperty("user.name");
+        IOException denied = LocalStorage.failure("read", "config.json", r,
+                new java.nio.file.AccessDeniedException("/srv/backups/config.json"), -1);
+        assertThat(denied).isInstanceOf(PermanentStorageException.class)
+                .hasMessage("permission denied: cannot read config.json in /srv/backups as user " + user);
+        assertThat(((PermanentStorageException) denied).hint()).contains("the user that owns /srv/backups");
+
+        IOException readOnly = LocalStorage.failure("write", "locks/x.json", r,
+                new java.nio.file.FileSystemException("/srv/backups/locks/x.json", null, "Read-only file system"), 5L << 30);
+        assertThat(readOnly).isInstanceOf(PermanentStorageException.class)
+                .hasMessage("cannot write locks/x.json in /srv/backups: the file system is read-only");
+
+        IOException full = LocalStorage.failure("write", "chunks/ab/ab01", r, new IOException("No space left on device"), -1);
+        assertThat(full).isInstanceOf(PermanentStorageException.class)
+                .hasMessage("cannot write chunks/ab/ab01 in /srv/backups: no space left on its file system");
+        assertThat(((PermanentStorageException) full).hint()).contains("lifeboat prune");
+        // whatever the system's words (another language, a quota), a failed write with no room left is a full disk
+        assertThat(LocalStorage.failure("write", "chunks/ab/ab01", r, new IOException("Plus d'espace"), 100 << 10))
+                .isInstanceOf(PermanentStorageException.class).hasMessageEndingWith("no space left on its file system (100 KiB free)");
+
+        IOException other = LocalStorage.failure("write", "chunks/ab/ab01", r, new IOException("Input/output error"), 5L << 30);
+        assertThat(other).isNotInstanceOf(PermanentStorageException.class)
+                .hasMessage("cannot write chunks/ab/ab01 in /srv/backups: Input/output error");
+        assertThat(LocalStorage.failure("list", "", r, new IOException("Stale file handle"), -1))
+                .hasMessage("cannot list /srv/backups: Stale file handle");
+    }
+
+    @Test
+    void aFailingStreamIsReportedAsItsOwnFailureNotTheDisks() {
+        IOException thrown = org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> storage.write("chunks/ab/ab02", new PseudoRandomStream(3, MIB).failingAfter(1000)), IOException.class);
+        assertThat(thrown).isNotNull().isNotInstanceOf(PermanentStorageException.class);
+        assertThat(thrown).hasMessage("source broke after 1000 bytes");
     }
 
     @Test
