@@ -31,8 +31,8 @@ import java.util.List;
                 "",
                 "Environment: LIFEBOAT_REPOSITORY, LIFEBOAT_IDENTITY_FILE, LIFEBOAT_RECIPIENTS,",
                 "LIFEBOAT_COMPRESSION_LEVEL, LIFEBOAT_THREADS, LIFEBOAT_KEY_DIR, LIFEBOAT_PG_BIN, LIFEBOAT_LOCK_WAIT,",
-                "LIFEBOAT_RETENTION_* (see prune --help), LIFEBOAT_TIMEZONE, LIFEBOAT_DRILL_QUERY, LIFEBOAT_DATA_DIR,",
-                "DATABASE_URL;",
+                "LIFEBOAT_PG_LOCK_WAIT, LIFEBOAT_RETENTION_* (see prune --help), LIFEBOAT_TIMEZONE, LIFEBOAT_DRILL_QUERY,",
+                "LIFEBOAT_DATA_DIR, DATABASE_URL;",
                 "S3 credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or ~/.aws/credentials."})
 public final class Main {
     /**

@@ -8,10 +8,12 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * </ol>
  */
 public final class PostgresDump implements Closeable {
+    private final PgTools tools;
     private final PgConnection conn;
+    private final Duration lockWait;
     private final PsqlSession session;
     private final PgTools.Binary pgDump;
     private final String serverVersion;
@@ -36,8 +40,10 @@ public final class PostgresDump implements Closeable {
     private Process process;
     private StderrTail stderr;
 
-    private PostgresDump(PgConnection conn, PsqlSession session, PgTools.Binary pgDump, String serverVersion,
-                         String snapshot, String[] locale, long estimatedBytes) {
+    private PostgresDump(PgTools tools, PgConnection conn, Duration lockWait, PsqlSession session, PgTools.Binary pgDump,
+                         String serverVersion, String snapshot, String[] locale, long estimatedBytes) {
+        this.tools = tools;
+        this.lockWait = lockWait;
         this.locale = locale;
         this.estimatedBytes = estimatedBytes;
         this.conn = conn;
@@ -48,8 +54,11 @@ public final class PostgresDump implements Closeable {
     }
 
     public static PostgresDump prepare(PgTools tools, PgConnection conn) {
+        Duration lockWait = LockWait.configured();
         PsqlSession session = PsqlSession.open(tools.newest("psql"), conn);
         try {
+            // The size estimate and the row counts lock each table as pg_dump does: never wait for ever.
+            session.query("set lock_timeout = '" + LockWait.setting(lockWait) + "'");
             int versionNum = Integer.parseInt(session.value("show server_version_num"));
             String version = session.value("show server_version");
             PgTools.Binary pgDump = tools.choose("pg_dump", versionNum / 10000,
@@ -62,11 +71,18 @@ public final class PostgresDump implements Closeable {
                     + ") from pg_database where datname = current_database()").get(0);
             String[] locale = Arrays.copyOf(row, 3);
             long estimate = row[3] == null || row[3].isEmpty() ? -1 : Long.parseLong(row[3]);
-            return new PostgresDump(conn, session, pgDump, version, snapshot, locale, estimate);
+            return new PostgresDump(tools, conn, lockWait, session, pgDump, version, snapshot, locale, estimate);
+        } catch (LifeboatException e) {
+            session.close();
+            throw LockWait.timedOut(e.getMessage()) ? lockError(tools, conn, Optional.empty(), lockWait) : e;
         } catch (RuntimeException e) {
             session.close();
             throw e;
         }
+    }
+
+    private static LifeboatException lockError(PgTools tools, PgConnection conn, Optional<String> table, Duration wait) {
+        return LockWait.error(tools, conn, "backing up", table, wait, true, "nothing was committed");
     }
 
     /**
@@ -102,7 +118,7 @@ public final class PostgresDump implements Closeable {
     /** Starts pg_dump; read the returned stream to its end, then call {@link #finish}. */
     public InputStream start() throws IOException {
         ProcessBuilder pb = new ProcessBuilder(pgDump.path().toString(), "--format=custom", "-Z0",
-                "--snapshot=" + snapshot, "--no-password");
+                "--snapshot=" + snapshot, "--no-password", "--lock-wait-timeout=" + LockWait.setting(lockWait));
         pb.environment().clear();
         pb.environment().putAll(conn.environment(System.getenv()));
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -133,8 +149,14 @@ public final class PostgresDump implements Closeable {
         for (String[] r : rows) {
             String schema = unhex(r[0]);
             String name = unhex(r[1]);
-            long count = Long.parseLong(session.value("select count(*) from only "
-                    + PsqlSession.ident(schema) + "." + PsqlSession.ident(name)));
+            long count;
+            try {
+                count = Long.parseLong(session.value("select count(*) from only "
+                        + PsqlSession.ident(schema) + "." + PsqlSession.ident(name)));
+            } catch (LifeboatException e) {
+                throw LockWait.timedOut(e.getMessage()) ? lockError(tools, conn,
+                        Optional.of(PsqlSession.ident(schema) + "." + PsqlSession.ident(name)), lockWait) : e;
+            }
             tables.add(new Manifest.TableInfo(schema, name, count, names(r[2]), names(r[3])));
         }
         return tables;
@@ -156,8 +178,12 @@ public final class PostgresDump implements Closeable {
     public void finish() throws InterruptedException {
         int rc = process.waitFor();
         if (rc != 0) {
+            String text = stderr.text();
+            if (LockWait.timedOut(text)) {
+                throw lockError(tools, conn, LockWait.table(text), lockWait);
+            }
             throw new LifeboatException(ErrorCode.DATABASE, "pg_dump of " + conn + " failed (exit " + rc + "): "
-                    + stderr.text(), "fix the cause above and run the backup again; nothing was committed");
+                    + text, "fix the cause above and run the backup again; nothing was committed");
         }
     }
 

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -269,11 +270,18 @@ public final class PostgresRestore {
 
     private void run(List<String> cmd, PgConnection target, InputStream in, String what)
             throws IOException, InterruptedException {
+        Duration lockWait = LockWait.configured();
+        // --clean drops each table: a session that holds one open in a transaction must not stall the restore for
+        // ever. The archive sets lock_timeout to 0, so a watch finds pg_restore's session by its name and cancels
+        // its statement once it has waited too long.
+        String appName = "lifeboat-restore-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().clear();
         pb.environment().putAll(target.environment(System.getenv()));
+        pb.environment().put("PGAPPNAME", appName);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         Process p = pb.start();
+        LockWatch watch = LockWatch.start(tools, target, appName, lockWait, "restoring into");
         StderrTail err = new StderrTail(p.getErrorStream(), "pg_restore");
         IOException[] feedError = new IOException[1];
         Thread feeder = new Thread(() -> {
@@ -293,14 +301,22 @@ public final class PostgresRestore {
             }
         }, "pg_restore-feeder");
         feeder.start();
-        int rc = p.waitFor();
-        feeder.join();
+        int rc;
+        try (watch) {
+            rc = p.waitFor();
+            feeder.join();
+        }
         // A broken pipe only means pg_restore stopped reading; its own error says why.
         if (feedError[0] != null && !String.valueOf(feedError[0].getMessage()).contains("Broken pipe")) {
             throw feedError[0];
         }
         if (rc != 0) {
-            throw new LifeboatException(ErrorCode.DATABASE, what + " failed (exit " + rc + "): " + err.text(),
+            String text = err.text();
+            if (watch.cancelledFor() != null) {
+                throw LockWait.error(target, "restoring into", LockWait.table(text), lockWait, watch.cancelledFor(),
+                        "the transaction was rolled back; the target is as it was");
+            }
+            throw new LifeboatException(ErrorCode.DATABASE, what + " failed (exit " + rc + "): " + text,
                     "the transaction was rolled back; the target is as it was");
         }
     }

@@ -198,6 +198,59 @@ class ErrorsIT {
         }
     }
 
+    @Test
+    void aTableLockedByAnotherSessionFailsBackupAndRestoreInTimeNamingTheSession() throws Exception {
+        cli.run("init").expectSuccess();
+        LifeboatCli waiting = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", repo.toString())
+                .env("PGPASSWORD", pg.password()).env("LIFEBOAT_PG_LOCK_WAIT", "2");
+        // a migration holds the table: the backup gives up after 2 s instead of waiting for ever
+        try (java.sql.Connection migration = jdbc("err_src")) {
+            migration.setAutoCommit(false);
+            migration.createStatement().execute("lock table t in access exclusive mode");
+            int pid = backendPid(migration);
+            LifeboatCli.Result r = waiting.run("backup", "--db", base + "err_src");
+            assertError(r, 6, "waited 2.0 s for a lock on", "held by pid " + pid, "public.t AccessExclusiveLock",
+                    "pg_terminate_backend(" + pid + ")", "LIFEBOAT_PG_LOCK_WAIT", "nothing was committed");
+            assertThat(cli.run("list", "--json").expectSuccess().stdout().trim()).isEqualTo("[ ]");
+        }
+        String id = JSON.readTree(waiting.run("backup", "--db", base + "err_src", "--json").expectSuccess().stdout())
+                .get("id").asText();
+
+        // an application holds the target's table open in a transaction: pg_restore's DROP would wait for ever
+        pg.dropDatabase("err_busy");
+        pg.createDatabase("err_busy");
+        pg.psql("err_busy", "create table t(g int); insert into t values (1), (2)");
+        var before = pg.tableRows("err_busy");
+        try (java.sql.Connection app = jdbc("err_busy")) {
+            app.setAutoCommit(false);
+            app.createStatement().execute("select count(*) from t");
+            int pid = backendPid(app);
+            LifeboatCli.Result r = waiting.run("restore", id, "--to", base + "err_busy", "--yes", "--no-safety-backup");
+            // first a warning while it waits, then the error
+            assertThat(r.stderr()).startsWith("WARN: restoring into").contains("waiting for a lock held by pid " + pid);
+            assertError(new LifeboatCli.Result(r.exitCode(), r.stdout(), r.stderr().substring(r.stderr().indexOf("Error: "))),
+                    6, "restoring into", "waited 2.0 s for a lock on table public.t", "held by pid " + pid,
+                    "idle in transaction", "pg_terminate_backend(" + pid + ")", "the transaction was rolled back");
+        }
+        assertThat(pg.tableRows("err_busy")).isEqualTo(before);
+        // once the application let go, the same restore goes through
+        waiting.run("restore", id, "--to", base + "err_busy", "--yes", "--no-safety-backup").expectSuccess();
+        assertThat(pg.tableRows("err_busy")).isEqualTo(pg.tableRows("err_src"));
+        pg.dropDatabase("err_busy");
+    }
+
+    private java.sql.Connection jdbc(String db) throws java.sql.SQLException {
+        return java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.port() + "/" + db,
+                pg.superuser(), pg.password());
+    }
+
+    private static int backendPid(java.sql.Connection c) throws java.sql.SQLException {
+        try (var rs = c.createStatement().executeQuery("select pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     private static void system(String... command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
