@@ -99,10 +99,20 @@ public final class RestoreEngine {
             String safetyId = null;
             if (state.exists() && state.userTables() > 0 && request.safetyBackup()) {
                 notice.accept("Taking a safety backup of " + target.database() + " before the restore...");
-                Manifest safety = new BackupEngine(repo, keys, tools, progress, Clock.systemUTC()).run(
-                        new BackupRequest(List.of(request.target()), false, false,
-                                "pre-restore of " + target.database() + " before restoring " + manifest.id(),
-                                repo.config().compression().level(), 2, Manifest.SAFETY));
+                Manifest safety;
+                try {
+                    safety = new BackupEngine(repo, keys, tools, progress, Clock.systemUTC()).run(
+                            new BackupRequest(List.of(request.target()), false, false,
+                                    "pre-restore of " + target.database() + " before restoring " + manifest.id(),
+                                    repo.config().compression().level(), 2, Manifest.SAFETY));
+                } catch (java.io.InterruptedIOException e) {
+                    throw e; // a stop, not a failure
+                } catch (IOException | LifeboatException e) {
+                    if (e instanceof LifeboatException le && le.code() == ErrorCode.ABORTED) {
+                        throw le;
+                    }
+                    throw safetyBackupFailed(target.database(), e);
+                }
                 safetyId = safety.id();
                 notice.accept("Safety backup " + safetyId + " taken of " + target.database() + ".");
             }
@@ -225,4 +235,15 @@ public final class RestoreEngine {
         }
     }
 
+
+    /**
+     * A safety backup that failed stops the restore before it touches the target; the error says so, and that
+     * the restore can go ahead without one (at 3 a.m., with the backup disk full, that may be the right call).
+     */
+    static LifeboatException safetyBackupFailed(String database, Exception e) {
+        LifeboatException cause = UserErrors.of(e);
+        return new LifeboatException(cause.code(), "the safety backup of " + database + " failed, so nothing was "
+                + "restored: " + cause.getMessage(), (cause.hint() != null ? cause.hint() + "; or" : "Or")
+                + " restore without a safety backup (--no-safety-backup), which loses what " + database + " holds now", e);
+    }
 }

@@ -191,8 +191,26 @@ class ErrorsIT {
             assertThat(store.getTotalSpace() - store.getUsableSpace()).as("bytes still used").isLessThan(64 << 10);
 
             system("mount", "-o", "remount,size=64m", small.toString());
-            c.run("backup", "--db", base + "err_src").expectSuccess();
+            String id = JSON.readTree(c.run("backup", "--db", base + "err_src", "--json").expectSuccess().stdout())
+                    .get("id").asText();
             assertThat(JSON.readTree(c.run("list", "--json").expectSuccess().stdout())).hasSize(1);
+
+            // full again: the restore's safety backup fails, so the restore does not start, and says how to go on
+            pg.dropDatabase("err_full");
+            pg.createDatabase("err_full");
+            pg.psql("err_full", "create table other as select g, md5((g + 7)::text) v from generate_series(1, 100000) g");
+            var before = pg.tableRows("err_full");
+            long used = store.getTotalSpace() - store.getUsableSpace();
+            system("mount", "-o", "remount,size=" + ((used >> 10) + 128) + "k", small.toString());
+            LifeboatCli.Result restore = c.run("restore", id, "--to", base + "err_full", "--yes");
+            String error = restore.stderr().substring(Math.max(0, restore.stderr().indexOf("Error: ")));
+            assertError(new LifeboatCli.Result(restore.exitCode(), restore.stdout(), error), 5,
+                    "the safety backup of err_full failed, so nothing was restored", "no space left",
+                    "--no-safety-backup");
+            assertThat(pg.tableRows("err_full")).isEqualTo(before);
+            c.run("restore", id, "--to", base + "err_full", "--yes", "--no-safety-backup").expectSuccess();
+            assertThat(pg.tableRows("err_full")).containsKey("public.t").containsKey("public.other");
+            pg.dropDatabase("err_full");
         } finally {
             system("umount", "-l", small.toString());
         }
