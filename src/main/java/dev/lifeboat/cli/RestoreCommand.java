@@ -52,6 +52,10 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--no-safety-backup", description = "Skip the backup of the target taken before restoring over it.")
     boolean noSafetyBackup;
 
+    @Option(names = "--no-privileges", description = "Leave out GRANTs and REVOKEs, as on a server that lacks the "
+            + "roles they name (objects are owned by the restoring user in any case).")
+    boolean noPrivileges;
+
     @Override
     public Integer call() throws Exception {
         String target = common.database(to, db);
@@ -61,7 +65,7 @@ final class RestoreCommand implements Callable<Integer> {
             RestoreEngine engine = new RestoreEngine(repo, keys, PgTools.fromEnvironment(System.getenv()),
                     Terminal.progress(), confirmation(), msg -> System.err.println(msg));
             RestoreEngine.Result r = engine.run(new RestoreRequest(id, database, target, create,
-                    tables == null ? List.of() : tables, !noSafetyBackup));
+                    tables == null ? List.of() : tables, !noSafetyBackup, !noPrivileges));
             System.out.println("Restored " + r.artifact() + " of backup " + r.backupId() + " into " + r.target()
                     + (r.safetyBackupId() != null ? "; safety backup taken first: " + r.safetyBackupId() : ""));
         }

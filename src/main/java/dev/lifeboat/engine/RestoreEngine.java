@@ -121,8 +121,17 @@ public final class RestoreEngine {
             }
             int dumpMajor = majorOf(source.dumpTool());
             ArtifactReader reader = repo.artifactReader(keys);
-            restore.restore(target, () -> afterTheLastByte(progress.track(reader.openForTransaction(artifact),
-                    "restore " + artifact.name(), artifact.size())), tables, state.serverMajor(), dumpMajor);
+            try {
+                restore.restore(target, () -> afterTheLastByte(progress.track(reader.openForTransaction(artifact),
+                        "restore " + artifact.name(), artifact.size())), tables, state.serverMajor(), dumpMajor,
+                        request.privileges());
+            } catch (LifeboatException e) {
+                dropIfCreated(restore, target, state);
+                throw missingRole(e, manifest, !state.exists());
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                dropIfCreated(restore, target, state);
+                throw e;
+            }
             return new Result(manifest.id(), artifact.name(), target.toString(), safetyId);
         }
     }
@@ -245,5 +254,32 @@ public final class RestoreEngine {
         return new LifeboatException(cause.code(), "the safety backup of " + database + " failed, so nothing was "
                 + "restored: " + cause.getMessage(), (cause.hint() != null ? cause.hint() + "; or" : "Or")
                 + " restore without a safety backup (--no-safety-backup), which loses what " + database + " holds now", e);
+    }
+
+    /** A database this restore created is dropped when the restore fails: "as it was" is not there. */
+    private static void dropIfCreated(PostgresRestore restore, PgConnection target, PostgresRestore.TargetState state) {
+        if (!state.exists()) {
+            restore.dropCreated(target);
+        }
+    }
+
+    private static final java.util.regex.Pattern MISSING_ROLE = java.util.regex.Pattern.compile("role \"([^\"]+)\" does not exist");
+
+    /**
+     * A restore onto a server that lacks a role the dump grants to (a new server, a scratch one): says how to get
+     * the roles, from the backup's {@code globals.sql} when it has one, or to leave privileges out.
+     */
+    static LifeboatException missingRole(LifeboatException e, Manifest manifest, boolean created) {
+        java.util.regex.Matcher m = MISSING_ROLE.matcher(String.valueOf(e.getMessage()));
+        if (!m.find()) {
+            return e;
+        }
+        boolean globals = manifest.artifacts().stream().anyMatch(a -> a.name().equals("globals.sql"));
+        String hint = "create role " + m.group(1) + " on this server first"
+                + (globals ? " (or every role of the backup: lifeboat cat " + manifest.id() + " globals.sql | psql -d postgres)"
+                        : "")
+                + ", or restore without GRANTs (--no-privileges); the transaction was rolled back"
+                + (created ? " and the database it created was dropped" : " and the target is as it was");
+        return new LifeboatException(e.code(), e.getMessage(), hint, e);
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
  * @param create       create the target database first (it must not exist)
  * @param tables       schema-qualified tables to restore alone; empty restores everything
  * @param safetyBackup back up the target first when it holds tables
+ * @param privileges   restore GRANTs and REVOKEs (false: {@code --no-privileges}, for a server without the roles)
  */
 public record RestoreRequest(String backupId, String artifact, String target, boolean create, List<String> tables,
-                             boolean safetyBackup) {}
+                             boolean safetyBackup, boolean privileges) {}

@@ -253,7 +253,7 @@ public final class VerifyEngine {
             try {
                 ArtifactReader reader = repo.artifactReader(keys);
                 restore.restore(scratch, () -> reader.open(a), List.of(), state.serverMajor(),
-                        RestoreEngine.majorOf(source.dumpTool()));
+                        RestoreEngine.majorOf(source.dumpTool()), true);
                 Map<String, Long> counts = restore.countRows(scratch, source.tables());
                 for (Manifest.TableInfo t : source.tables()) {
                     long found = counts.get(t.qualifiedName());

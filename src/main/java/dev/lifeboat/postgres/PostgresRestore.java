@@ -91,9 +91,10 @@ public final class PostgresRestore {
      * @param archive    opens the archive stream (called twice when tables are selected: once for the list)
      * @param tables     schema-qualified tables to restore alone, with what the manifest knows of them; empty = all
      * @param dumpMajor  major version of the pg_dump that wrote the archive
+     * @param privileges restore GRANTs and REVOKEs (they fail on a server that lacks the roles they name)
      */
     public void restore(PgConnection target, Supplier<InputStream> archive, List<Manifest.TableInfo> tables,
-                        int serverMajor, int dumpMajor) throws IOException, InterruptedException {
+                        int serverMajor, int dumpMajor, boolean privileges) throws IOException, InterruptedException {
         PgTools.Binary pgRestore = tools.choose("pg_restore", Math.max(serverMajor, dumpMajor),
                 "restoring into " + target);
         Path listFile = null;
@@ -101,6 +102,9 @@ public final class PostgresRestore {
             List<String> cmd = new ArrayList<>(List.of(pgRestore.path().toString(), "--single-transaction",
                     "--exit-on-error", "--clean", "--if-exists", "--no-owner", "--no-password",
                     "--dbname=dbname=" + quoteConninfo(target.database())));
+            if (!privileges) {
+                cmd.add("--no-privileges");
+            }
             if (!tables.isEmpty()) {
                 List<String> toc = list(pgRestore, archive);
                 List<String> selected = select(toc, tables);
@@ -224,6 +228,19 @@ public final class PostgresRestore {
     }
 
     /** Drops a database, ending its sessions (used for drill scratch databases). */
+    /**
+     * Drops a database this restore created and left empty (its restore failed and rolled back), so that the same
+     * command with {@code --create} can be run again; one that someone else has connected to meanwhile is kept.
+     */
+    public void dropCreated(PgConnection target) {
+        try (PsqlSession s = PsqlSession.open(tools.newest("psql"), target.withDatabase("postgres"))) {
+            s.query("drop database if exists " + PsqlSession.ident(target.database()));
+        } catch (LifeboatException e) {
+            LOG.warn("could not drop database {}, which this restore created: {}; drop it before running the restore "
+                    + "with --create again", target.database(), e.getMessage());
+        }
+    }
+
     public void dropDatabase(PgConnection target) {
         try (PsqlSession s = PsqlSession.open(tools.newest("psql"), target.withDatabase("postgres"))) {
             s.query("drop database if exists " + PsqlSession.ident(target.database()) + " with (force)");

@@ -180,7 +180,7 @@ public final class Operations {
         Keys keys = repo.readKeys(identities());
         RestoreEngine.Result r = new RestoreEngine(repo, keys, tools, job, (question, expected) -> true, msg -> {})
                 .run(new RestoreRequest(plan.backupId(), plan.artifact(), plan.spec(), false, List.of(),
-                        true));
+                        true, true));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", r.backupId());
         out.put("database", plan.database());

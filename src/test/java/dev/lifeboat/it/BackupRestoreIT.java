@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.testing.LifeboatCli;
 import dev.lifeboat.testing.PgCluster;
 import dev.lifeboat.testing.S3ProxyServer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -151,6 +152,54 @@ class BackupRestoreIT {
         for (String db : new String[] {"multi_a", "multi_b", "multi_b_copy"}) {
             pg.dropDatabase(db);
         }
+    }
+
+    @Test
+    void aServerWithoutTheGrantedRoleGetsItFromGlobalsOrARestoreWithoutPrivileges(@TempDir Path work) throws Exception {
+        PgCluster pg = PgCluster.shared();
+        pg.dropDatabase("roles_src");
+        pg.createDatabase("roles_src");
+        pg.psql("postgres", "drop role if exists lb_it_reader; drop role if exists lb_it_reader_old; create role lb_it_reader");
+        pg.psql("roles_src", "create table t as select g from generate_series(1, 500) g; grant select on t to lb_it_reader");
+        LifeboatCli cli = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", work.resolve("repo").toString())
+                .env("PGPASSWORD", pg.password());
+        String base = "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/";
+        cli.run("init").expectSuccess();
+        String id = JSON.readTree(cli.run("backup", "--db", base + "roles_src", "--globals", "--json").expectSuccess()
+                .stdout()).get("id").asText();
+        // as on a new server: the role the dump grants to is not there
+        pg.psql("roles_src", "revoke select on t from lb_it_reader");
+        pg.psql("postgres", "alter role lb_it_reader rename to lb_it_reader_old");
+        pg.dropDatabase("roles_copy");
+
+        LifeboatCli.Result r = cli.run("restore", id, "--database", "roles_src", "--to", base + "roles_copy", "--create", "--yes");
+        assertThat(r.exitCode()).as(r.stderr()).isEqualTo(6);
+        assertThat(r.stderr()).contains("role \"lb_it_reader\" does not exist")
+                .contains("Try: create role lb_it_reader on this server first (or every role of the backup: lifeboat cat "
+                        + id + " globals.sql | psql -d postgres), or restore without GRANTs (--no-privileges)")
+                .contains("the database it created was dropped");
+        assertThat(pg.psql("postgres", "select count(*) from pg_database where datname = 'roles_copy'")).isEqualTo("0");
+
+        // either way out works: without GRANTs ...
+        cli.run("restore", id, "--database", "roles_src", "--to", base + "roles_copy", "--create", "--yes",
+                "--no-privileges").expectSuccess();
+        assertThat(pg.tableRows("roles_copy")).isEqualTo(pg.tableRows("roles_src"));
+        pg.dropDatabase("roles_copy");
+        // ... or with the roles from the backup's globals.sql, as the hint says
+        Path globals = work.resolve("globals.sql");
+        Files.writeString(globals, cli.run("cat", id, "globals.sql").expectSuccess().stdout());
+        ProcessBuilder recipe = new ProcessBuilder(pg.binDir().resolve("psql").toString(), "-X", "-q", "-d", "postgres",
+                "-f", globals.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        recipe.environment().putAll(pg.clientEnvironment()); // roles that exist already are reported and skipped
+        Process psql = recipe.start();
+        psql.getOutputStream().close();
+        assertThat(psql.waitFor()).isZero();
+        cli.run("restore", id, "--database", "roles_src", "--to", base + "roles_copy", "--create", "--yes").expectSuccess();
+        assertThat(pg.psql("roles_copy", "select has_table_privilege('lb_it_reader', 'public.t', 'select')")).isEqualTo("t");
+
+        pg.dropDatabase("roles_copy");
+        pg.dropDatabase("roles_src");
+        pg.psql("postgres", "drop role lb_it_reader; drop role lb_it_reader_old");
     }
 
     private static java.util.List<String> names(JsonNode array) {
