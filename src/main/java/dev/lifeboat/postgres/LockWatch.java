@@ -52,7 +52,15 @@ final class LockWatch implements AutoCloseable {
     private void run() {
         PsqlSession s;
         try {
+            // Connect only once the program has run a while: a short restore never pays for the watch, and a long
+            // one's start (when it competes for the CPUs) is left alone.
+            if (stop.await(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+                return;
+            }
             s = PsqlSession.open(tools.newest("psql"), conn);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
         } catch (RuntimeException e) {
             LOG.debug("lock watch of {} not started: {}", conn, e.getMessage());
             return;
