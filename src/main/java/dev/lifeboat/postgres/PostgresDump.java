@@ -81,6 +81,24 @@ public final class PostgresDump implements Closeable {
         }
     }
 
+    private static boolean recoveryConflict(String text) {
+        return text.contains("conflict with recovery");
+    }
+
+    /**
+     * What to do about a failed dump. A standby cancels a query whose snapshot still needs rows that the cleanup
+     * it replays from the primary removes (after {@code max_standby_streaming_delay}): a long dump from a standby
+     * meets that, and the fix is in the server's settings.
+     */
+    static String hint(String text) {
+        if (recoveryConflict(text)) {
+            return "the server is a standby, and replaying the primary's cleanup cancelled the dump, whose snapshot "
+                    + "still needed the removed rows: set hot_standby_feedback = on on the standby (or raise its "
+                    + "max_standby_streaming_delay), or back up from the primary; nothing was committed";
+        }
+        return "fix the cause above and run the backup again; nothing was committed";
+    }
+
     private static LifeboatException lockError(PgTools tools, PgConnection conn, Optional<String> table, Duration wait) {
         return LockWait.error(tools, conn, "backing up", table, wait, true, "nothing was committed");
     }
@@ -129,6 +147,18 @@ public final class PostgresDump implements Closeable {
 
     /** Exact row counts of every user table, and its index and sequence names, in the dump's snapshot. */
     public List<Manifest.TableInfo> tables() {
+        try {
+            return tablesInSnapshot();
+        } catch (LifeboatException e) {
+            if (LockWait.timedOut(e.getMessage())) {
+                throw lockError(tools, conn, Optional.empty(), lockWait);
+            }
+            throw recoveryConflict(e.getMessage()) ? new LifeboatException(e.code(), e.getMessage(), hint(e.getMessage()), e)
+                    : e;
+        }
+    }
+
+    private List<Manifest.TableInfo> tablesInSnapshot() {
         List<String[]> rows = session.query("""
                 select encode(convert_to(n.nspname, 'UTF8'), 'hex'), encode(convert_to(c.relname, 'UTF8'), 'hex'),
                        coalesce((select string_agg(encode(convert_to(ic.relname, 'UTF8'), 'hex'), ',' order by ic.relname)
@@ -149,14 +179,8 @@ public final class PostgresDump implements Closeable {
         for (String[] r : rows) {
             String schema = unhex(r[0]);
             String name = unhex(r[1]);
-            long count;
-            try {
-                count = Long.parseLong(session.value("select count(*) from only "
-                        + PsqlSession.ident(schema) + "." + PsqlSession.ident(name)));
-            } catch (LifeboatException e) {
-                throw LockWait.timedOut(e.getMessage()) ? lockError(tools, conn,
-                        Optional.of(PsqlSession.ident(schema) + "." + PsqlSession.ident(name)), lockWait) : e;
-            }
+            long count = Long.parseLong(session.value("select count(*) from only "
+                    + PsqlSession.ident(schema) + "." + PsqlSession.ident(name)));
             tables.add(new Manifest.TableInfo(schema, name, count, names(r[2]), names(r[3])));
         }
         return tables;
@@ -183,7 +207,7 @@ public final class PostgresDump implements Closeable {
                 throw lockError(tools, conn, LockWait.table(text), lockWait);
             }
             throw new LifeboatException(ErrorCode.DATABASE, "pg_dump of " + conn + " failed (exit " + rc + "): "
-                    + text, "fix the cause above and run the backup again; nothing was committed");
+                    + text, hint(text));
         }
     }
 

@@ -131,11 +131,16 @@ public final class PgCluster implements AutoCloseable {
     }
 
     private PgCluster(Path binDir, boolean isShared) throws IOException {
+        this(binDir, isShared, null, Map.of());
+    }
+
+    /** A new cluster; with a {@code primary}, a streaming standby of it made by pg_basebackup, with {@code settings}. */
+    private PgCluster(Path binDir, boolean isShared, PgCluster primary, Map<String, String> settings) throws IOException {
         long startedAt = System.nanoTime();
         this.binDir = binDir;
         this.majorVersion = readMajorVersion(binDir);
         this.isShared = isShared;
-        this.password = newPassword();
+        this.password = primary != null ? primary.password : newPassword();
         Optional<OsUser> serverUser = serverUser();
         this.asServerUser = serverUser.map(PgCluster::switchUserPrefix).orElse(List.of());
 
@@ -152,7 +157,11 @@ public final class PgCluster implements AutoCloseable {
                 Files.setAttribute(baseDir, "unix:uid", serverUser.get().uid());
                 Files.setAttribute(baseDir, "unix:gid", serverUser.get().gid());
             }
-            initdb(serverUser);
+            if (primary == null) {
+                initdb(serverUser);
+            } else {
+                baseBackup(primary, serverUser, settings);
+            }
             startServer(true);
         } catch (IOException | RuntimeException e) {
             closeQuietly();
@@ -551,6 +560,46 @@ public final class PgCluster implements AutoCloseable {
                 "log_line_prefix = '%m [%p] %q%u@%d '",
                 "");
         Files.writeString(dataDir.resolve("postgresql.conf"), settings, StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
+    }
+
+    /**
+     * Starts a hot standby of this cluster, streaming from it, with extra {@code settings} such as
+     * {@code max_standby_streaming_delay}. Same superuser and password. The caller closes it.
+     */
+    public PgCluster startStandby(Map<String, String> settings) {
+        try {
+            return new PgCluster(binDir, false, this, settings);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start a standby of " + dataDir, e);
+        }
+    }
+
+    /** pg_basebackup of {@code primary}, its password in a 0600 passfile (never on a command line). */
+    private void baseBackup(PgCluster primary, Optional<OsUser> serverUser, Map<String, String> settings)
+            throws IOException {
+        Path passfile = baseDir.resolve("pgpass");
+        Files.createFile(passfile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(passfile, HOST + ":" + primary.port + ":*:" + SUPERUSER + ":"
+                + password.replace("\\", "\\\\").replace(":", "\\:") + "\n");
+        if (serverUser.isPresent()) {
+            Files.setAttribute(passfile, "unix:uid", serverUser.get().uid());
+            Files.setAttribute(passfile, "unix:gid", serverUser.get().gid());
+        }
+        String conninfo = "host=" + HOST + " port=" + primary.port + " user=" + SUPERUSER + " passfile=" + passfile;
+        List<String> command = new ArrayList<>(asServerUser);
+        command.addAll(List.of(binDir.resolve("pg_basebackup").toString(), "-D", dataDir.toString(), "-X", "stream",
+                "--no-sync", "-d", conninfo));
+        runServerCommand(command, "pg_basebackup");
+        Files.createFile(dataDir.resolve("standby.signal"));
+        if (serverUser.isPresent()) {
+            Files.setAttribute(dataDir.resolve("standby.signal"), "unix:uid", serverUser.get().uid());
+        }
+        StringBuilder conf = new StringBuilder("\n# Added by PgCluster.startStandby\n");
+        conf.append("unix_socket_directories = '").append(baseDir.toString().replace("'", "''")).append("'\n");
+        conf.append("primary_conninfo = '").append(conninfo.replace("'", "''")).append("'\n");
+        settings.forEach((k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
+        Files.writeString(dataDir.resolve("postgresql.conf"), conf.toString(), StandardCharsets.UTF_8,
                 StandardOpenOption.APPEND);
     }
 
