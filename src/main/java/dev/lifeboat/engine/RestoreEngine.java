@@ -23,6 +23,8 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Restores a database from a backup, as a list of steps: find the backup and its archive, check the
@@ -127,7 +129,7 @@ public final class RestoreEngine {
                         request.privileges());
             } catch (LifeboatException e) {
                 dropIfCreated(restore, target, state);
-                throw missingRole(e, manifest, !state.exists());
+                throw explain(e, manifest, !state.exists());
             } catch (IOException | InterruptedException | RuntimeException e) {
                 dropIfCreated(restore, target, state);
                 throw e;
@@ -263,23 +265,45 @@ public final class RestoreEngine {
         }
     }
 
-    private static final java.util.regex.Pattern MISSING_ROLE = java.util.regex.Pattern.compile("role \"([^\"]+)\" does not exist");
+    private static final Pattern MISSING_ROLE = Pattern.compile("role \"([^\"]+)\" does not exist");
+    private static final Pattern DEPENDENT = Pattern.compile("cannot drop (\\w+ \\S+) because other objects depend on it"
+            + "(?:; DETAIL: +(.+?) depends? on [^;]*)?");
+    private static final Pattern MISSING_EXTENSION = Pattern.compile("(?:extension \"([^\"]+)\" is not available"
+            + "|could not open extension control file \"[^\"]*/([^/\"]+)\\.control\")");
 
     /**
-     * A restore onto a server that lacks a role the dump grants to (a new server, a scratch one): says how to get
-     * the roles, from the backup's {@code globals.sql} when it has one, or to leave privileges out.
+     * What to do about a pg_restore that failed for a reason of the target, not of the backup: a role the dump
+     * grants to is missing (a new server; the backup's {@code globals.sql} has them all), an object the backup
+     * does not know depends on a table it replaces (PostgreSQL's own hint, DROP ... CASCADE, is not what a restore
+     * wants), or an extension is not installed there. Other failures keep their message and hint.
      */
-    static LifeboatException missingRole(LifeboatException e, Manifest manifest, boolean created) {
-        java.util.regex.Matcher m = MISSING_ROLE.matcher(String.valueOf(e.getMessage()));
-        if (!m.find()) {
-            return e;
-        }
-        boolean globals = manifest.artifacts().stream().anyMatch(a -> a.name().equals("globals.sql"));
-        String hint = "create role " + m.group(1) + " on this server first"
-                + (globals ? " (or every role of the backup: lifeboat cat " + manifest.id() + " globals.sql | psql -d postgres)"
-                        : "")
-                + ", or restore without GRANTs (--no-privileges); the transaction was rolled back"
+    static LifeboatException explain(LifeboatException e, Manifest manifest, boolean created) {
+        String text = String.valueOf(e.getMessage());
+        String rolledBack = "; the transaction was rolled back"
                 + (created ? " and the database it created was dropped" : " and the target is as it was");
-        return new LifeboatException(e.code(), e.getMessage(), hint, e);
+        Matcher m = MISSING_ROLE.matcher(text);
+        if (m.find()) {
+            boolean globals = manifest.artifacts().stream().anyMatch(a -> a.name().equals("globals.sql"));
+            return new LifeboatException(e.code(), e.getMessage(), "create role " + m.group(1) + " on this server first"
+                    + (globals ? " (or every role of the backup: lifeboat cat " + manifest.id()
+                            + " globals.sql | psql -d postgres)" : "")
+                    + ", or restore without GRANTs (--no-privileges)" + rolledBack, e);
+        }
+        m = DEPENDENT.matcher(text);
+        if (m.find()) {
+            return new LifeboatException(e.code(), e.getMessage(), "the target holds "
+                    + (m.group(2) != null ? m.group(2) + ", which the backup does not have and which depends"
+                            : "objects the backup does not have that depend")
+                    + " on " + m.group(1) + ": restore into a new database (--create) and switch over to it, or drop "
+                    + "those objects first" + rolledBack, e);
+        }
+        m = MISSING_EXTENSION.matcher(text);
+        if (m.find()) {
+            String ext = m.group(1) != null ? m.group(1) : m.group(2);
+            return new LifeboatException(e.code(), e.getMessage(), "install extension " + ext + " on the target's "
+                    + "server (its package, such as postgresql-contrib or postgresql-<major>-" + ext + "), then run "
+                    + "again" + rolledBack, e);
+        }
+        return e;
     }
 }

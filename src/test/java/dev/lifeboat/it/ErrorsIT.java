@@ -217,6 +217,23 @@ class ErrorsIT {
     }
 
     @Test
+    void anObjectOnlyTheTargetHasThatDependsOnARestoredTableIsNamed() throws Exception {
+        cli.run("init").expectSuccess();
+        String id = JSON.readTree(cli.run("backup", "--db", base + "err_src", "--json").expectSuccess().stdout())
+                .get("id").asText();
+        pg.dropDatabase("err_dep");
+        pg.createDatabase("err_dep");
+        pg.psql("err_dep", "create table t(g int, v text); create view v_report as select count(*) from t");
+        var before = pg.tableRows("err_dep");
+        LifeboatCli.Result r = cli.run("restore", id, "--to", base + "err_dep", "--yes", "--no-safety-backup");
+        assertError(r, 6, "cannot drop table public.t because other objects depend on it",
+                "Try: the target holds view public.v_report, which the backup does not have and which depends on "
+                        + "table public.t: restore into a new database (--create)", "the target is as it was");
+        assertThat(pg.tableRows("err_dep")).isEqualTo(before);
+        pg.dropDatabase("err_dep");
+    }
+
+    @Test
     void aTableLockedByAnotherSessionFailsBackupAndRestoreInTimeNamingTheSession() throws Exception {
         cli.run("init").expectSuccess();
         LifeboatCli waiting = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", repo.toString())
