@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -29,8 +30,11 @@ import java.util.concurrent.TimeUnit;
  * both see each other and at worst both back off, never both proceed.
  *
  * <p>A lock records host, pid and a heartbeat that a daemon thread refreshes every
- * {@code staleAfter / 4}. A lock whose heartbeat is older than {@code staleAfter}, or whose process is
- * gone on this very host, is broken with a warning, so a dead process never blocks a schedule forever.
+ * {@code staleAfter / 4}, rewriting the blob. A lock whose blob was last written more than {@code staleAfter}
+ * before ours, or whose process is gone on this very host, is broken with a warning, so a dead process never
+ * blocks a schedule forever. Both times come from the storage's clock (the server's for S3): a host whose own
+ * clock is off cannot have its live lock broken, nor keep a dead one. The recorded heartbeat is for people, and
+ * the fallback when the storage gives no time for our own lock.
  */
 public final class RepositoryLock implements Closeable {
     public enum Kind { SHARED, EXCLUSIVE }
@@ -121,7 +125,11 @@ public final class RepositoryLock implements Closeable {
                 now, now);
         storage.write(blobName(mine.id()), JSON.writeValueAsBytes(mine));
         try {
-            for (BlobInfo blob : storage.list("locks/")) {
+            List<BlobInfo> locks = storage.list("locks/");
+            // The storage's "now": when it stored our lock, a moment ago.
+            Instant storageNow = locks.stream().filter(b -> b.name().equals(blobName(mine.id()))).map(BlobInfo::lastModified)
+                    .findFirst().orElse(null);
+            for (BlobInfo blob : locks) {
                 if (blob.name().equals(blobName(mine.id()))) {
                     continue;
                 }
@@ -132,13 +140,13 @@ public final class RepositoryLock implements Closeable {
                     continue;
                 } catch (IOException unreadable) {
                     // A half-visible or garbage lock: judge it by its age alone.
-                    if (Duration.between(blob.lastModified(), now).compareTo(staleAfter) > 0) {
+                    if (Duration.between(blob.lastModified(), storageNow != null ? storageNow : now).compareTo(staleAfter) > 0) {
                         LOG.warn("removing unreadable stale lock {}", blob.name());
                         storage.delete(blob.name());
                     }
                     continue;
                 }
-                String stale = staleness(other, staleAfter, now);
+                String stale = staleness(other, blob.lastModified(), storageNow, staleAfter, now);
                 if (stale != null) {
                     LOG.warn("breaking stale {} lock of {} (host {}, pid {}): {}", other.kind().name().toLowerCase(),
                             other.purpose(), other.host(), other.pid(), stale);
@@ -164,13 +172,18 @@ public final class RepositoryLock implements Closeable {
         return new RepositoryLock(storage, clock, mine, staleAfter);
     }
 
-    /** Why {@code other} is stale, or null when it is alive. */
-    static String staleness(Info other, Duration staleAfter, Instant now) {
+    /**
+     * Why {@code other} is stale, or null when it is alive: its process is gone from this host, or its blob was last
+     * written ({@code written}) more than {@code staleAfter} before {@code storageNow}, both by the storage's clock.
+     * Without {@code storageNow}, its recorded heartbeat against our clock {@code now}.
+     */
+    static String staleness(Info other, Instant written, Instant storageNow, Duration staleAfter, Instant now) {
         if (other.host().equals(hostname()) && other.pid() != ProcessHandle.current().pid()
                 && ProcessHandle.of(other.pid()).map(p -> !p.isAlive()).orElse(true)) {
             return "its process is no longer running";
         }
-        Duration age = Duration.between(other.heartbeat(), now);
+        Duration age = storageNow != null && written != null ? Duration.between(written, storageNow)
+                : Duration.between(other.heartbeat(), now);
         if (age.compareTo(staleAfter) > 0) {
             return "no heartbeat for " + age.toSeconds() + " s";
         }

@@ -4,6 +4,7 @@ import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.crypto.Age;
 import dev.lifeboat.storage.MemoryStorage;
+import dev.lifeboat.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -221,13 +222,6 @@ class RepositoryTest {
         }
         assertThat(storage.list("locks/")).isEmpty();
 
-        // A lock left by a process on another host whose heartbeat stopped long ago.
-        RepositoryLock.Info dead = new RepositoryLock.Info("dead", RepositoryLock.Kind.EXCLUSIVE, "prune", "elsewhere", 1,
-                Instant.now().minusSeconds(3600), Instant.now().minusSeconds(3600));
-        storage.write("locks/dead.json", Json.MAPPER.writeValueAsBytes(dead));
-        try (RepositoryLock c = RepositoryLock.acquire(storage, RepositoryLock.Kind.SHARED, "backup 3", Duration.ofMinutes(5), clock)) {
-            assertThat(storage.stat("locks/dead.json")).isEmpty();
-        }
         // A fresh one from another host blocks.
         RepositoryLock.Info alive = new RepositoryLock.Info("alive", RepositoryLock.Kind.EXCLUSIVE, "prune", "elsewhere", 1,
                 Instant.now(), Instant.now());
@@ -235,6 +229,37 @@ class RepositoryTest {
         assertThatThrownBy(() -> RepositoryLock.acquire(storage, RepositoryLock.Kind.SHARED, "backup 4",
                 Duration.ofMinutes(5), clock)).hasMessageContaining("locked by prune on host elsewhere");
         assertThat(storage.list("locks/")).hasSize(1);
+    }
+
+    @Test
+    void staleLocksAreJudgedByTheStoragesClockNotTheHostsThatWroteThem() throws IOException {
+        MutableClock storageClock = new MutableClock(Instant.parse("2026-11-21T03:00:00Z"));
+        MemoryStorage storage = new MemoryStorage(storageClock);
+        Clock ours = Clock.systemUTC();
+        Duration staleAfter = Duration.ofMinutes(5);
+
+        // A prune on a host whose clock is an hour behind, alive (its blob was just written): not broken.
+        Instant behind = storageClock.instant().minus(Duration.ofHours(1));
+        storage.write("locks/behind.json", Json.MAPPER.writeValueAsBytes(new RepositoryLock.Info("behind",
+                RepositoryLock.Kind.EXCLUSIVE, "prune", "skewed", 1, behind, behind)));
+        assertThatThrownBy(() -> RepositoryLock.acquire(storage, RepositoryLock.Kind.SHARED, "backup", staleAfter, ours))
+                .hasMessageContaining("locked by prune on host skewed");
+        assertThat(storage.stat("locks/behind.json")).isPresent();
+
+        // Its process died: once the storage has not seen a heartbeat for longer than staleAfter, it is broken.
+        storageClock.advance(Duration.ofMinutes(6));
+        try (RepositoryLock c = RepositoryLock.acquire(storage, RepositoryLock.Kind.SHARED, "backup", staleAfter, ours)) {
+            assertThat(storage.stat("locks/behind.json")).isEmpty();
+        }
+
+        // A dead lock from a host whose clock ran an hour ahead (a heartbeat "in the future") is broken all the same.
+        Instant ahead = storageClock.instant().plus(Duration.ofHours(1));
+        storage.write("locks/ahead.json", Json.MAPPER.writeValueAsBytes(new RepositoryLock.Info("ahead",
+                RepositoryLock.Kind.EXCLUSIVE, "prune", "skewed", 1, ahead, ahead)));
+        storageClock.advance(Duration.ofMinutes(6));
+        try (RepositoryLock c = RepositoryLock.acquire(storage, RepositoryLock.Kind.SHARED, "backup", staleAfter, ours)) {
+            assertThat(storage.stat("locks/ahead.json")).isEmpty();
+        }
     }
 
     @Test
