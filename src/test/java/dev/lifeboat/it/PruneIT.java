@@ -641,6 +641,8 @@ class PruneIT {
         Path file = repo.resolve("locks").resolve(id + ".json");
         Files.createDirectories(file.getParent());
         Files.write(file, JSON.writeValueAsBytes(lock));
+        // A lock blob is rewritten at each heartbeat: its file time is its last heartbeat, by the storage's clock
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(heartbeat));
         return file;
     }
 
