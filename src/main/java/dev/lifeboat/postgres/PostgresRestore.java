@@ -27,9 +27,12 @@ import java.util.function.Supplier;
 public final class PostgresRestore {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PostgresRestore.class);
     private final PgTools tools;
+    private final Duration lockWait;
 
+    /** Reads {@code LIFEBOAT_PG_LOCK_WAIT} now, so that a bad value stops a restore before it changes anything. */
     public PostgresRestore(PgTools tools) {
         this.tools = tools;
+        this.lockWait = LockWait.configured();
     }
 
     /** What the target looks like before the restore. */
@@ -287,7 +290,6 @@ public final class PostgresRestore {
 
     private void run(List<String> cmd, PgConnection target, InputStream in, String what)
             throws IOException, InterruptedException {
-        Duration lockWait = LockWait.configured();
         // --clean drops each table: a session that holds one open in a transaction must not stall the restore for
         // ever. The archive sets lock_timeout to 0, so a watch finds pg_restore's session by its name and cancels
         // its statement once it has waited too long.
