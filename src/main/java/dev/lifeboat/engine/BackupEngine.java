@@ -78,7 +78,11 @@ public final class BackupEngine {
                     } finally {
                         progress.finish();
                     }
-                    dump.finish();
+                    try {
+                        dump.finish();
+                    } catch (LifeboatException e) {
+                        throw firstCause(e, tables, java.time.Duration.ofSeconds(5));
+                    }
                     artifacts.add(artifact);
                     String[] locale = dump.locale();
                     sources.add(new Manifest.Source("postgresql", name, conn.toString(), dump.serverVersion(),
@@ -207,6 +211,25 @@ public final class BackupEngine {
                     + err.text(), "globals need a superuser; back up without --globals if you have none");
         }
         return a;
+    }
+
+    /**
+     * The row counts run in the transaction whose snapshot pg_dump imports: when they fail first (a table the user
+     * cannot read), the transaction aborts and pg_dump then fails with "invalid snapshot identifier", which says
+     * nothing of the cause. Their own error is the one to report.
+     */
+    static LifeboatException firstCause(LifeboatException dumpFailed, CompletableFuture<?> tables,
+                                        java.time.Duration wait) throws InterruptedException {
+        try {
+            tables.get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof LifeboatException cause) {
+                return cause;
+            }
+        } catch (java.util.concurrent.TimeoutException e) {
+            // still counting: pg_dump failed on its own
+        }
+        return dumpFailed;
     }
 
     private static <T> T join(CompletableFuture<T> f) throws InterruptedException {

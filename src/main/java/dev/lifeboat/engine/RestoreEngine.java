@@ -85,6 +85,12 @@ public final class RestoreEngine {
                 throw new LifeboatException(ErrorCode.NOT_FOUND, "database " + target.database()
                         + " does not exist on " + target, "pass --create to create it, or check the name");
             }
+            if (!state.exists() && !state.mayCreate()) {
+                throw new LifeboatException(ErrorCode.DATABASE, "user " + state.user() + " may not create databases on "
+                        + target + ", so --create cannot make " + target.database(), "create it as a user that may "
+                        + "(createdb -T template0 -O " + state.user() + " " + target.database() + ") and restore "
+                        + "without --create, or grant the right: ALTER ROLE " + state.user() + " CREATEDB");
+            }
             if (state.exists() && request.create()) {
                 throw new LifeboatException(ErrorCode.USAGE, "database " + target.database() + " already exists on "
                         + target, "leave out --create to restore over it (a safety backup is taken first)");

@@ -63,6 +63,7 @@ public final class PostgresDump implements Closeable {
             String version = session.value("show server_version");
             PgTools.Binary pgDump = tools.choose("pg_dump", versionNum / 10000,
                     "database " + conn + " (PostgreSQL " + version + ")");
+            checkReadable(session, conn, versionNum / 10000);
             // The exporting transaction must outlive pg_dump's start and the row counts.
             session.query("set idle_in_transaction_session_timeout = 0");
             session.query("begin isolation level repeatable read, read only");
@@ -81,6 +82,57 @@ public final class PostgresDump implements Closeable {
         }
     }
 
+    /**
+     * Fails, naming every one of them, when the user cannot read some schema, table or sequence that pg_dump must
+     * read: pg_dump would name only the first, one failed backup at a time (a table created by a migration without
+     * a grant for the backup's user is the usual cause).
+     */
+    private static void checkReadable(PsqlSession session, PgConnection conn, int serverMajor) {
+        List<String[]> rows = session.query("""
+                select case when not has_schema_privilege(n.oid, 'USAGE') then 'schema' when c.relkind = 'S'
+                            then 'sequence' else 'table' end,
+                       encode(convert_to(quote_ident(n.nspname), 'UTF8'), 'hex'),
+                       encode(convert_to(quote_ident(c.relname), 'UTF8'), 'hex')
+                from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                where c.relkind in ('r', 'p', 'S')
+                  and n.nspname not in ('pg_catalog', 'information_schema')
+                  and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'
+                  and not exists (select 1 from pg_depend e where e.classid = 'pg_class'::regclass
+                                  and e.objid = c.oid and e.deptype = 'e')
+                  and (not has_schema_privilege(n.oid, 'USAGE')
+                       or (c.relkind = 'S' and not has_sequence_privilege(c.oid, 'SELECT'))
+                       or (c.relkind <> 'S' and not has_table_privilege(c.oid, 'SELECT')))
+                order by 2, 3""");
+        if (rows.isEmpty()) {
+            return;
+        }
+        String user = session.value("select current_user");
+        java.util.LinkedHashSet<String> schemas = new java.util.LinkedHashSet<>();
+        List<String> objects = new ArrayList<>();
+        for (String[] r : rows) {
+            if (r[0].equals("schema")) {
+                schemas.add(unhex(r[1]));
+            } else {
+                objects.add(r[0] + " " + unhex(r[1]) + "." + unhex(r[2]));
+            }
+        }
+        List<String> named = new ArrayList<>();
+        schemas.forEach(sc -> named.add("schema " + sc));
+        named.addAll(objects);
+        String list = String.join(", ", named.subList(0, Math.min(named.size(), 10)))
+                + (named.size() > 10 ? " and " + (named.size() - 10) + " more" : "");
+        String grants = schemas.stream().map(sc -> "GRANT USAGE ON SCHEMA " + sc + " TO " + user).collect(
+                java.util.stream.Collectors.joining("; "));
+        String select = objects.isEmpty() ? "" : "GRANT SELECT ON " + objects.get(0).substring(objects.get(0)
+                .indexOf(' ') + 1) + (objects.size() > 1 ? ", ..." : "") + " TO " + user;
+        String each = String.join("; ", java.util.stream.Stream.of(grants, select).filter(g -> !g.isEmpty()).toList());
+        throw new LifeboatException(ErrorCode.DATABASE, "user " + user + " cannot read " + named.size()
+                + (named.size() == 1 ? " object" : " objects") + " of " + conn + " that the backup needs: " + list,
+                (serverMajor >= 14 ? "grant it everything at once (GRANT pg_read_all_data TO " + user + ") or each of "
+                        + "them (" : "grant it each of them (") + each + "), or back up as the database's owner; "
+                        + "nothing was written");
+    }
+
     private static boolean recoveryConflict(String text) {
         return text.contains("conflict with recovery");
     }
@@ -95,6 +147,11 @@ public final class PostgresDump implements Closeable {
             return "the server is a standby, and replaying the primary's cleanup cancelled the dump, whose snapshot "
                     + "still needed the removed rows: set hot_standby_feedback = on on the standby (or raise its "
                     + "max_standby_streaming_delay), or back up from the primary; nothing was committed";
+        }
+        if (text.contains("permission denied")) {
+            return "the backup's user must be able to read every table, sequence and large object: grant it "
+                    + "pg_read_all_data (PostgreSQL 14 and later) or SELECT on what is named above, or back up as "
+                    + "the database's owner; nothing was committed";
         }
         return "fix the cause above and run the backup again; nothing was committed";
     }
@@ -153,8 +210,8 @@ public final class PostgresDump implements Closeable {
             if (LockWait.timedOut(e.getMessage())) {
                 throw lockError(tools, conn, Optional.empty(), lockWait);
             }
-            throw recoveryConflict(e.getMessage()) ? new LifeboatException(e.code(), e.getMessage(), hint(e.getMessage()), e)
-                    : e;
+            boolean known = recoveryConflict(e.getMessage()) || e.getMessage().contains("permission denied");
+            throw known ? new LifeboatException(e.code(), e.getMessage(), hint(e.getMessage()), e) : e;
         }
     }
 

@@ -35,8 +35,12 @@ public final class PostgresRestore {
         this.lockWait = LockWait.configured();
     }
 
-    /** What the target looks like before the restore. */
-    public record TargetState(boolean exists, int serverMajor, String serverVersion, long userTables) {}
+    /**
+     * What the target looks like before the restore. {@code user} is the role the restore connects as, and
+     * {@code mayCreate} whether it may create databases (known only when the target does not exist).
+     */
+    public record TargetState(boolean exists, int serverMajor, String serverVersion, long userTables, String user,
+                              boolean mayCreate) {}
 
     /**
      * Connects to the target itself first (the user may have no access to any other database); only when
@@ -52,8 +56,10 @@ public final class PostgresRestore {
                 throw e;
             }
             try (PsqlSession s = PsqlSession.open(psql, target.withDatabase("postgres"))) {
+                String[] role = s.query("select current_user, rolcreatedb or rolsuper from pg_roles "
+                        + "where rolname = current_user").get(0);
                 return new TargetState(false, Integer.parseInt(s.value("show server_version_num")) / 10000,
-                        s.value("show server_version"), 0);
+                        s.value("show server_version"), 0, role[0], "t".equals(role[1]));
             }
         }
         try (t) {
@@ -61,7 +67,7 @@ public final class PostgresRestore {
                     + "on n.oid = c.relnamespace where c.relkind in ('r', 'p') and n.nspname not in "
                     + "('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%'"));
             return new TargetState(true, Integer.parseInt(t.value("show server_version_num")) / 10000,
-                    t.value("show server_version"), tables);
+                    t.value("show server_version"), tables, t.value("select current_user"), false);
         }
     }
 
@@ -79,6 +85,9 @@ public final class PostgresRestore {
                         + PsqlSession.literal(source.collate()) + " lc_ctype " + PsqlSession.literal(source.ctype()));
                 return;
             } catch (LifeboatException e) {
+                if (e.getMessage().contains("permission denied")) {
+                    throw e; // not a matter of locale: the user may not create databases (inspect checks it first)
+                }
                 LOG.warn("could not create {} with the source's encoding {} and locale {}: {}; using the server's "
                         + "defaults", target.database(), source.encoding(), source.collate(), e.getMessage());
             }

@@ -91,8 +91,21 @@ public final class PsqlSession implements Closeable {
         }
         String err = stderr.text();
         return new LifeboatException(ErrorCode.DATABASE, "database " + what + ": "
-                + (err.isEmpty() ? "psql ended unexpectedly" : err),
-                "check that the server is running and reachable and that the user, password and database are right");
+                + (err.isEmpty() ? "psql ended unexpectedly" : err), hint(err));
+    }
+
+    /**
+     * What to do about psql's error: a statement refused for want of a privilege is not a connection problem, and
+     * a statement's other errors are PostgreSQL's own to explain.
+     */
+    static String hint(String err) {
+        if (err.contains("ERROR:") && err.contains("permission denied")) {
+            return "the user lacks the privilege named above: grant it, or connect as a user that has it";
+        }
+        if (err.contains("ERROR:")) {
+            return "see PostgreSQL's message above";
+        }
+        return "check that the server is running and reachable and that the user, password and database are right";
     }
 
     @Override

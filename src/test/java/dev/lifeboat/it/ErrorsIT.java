@@ -217,6 +217,49 @@ class ErrorsIT {
     }
 
     @Test
+    void aUserWithoutTheRightsIsToldWhichGrantItNeeds() throws Exception {
+        cli.run("init").expectSuccess();
+        pg.psql("postgres", "drop role if exists err_app");
+        pg.psql("postgres", "create role err_app login password '" + pg.password().replace("'", "''") + "'");
+        try {
+            pg.psql("err_src", "grant select on t to err_app; create table payroll(id int); insert into payroll values (1)");
+            String app = "postgres://err_app@127.0.0.1:" + pg.port() + "/";
+            // a table added without a grant for the backup's user
+            pg.psql("err_src", "create schema hr; create table hr.salaries(x int); create sequence audit_seq");
+            assertError(cli.run("backup", "--db", app + "err_src"), 6, "user err_app cannot read 3 objects of "
+                    + "err_app@127.0.0.1:" + pg.port() + "/err_src that the backup needs: schema hr, sequence "
+                    + "public.audit_seq, table public.payroll", "Try: grant it everything at once (GRANT "
+                    + "pg_read_all_data TO err_app) or each of them (GRANT USAGE ON SCHEMA hr TO err_app; GRANT SELECT "
+                    + "ON public.audit_seq, ... TO err_app)", "nothing was written");
+            assertThat(JSON.readTree(cli.run("list", "--json").expectSuccess().stdout())).isEmpty();
+            pg.psql("err_src", "drop schema hr cascade; drop sequence audit_seq");
+            assertThat(JSON.readTree(cli.run("list", "--json").expectSuccess().stdout())).isEmpty();
+
+            // restore --create by a user who may not create databases: refused before the question, nothing made
+            pg.psql("err_src", "grant select on payroll to err_app");
+            String id = JSON.readTree(cli.run("backup", "--db", app + "err_src", "--json").expectSuccess().stdout())
+                    .get("id").asText();
+            pg.dropDatabase("err_new");
+            LifeboatCli.Result r = cli.run("restore", id, "--to", app + "err_new", "--create", "--yes");
+            assertError(r, 6, "user err_app may not create databases", "createdb -T template0 -O err_app err_new",
+                    "ALTER ROLE err_app CREATEDB");
+            assertThat(r.stderr()).doesNotContain("reachable").doesNotContain("WARN");
+            assertThat(pg.psql("postgres", "select count(*) from pg_database where datname = 'err_new'").trim())
+                    .isEqualTo("0");
+
+            // the hint's own recipe works
+            pg.runTool("createdb", "-h", pg.host(), "-p", Integer.toString(pg.port()), "-U", pg.superuser(), "-T",
+                    "template0", "-O", "err_app", "err_new");
+            cli.run("restore", id, "--to", app + "err_new", "--yes").expectSuccess();
+            assertThat(pg.tableRows("err_new")).isEqualTo(pg.tableRows("err_src"));
+        } finally {
+            pg.dropDatabase("err_new");
+            pg.psql("err_src", "drop owned by err_app");
+            pg.psql("postgres", "drop role if exists err_app");
+        }
+    }
+
+    @Test
     void anObjectOnlyTheTargetHasThatDependsOnARestoredTableIsNamed() throws Exception {
         cli.run("init").expectSuccess();
         String id = JSON.readTree(cli.run("backup", "--db", base + "err_src", "--json").expectSuccess().stdout())
