@@ -23,8 +23,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * Takes a backup: every source is prepared (connected, versions checked, snapshot exported) before the
@@ -69,7 +67,6 @@ public final class BackupEngine {
                     PostgresDump dump = dumps.get(i);
                     PgConnection conn = conns.get(i);
                     String name = conn.database();
-                    CompletableFuture<List<Manifest.TableInfo>> tables = CompletableFuture.supplyAsync(dump::tables);
                     Artifact artifact;
                     try (InputStream in = dump.start()) {
                         // after pg_dump started: finding the estimate may read a manifest from remote storage
@@ -78,15 +75,12 @@ public final class BackupEngine {
                     } finally {
                         progress.finish();
                     }
-                    try {
-                        dump.finish();
-                    } catch (LifeboatException e) {
-                        throw firstCause(e, tables, java.time.Duration.ofSeconds(5));
-                    }
+                    dump.finish();
+                    List<Manifest.TableInfo> tables = dump.tables();
                     artifacts.add(artifact);
                     String[] locale = dump.locale();
                     sources.add(new Manifest.Source("postgresql", name, conn.toString(), dump.serverVersion(),
-                            dump.pgDump().toString(), join(tables), locale[0], locale[1], locale[2],
+                            dump.pgDump().toString(), tables, locale[0], locale[1], locale[2],
                             conn.withoutPassword(System.getenv())));
                     dump.close();
                 }
@@ -211,35 +205,5 @@ public final class BackupEngine {
                     + err.text(), "globals need a superuser; back up without --globals if you have none");
         }
         return a;
-    }
-
-    /**
-     * The row counts run in the transaction whose snapshot pg_dump imports: when they fail first (a table the user
-     * cannot read), the transaction aborts and pg_dump then fails with "invalid snapshot identifier", which says
-     * nothing of the cause. Their own error is the one to report.
-     */
-    static LifeboatException firstCause(LifeboatException dumpFailed, CompletableFuture<?> tables,
-                                        java.time.Duration wait) throws InterruptedException {
-        try {
-            tables.get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof LifeboatException cause) {
-                return cause;
-            }
-        } catch (java.util.concurrent.TimeoutException e) {
-            // still counting: pg_dump failed on its own
-        }
-        return dumpFailed;
-    }
-
-    private static <T> T join(CompletableFuture<T> f) throws InterruptedException {
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
     }
 }

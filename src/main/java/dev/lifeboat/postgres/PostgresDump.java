@@ -23,11 +23,13 @@ import java.util.concurrent.TimeUnit;
  *       is written when none fits), open a repeatable-read transaction and export its snapshot;</li>
  *   <li>{@link #start}: run {@code pg_dump -Fc -Z0 --snapshot=...}, whose stdout the caller streams into
  *       the repository (Lifeboat compresses; pg_dump's own compression would defeat dedup);</li>
- *   <li>{@link #tables}: row counts and index names, read in the same snapshot, while pg_dump runs;</li>
- *   <li>{@link #finish}: wait for pg_dump and fail with its stderr if it failed.</li>
+ *   <li>{@link #finish}: wait for pg_dump and fail with its stderr if it failed;</li>
+ *   <li>{@link #tables}: the tables with their index and sequence names, read in the same snapshot, and their
+ *       row counts, counted in the archive as it streamed by ({@link ArchiveRows}).</li>
  * </ol>
  */
 public final class PostgresDump implements Closeable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PostgresDump.class);
     private final PgTools tools;
     private final PgConnection conn;
     private final Duration lockWait;
@@ -37,6 +39,7 @@ public final class PostgresDump implements Closeable {
     private final String snapshot;
     private final String[] locale;
     private final long estimatedBytes;
+    private final ArchiveRows archiveRows = new ArchiveRows();
     private Process process;
     private StderrTail stderr;
 
@@ -199,10 +202,14 @@ public final class PostgresDump implements Closeable {
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         process = pb.start();
         stderr = new StderrTail(process.getErrorStream(), "pg_dump");
-        return process.getInputStream();
+        return archiveRows.follow(process.getInputStream());
     }
 
-    /** Exact row counts of every user table, and its index and sequence names, in the dump's snapshot. */
+    /**
+     * Every user table with its exact row count in the dump's snapshot, and its index and sequence names. Call it
+     * after {@link #finish}: the counts are those of the rows in the archive, counted as it streamed by; only when
+     * the archive could not be followed are they counted again on the server.
+     */
     public List<Manifest.TableInfo> tables() {
         try {
             return tablesInSnapshot();
@@ -216,6 +223,11 @@ public final class PostgresDump implements Closeable {
     }
 
     private List<Manifest.TableInfo> tablesInSnapshot() {
+        Optional<Map<Long, Long>> inArchive = archiveRows.rowsByTable();
+        if (inArchive.isEmpty()) {
+            LOG.info("counting the rows of {} on the server: could not follow its archive ({})", conn,
+                    archiveRows.failure());
+        }
         List<String[]> rows = session.query("""
                 select encode(convert_to(n.nspname, 'UTF8'), 'hex'), encode(convert_to(c.relname, 'UTF8'), 'hex'),
                        coalesce((select string_agg(encode(convert_to(ic.relname, 'UTF8'), 'hex'), ',' order by ic.relname)
@@ -224,7 +236,8 @@ public final class PostgresDump implements Closeable {
                        coalesce((select string_agg(encode(convert_to(s.relname, 'UTF8'), 'hex'), ',' order by s.relname)
                                  from pg_depend d join pg_class s on s.oid = d.objid and s.relkind = 'S'
                                  where d.refobjid = c.oid and d.classid = 'pg_class'::regclass
-                                   and d.deptype in ('a', 'i')), '')
+                                   and d.deptype in ('a', 'i')), ''),
+                       c.oid
                 from pg_class c join pg_namespace n on n.oid = c.relnamespace
                 where c.relkind = 'r'
                   and n.nspname not in ('pg_catalog', 'information_schema')
@@ -236,7 +249,8 @@ public final class PostgresDump implements Closeable {
         for (String[] r : rows) {
             String schema = unhex(r[0]);
             String name = unhex(r[1]);
-            long count = Long.parseLong(session.value("select count(*) from only "
+            Long inDump = inArchive.map(m -> m.get(Long.parseLong(r[4]))).orElse(null);
+            long count = inDump != null ? inDump : Long.parseLong(session.value("select count(*) from only "
                     + PsqlSession.ident(schema) + "." + PsqlSession.ident(name)));
             tables.add(new Manifest.TableInfo(schema, name, count, names(r[2]), names(r[3])));
         }

@@ -37,20 +37,4 @@ class BackupEngineTest {
         assertThat(BackupEngine.lastDumpSize(oldestFirst, "missing")).isEmpty();
         assertThat(BackupEngine.lastDumpSize(List.of(), "app")).isEmpty();
     }
-
-    @Test
-    void aFailedRowCountIsReportedInsteadOfTheInvalidSnapshotItCausedInPgDump() throws Exception {
-        var dumpFailed = new dev.lifeboat.core.LifeboatException(dev.lifeboat.core.ErrorCode.DATABASE,
-                "pg_dump failed: invalid snapshot identifier", null);
-        var countFailed = new dev.lifeboat.core.LifeboatException(dev.lifeboat.core.ErrorCode.DATABASE,
-                "ERROR:  permission denied for table payroll", null);
-        assertThat(BackupEngine.firstCause(dumpFailed,
-                java.util.concurrent.CompletableFuture.failedFuture(countFailed), java.time.Duration.ofSeconds(5))).isSameAs(countFailed);
-        assertThat(BackupEngine.firstCause(dumpFailed,
-                java.util.concurrent.CompletableFuture.completedFuture(List.of()), java.time.Duration.ofSeconds(5))).isSameAs(dumpFailed);
-        // counts still running after pg_dump failed: pg_dump failed on its own (after a short wait)
-        assertThat(BackupEngine.firstCause(dumpFailed, new java.util.concurrent.CompletableFuture<>(),
-                java.time.Duration.ofMillis(50)))
-                .isSameAs(dumpFailed);
-    }
 }
