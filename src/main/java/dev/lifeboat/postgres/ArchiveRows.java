@@ -158,6 +158,10 @@ public final class ArchiveRows {
                 return 1;
             }
             case DUMP_ID, LENGTH, LO_OID -> {
+                if (intHave == 0 && len >= 1 + intSize) { // the usual case: the whole integer is here
+                    haveInt(readInt(b, off));
+                    return 1 + intSize;
+                }
                 int n = Math.min(len, 1 + intSize - intHave);
                 System.arraycopy(b, off, intBytes, intHave, n);
                 intHave += n;

@@ -9,10 +9,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Watches the server session of a client program that cannot be given a lock timeout (pg_restore: every archive
- * starts with {@code SET lock_timeout = 0}), found by its {@code application_name}. When it waits for a lock, says
- * once who holds it; when it has waited longer than the limit, cancels its statement, so that the program fails
- * (its transaction rolled back) instead of waiting for ever, and keeps who was in the way for the error.
+ * Watches the server sessions of a client program, found by their {@code application_name}. When one waits for a
+ * lock, says once who holds it. For a program that cannot be given a lock timeout (pg_restore: every archive
+ * starts with {@code SET lock_timeout = 0}), it also cancels the statement once it has waited longer than the
+ * limit, so that the program fails (its transaction rolled back) instead of waiting for ever, and keeps who was in
+ * the way for the error; a backup's sessions have timeouts of their own, and the watch only warns.
  */
 final class LockWatch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LockWatch.class);
@@ -23,12 +24,15 @@ final class LockWatch implements AutoCloseable {
     private final String applicationName;
     private final Duration limit;
     private final String action;
+    private final boolean cancel;
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Thread thread;
     private volatile List<LockWait.Holder> cancelledFor;
 
-    private LockWatch(PgTools tools, PgConnection conn, String applicationName, Duration limit, String action) {
+    private LockWatch(PgTools tools, PgConnection conn, String applicationName, Duration limit, String action,
+                      boolean cancel) {
         this.tools = tools;
+        this.cancel = cancel;
         this.conn = conn;
         this.applicationName = applicationName;
         this.limit = limit;
@@ -37,11 +41,20 @@ final class LockWatch implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    /** Starts watching the session named {@code applicationName} on the database of {@code conn}. */
-    static LockWatch start(PgTools tools, PgConnection conn, String applicationName, Duration limit, String action) {
-        LockWatch w = new LockWatch(tools, conn, applicationName, limit, action);
+    /**
+     * Starts watching the sessions named {@code applicationName} on the database of {@code conn}; with
+     * {@code cancel}, cancels a statement that has waited for a lock longer than {@code limit}.
+     */
+    static LockWatch start(PgTools tools, PgConnection conn, String applicationName, Duration limit, String action,
+                           boolean cancel) {
+        LockWatch w = new LockWatch(tools, conn, applicationName, limit, action, cancel);
         w.thread.start();
         return w;
+    }
+
+    /** Stops watching without waiting for the watch to end ({@link #close} waits). */
+    void stopSoon() {
+        stop.countDown();
     }
 
     /** Who held the lock when the watch cancelled the statement; null when it did not. */
@@ -85,7 +98,7 @@ final class LockWatch implements AutoCloseable {
                     LOG.warn("{} {}: waiting for a lock held by {}; giving up after {} ({})", action, conn,
                             holders.isEmpty() ? "pid " + r[2] : holders.get(0), dev.lifeboat.core.Units.duration(limit),
                             LockWait.VARIABLE);
-                } else if (System.nanoTime() - waitingSince >= limit.toNanos()) {
+                } else if (cancel && System.nanoTime() - waitingSince >= limit.toNanos()) {
                     cancelledFor = LockWait.holders(s, "a.pid in (" + r[2] + ")");
                     s.query("select pg_cancel_backend(" + Integer.parseInt(r[0]) + ")");
                     return;

@@ -68,6 +68,13 @@ public final class PgConnection {
         return params.get(key);
     }
 
+    /** The same connection under another {@code application_name}, by which a {@link LockWatch} finds it. */
+    public PgConnection withApplicationName(String name) {
+        Map<String, String> p = new HashMap<>(params);
+        p.put("application_name", name);
+        return new PgConnection(p);
+    }
+
     public PgConnection withDatabase(String db) {
         Map<String, String> p = new HashMap<>(params);
         p.put("dbname", db);

@@ -39,13 +39,18 @@ public final class PostgresDump implements Closeable {
     private final String snapshot;
     private final String[] locale;
     private final long estimatedBytes;
+    private final String appName;
+    private final LockWatch watch;
     private final ArchiveRows archiveRows = new ArchiveRows();
     private Process process;
     private StderrTail stderr;
 
-    private PostgresDump(PgTools tools, PgConnection conn, Duration lockWait, PsqlSession session, PgTools.Binary pgDump,
-                         String serverVersion, String snapshot, String[] locale, long estimatedBytes) {
+    private PostgresDump(PgTools tools, PgConnection conn, String appName, LockWatch watch, Duration lockWait,
+                         PsqlSession session, PgTools.Binary pgDump, String serverVersion, String snapshot,
+                         String[] locale, long estimatedBytes) {
         this.tools = tools;
+        this.appName = appName;
+        this.watch = watch;
         this.lockWait = lockWait;
         this.locale = locale;
         this.estimatedBytes = estimatedBytes;
@@ -58,7 +63,17 @@ public final class PostgresDump implements Closeable {
 
     public static PostgresDump prepare(PgTools tools, PgConnection conn) {
         Duration lockWait = LockWait.configured();
-        PsqlSession session = PsqlSession.open(tools.newest("psql"), conn);
+        // Lifeboat's session and pg_dump's share a name, by which a watch finds them when they wait for a lock
+        // (they give up on their own after lockWait): until pg_dump's first byte, after which it takes no more locks.
+        String appName = "lifeboat-backup-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        LockWatch watch = LockWatch.start(tools, conn, appName, lockWait, "backing up", false);
+        PsqlSession session;
+        try {
+            session = PsqlSession.open(tools.newest("psql"), conn.withApplicationName(appName));
+        } catch (RuntimeException e) {
+            watch.close();
+            throw e;
+        }
         try {
             // The size estimate and the row counts lock each table as pg_dump does: never wait for ever.
             session.query("set lock_timeout = '" + LockWait.setting(lockWait) + "'");
@@ -75,12 +90,15 @@ public final class PostgresDump implements Closeable {
                     + ") from pg_database where datname = current_database()").get(0);
             String[] locale = Arrays.copyOf(row, 3);
             long estimate = row[3] == null || row[3].isEmpty() ? -1 : Long.parseLong(row[3]);
-            return new PostgresDump(tools, conn, lockWait, session, pgDump, version, snapshot, locale, estimate);
+            return new PostgresDump(tools, conn, appName, watch, lockWait, session, pgDump, version, snapshot, locale,
+                    estimate);
         } catch (LifeboatException e) {
             session.close();
+            watch.close();
             throw LockWait.timedOut(e.getMessage()) ? lockError(tools, conn, Optional.empty(), lockWait) : e;
         } catch (RuntimeException e) {
             session.close();
+            watch.close();
             throw e;
         }
     }
@@ -198,11 +216,20 @@ public final class PostgresDump implements Closeable {
         ProcessBuilder pb = new ProcessBuilder(pgDump.path().toString(), "--format=custom", "-Z0",
                 "--snapshot=" + snapshot, "--no-password", "--lock-wait-timeout=" + LockWait.setting(lockWait));
         pb.environment().clear();
-        pb.environment().putAll(conn.environment(System.getenv()));
+        pb.environment().putAll(conn.withApplicationName(appName).environment(System.getenv()));
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         process = pb.start();
         stderr = new StderrTail(process.getErrorStream(), "pg_dump");
-        return archiveRows.follow(process.getInputStream());
+        return new java.io.FilterInputStream(archiveRows.follow(process.getInputStream())) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n != 0) { // pg_dump writes once it holds every lock it takes
+                    watch.stopSoon();
+                }
+                return n;
+            }
+        };
     }
 
     /**
@@ -293,6 +320,7 @@ public final class PostgresDump implements Closeable {
             }
         }
         session.close();
+        watch.close();
     }
 
     /** Names of the databases a server holds that accept connections, for --all-databases. */

@@ -309,7 +309,7 @@ public final class PostgresRestore {
         pb.environment().put("PGAPPNAME", appName);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         Process p = pb.start();
-        LockWatch watch = LockWatch.start(tools, target, appName, lockWait, "restoring into");
+        LockWatch watch = LockWatch.start(tools, target, appName, lockWait, "restoring into", true);
         StderrTail err = new StderrTail(p.getErrorStream(), "pg_restore");
         IOException[] feedError = new IOException[1];
         Thread feeder = new Thread(() -> {

@@ -281,13 +281,18 @@ class ErrorsIT {
         cli.run("init").expectSuccess();
         LifeboatCli waiting = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", repo.toString())
                 .env("PGPASSWORD", pg.password()).env("LIFEBOAT_PG_LOCK_WAIT", "2");
-        // a migration holds the table: the backup gives up after 2 s instead of waiting for ever
+        // a migration holds the table: the backup says so while it waits, and gives up after 4 s instead of waiting
+        // for ever
         try (java.sql.Connection migration = jdbc("err_src")) {
             migration.setAutoCommit(false);
             migration.createStatement().execute("lock table t in access exclusive mode");
             int pid = backendPid(migration);
-            LifeboatCli.Result r = waiting.run("backup", "--db", base + "err_src");
-            assertError(r, 6, "waited 2.0 s for a lock on", "held by pid " + pid, "public.t AccessExclusiveLock",
+            LifeboatCli.Result r = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", repo.toString())
+                    .env("PGPASSWORD", pg.password()).env("LIFEBOAT_PG_LOCK_WAIT", "4")
+                    .run("backup", "--db", base + "err_src");
+            assertThat(r.stderr()).startsWith("WARN: backing up").contains("waiting for a lock held by pid " + pid);
+            assertError(new LifeboatCli.Result(r.exitCode(), r.stdout(), r.stderr().substring(r.stderr().indexOf("Error: "))),
+                    6, "waited 4.0 s for a lock on", "held by pid " + pid, "public.t AccessExclusiveLock",
                     "pg_terminate_backend(" + pid + ")", "LIFEBOAT_PG_LOCK_WAIT", "nothing was committed");
             assertThat(cli.run("list", "--json").expectSuccess().stdout().trim()).isEqualTo("[ ]");
         }
