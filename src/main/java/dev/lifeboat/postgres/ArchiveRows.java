@@ -44,12 +44,15 @@ public final class ArchiveRows {
 
     private State state = State.HEAD;
     private String failure;
-    // the header and table of contents, kept until they parse
+    // what has arrived of the header and table of contents and is not parsed yet
     private byte[] head = new byte[64 * 1024];
+    private int largestHead = head.length;
     private int headLength;
     private int nextAttempt = 1024;
     private int version;
     private int intSize;
+    private int offSize;
+    private long entriesLeft = -1; // entries of the table of contents still to read; -1 before the header
     // table data entries: dump id -> table OID
     private final Map<Integer, Long> tableOfDump = new HashMap<>();
     private final Map<Long, Long> rows = new HashMap<>();
@@ -93,6 +96,11 @@ public final class ArchiveRows {
                 return super.skip(n);
             }
         };
+    }
+
+    /** The most memory that what had arrived of the table of contents took at once, in bytes. */
+    int largestHeadBuffer() {
+        return largestHead;
     }
 
     /** Row counts by table OID, once the whole archive has been followed; empty when it could not be. */
@@ -139,6 +147,7 @@ public final class ArchiveRows {
             case HEAD -> {
                 if (headLength + len > head.length) {
                     head = Arrays.copyOf(head, Math.max(head.length * 2, headLength + len));
+                    largestHead = Math.max(largestHead, head.length);
                 }
                 System.arraycopy(b, off, head, headLength, len);
                 headLength += len;
@@ -265,89 +274,112 @@ public final class ArchiveRows {
         return b[at] != 0 ? -v : v;
     }
 
-    /** Parses the header and table of contents in {@link #head}; returns where the data begins, -1 if incomplete. */
+    /**
+     * Parses what it can of the header and table of contents in {@link #head}, dropping what it has parsed; returns
+     * where the data begins, -1 when more must arrive first.
+     */
     private int parseHead() {
         Reader r = new Reader(head, headLength);
+        int consumed = 0;
         try {
-            for (byte m : MAGIC) {
-                if (r.readByte() != m) {
-                    fail("not a pg_dump custom-format archive");
+            if (entriesLeft < 0) {
+                if (!parseHeader(r)) {
                     return -1;
                 }
+                entriesLeft = r.readInt();
+                consumed = r.pos;
             }
-            int vmaj = r.readByte();
-            int vmin = r.readByte();
-            int vrev = r.readByte();
-            version = version(vmaj, vmin, vrev);
-            if (version < MIN_VERSION || version > MAX_VERSION) {
-                fail("archive version " + vmaj + "." + vmin + "." + vrev + " is not one this Lifeboat knows");
-                return -1;
-            }
-            intSize = r.readByte();
-            int offSize = r.readByte();
-            if (intSize < 1 || intSize > 8 || offSize < 1 || offSize > 8) {
-                fail("integer size " + intSize + ", offset size " + offSize);
-                return -1;
-            }
-            int format = r.readByte();
-            if (format != CUSTOM_FORMAT) {
-                fail("archive format " + format + " is not the custom format");
-                return -1;
-            }
-            if (version >= version(1, 15, 0)) {
-                int algorithm = r.readByte();
-                if (algorithm != 0) {
-                    fail("the archive is compressed (algorithm " + algorithm + ")");
-                    return -1;
-                }
-            } else if (r.readInt() != 0) {
-                fail("the archive is compressed");
-                return -1;
-            }
-            for (int i = 0; i < 7; i++) { // creation time: sec, min, hour, mday, mon, year, isdst
-                r.readInt();
-            }
-            r.skipString(); // database name
-            r.skipString(); // server version
-            r.skipString(); // pg_dump version
-            long entries = r.readInt();
-            for (long e = 0; e < entries; e++) {
-                int dumpId = (int) r.readInt();
-                r.readInt(); // had dumper
-                r.skipString(); // catalog table OID
-                String oid = r.readString();
-                r.skipString(); // tag
-                String desc = r.readString();
-                r.readInt(); // section
-                r.skipString(); // definition
-                r.skipString(); // drop statement
-                r.skipString(); // copy statement
-                r.skipString(); // namespace
-                r.skipString(); // tablespace
-                if (version >= version(1, 14, 0)) {
-                    r.skipString(); // table access method
-                }
-                if (version >= version(1, 16, 0)) {
-                    r.readInt(); // relkind
-                }
-                r.skipString(); // owner
-                r.skipString(); // "with oids"
-                while (r.readString() != null) { // dependencies, up to a null string
-                    // skipped
-                }
-                r.readByte(); // data offset: a flag byte and offSize bytes
-                r.skip(offSize);
-                if ("TABLE DATA".equals(desc) && oid != null) {
-                    tableOfDump.put(dumpId, Long.parseLong(oid));
-                }
+            for (; entriesLeft > 0; entriesLeft--) {
+                parseEntry(r);
+                consumed = r.pos;
             }
             return r.pos;
         } catch (Incomplete e) {
-            tableOfDump.clear();
+            // keep only the entry that has not fully arrived: memory is bounded by the largest entry, not the schema
+            System.arraycopy(head, consumed, head, 0, headLength - consumed);
+            headLength -= consumed;
             return -1;
         } catch (RuntimeException e) {
             fail("unexpected table of contents: " + e);
             return -1;
+        }
+    }
+
+    /** The archive's header, up to the table of contents; false (and failed) when this cannot follow it. */
+    private boolean parseHeader(Reader r) {
+        for (byte m : MAGIC) {
+            if (r.readByte() != m) {
+                fail("not a pg_dump custom-format archive");
+                return false;
+            }
+        }
+        int vmaj = r.readByte();
+        int vmin = r.readByte();
+        int vrev = r.readByte();
+        version = version(vmaj, vmin, vrev);
+        if (version < MIN_VERSION || version > MAX_VERSION) {
+            fail("archive version " + vmaj + "." + vmin + "." + vrev + " is not one this Lifeboat knows");
+            return false;
+        }
+        intSize = r.readByte();
+        offSize = r.readByte();
+        if (intSize < 1 || intSize > 8 || offSize < 1 || offSize > 8) {
+            fail("integer size " + intSize + ", offset size " + offSize);
+            return false;
+        }
+        int format = r.readByte();
+        if (format != CUSTOM_FORMAT) {
+            fail("archive format " + format + " is not the custom format");
+            return false;
+        }
+        if (version >= version(1, 15, 0)) {
+            int algorithm = r.readByte();
+            if (algorithm != 0) {
+                fail("the archive is compressed (algorithm " + algorithm + ")");
+                return false;
+            }
+        } else if (r.readInt() != 0) {
+            fail("the archive is compressed");
+            return false;
+        }
+        for (int i = 0; i < 7; i++) { // creation time: sec, min, hour, mday, mon, year, isdst
+            r.readInt();
+        }
+        r.skipString(); // database name
+        r.skipString(); // server version
+        r.skipString(); // pg_dump version
+        return true;
+    }
+
+    /** One entry of the table of contents; a TABLE DATA entry's catalog OID is its table's. */
+    private void parseEntry(Reader r) {
+        int dumpId = (int) r.readInt();
+        r.readInt(); // had dumper
+        r.skipString(); // catalog table OID
+        String oid = r.readString();
+        r.skipString(); // tag
+        String desc = r.readString();
+        r.readInt(); // section
+        r.skipString(); // definition
+        r.skipString(); // drop statement
+        r.skipString(); // copy statement
+        r.skipString(); // namespace
+        r.skipString(); // tablespace
+        if (version >= version(1, 14, 0)) {
+            r.skipString(); // table access method
+        }
+        if (version >= version(1, 16, 0)) {
+            r.readInt(); // relkind
+        }
+        r.skipString(); // owner
+        r.skipString(); // "with oids"
+        while (r.readString() != null) { // dependencies, up to a null string
+            // skipped
+        }
+        r.readByte(); // data offset: a flag byte and offSize bytes
+        r.skip(offSize);
+        if ("TABLE DATA".equals(desc) && oid != null) {
+            tableOfDump.put(dumpId, Long.parseLong(oid));
         }
     }
 

@@ -47,6 +47,11 @@ class ErrorsIT {
         }
     }
 
+    /** The result without the warnings printed before its error. */
+    private static LifeboatCli.Result afterWarnings(LifeboatCli.Result r) {
+        return new LifeboatCli.Result(r.exitCode(), r.stdout(), r.stderr().substring(r.stderr().indexOf("Error: ")));
+    }
+
     @Test
     void missingRepositoryUnknownIdAndBadLocations() {
         assertError(cli.run("list"), 4, "no Lifeboat repository at " + repo, "lifeboat init");
@@ -291,9 +296,9 @@ class ErrorsIT {
                     .env("PGPASSWORD", pg.password()).env("LIFEBOAT_PG_LOCK_WAIT", "4")
                     .run("backup", "--db", base + "err_src");
             assertThat(r.stderr()).startsWith("WARN: backing up").contains("waiting for a lock held by pid " + pid);
-            assertError(new LifeboatCli.Result(r.exitCode(), r.stdout(), r.stderr().substring(r.stderr().indexOf("Error: "))),
-                    6, "waited 4.0 s for a lock on", "held by pid " + pid, "public.t AccessExclusiveLock",
-                    "pg_terminate_backend(" + pid + ")", "LIFEBOAT_PG_LOCK_WAIT", "nothing was committed");
+            assertError(afterWarnings(r), 6, "waited 4.0 s for a lock on", "held by pid " + pid,
+                    "public.t AccessExclusiveLock", "pg_terminate_backend(" + pid + ")", "LIFEBOAT_PG_LOCK_WAIT",
+                    "nothing was committed");
             assertThat(cli.run("list", "--json").expectSuccess().stdout().trim()).isEqualTo("[ ]");
         }
         String id = JSON.readTree(waiting.run("backup", "--db", base + "err_src", "--json").expectSuccess().stdout())
@@ -311,8 +316,7 @@ class ErrorsIT {
             LifeboatCli.Result r = waiting.run("restore", id, "--to", base + "err_busy", "--yes", "--no-safety-backup");
             // first a warning while it waits, then the error
             assertThat(r.stderr()).startsWith("WARN: restoring into").contains("waiting for a lock held by pid " + pid);
-            assertError(new LifeboatCli.Result(r.exitCode(), r.stdout(), r.stderr().substring(r.stderr().indexOf("Error: "))),
-                    6, "restoring into", "waited 2.0 s for a lock on table public.t", "held by pid " + pid,
+            assertError(afterWarnings(r), 6, "restoring into", "waited 2.0 s for a lock on table public.t", "held by pid " + pid,
                     "idle in transaction", "pg_terminate_backend(" + pid + ")", "the transaction was rolled back");
         }
         assertThat(pg.tableRows("err_busy")).isEqualTo(before);

@@ -102,6 +102,40 @@ class ArchiveRowsTest {
     }
 
     @Test
+    void aLargeSchemaIsFollowedEntryByEntryNotHeldWhole() throws Exception {
+        String db = "archive_rows_schema";
+        pg.dropDatabase(db);
+        pg.createDatabase(db);
+        // 400 tables with a 5 kB comment each: a table of contents of about 2 MB before the first data
+        pg.psql(db, "do $$ begin for i in 1..400 loop execute format('create table t%s (id int); "
+                + "insert into t%s select generate_series(1, %s); comment on table t%s is %L', i, i, i, i, "
+                + "repeat('x', 5000)); end loop; end $$");
+        byte[] bytes;
+        try {
+            List<String> command = List.of(pg.binDir().resolve("pg_dump").toString(), "-Fc", "-Z0", db);
+            ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+            pb.environment().clear();
+            pb.environment().putAll(pg.clientEnvironment());
+            Process p = pb.start();
+            bytes = p.getInputStream().readAllBytes();
+            assertThat(p.waitFor()).isZero();
+        } finally {
+            pg.dropDatabase(db);
+        }
+        ArchiveRows rows = new ArchiveRows();
+        InputStream in = rows.follow(new ByteArrayInputStream(bytes));
+        byte[] buf = new byte[64 * 1024];
+        while (in.read(buf, 0, buf.length) > 0) {
+            // follow
+        }
+        assertThat(rows.rowsByTable()).isPresent();
+        assertThat(rows.rowsByTable().get().values()).hasSize(400).contains(1L, 200L, 400L);
+        assertThat(rows.rowsByTable().get().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(400 * 401 / 2);
+        assertThat(bytes.length).isGreaterThan(2_000_000);
+        assertThat(rows.largestHeadBuffer()).isLessThanOrEqualTo(256 * 1024);
+    }
+
+    @Test
     void anArchiveItCannotFollowGivesNoCountsAndSaysWhy() throws Exception {
         ArchiveRows truncated = new ArchiveRows();
         truncated.follow(new ByteArrayInputStream(archive, 0, archive.length - 100)).readAllBytes();
