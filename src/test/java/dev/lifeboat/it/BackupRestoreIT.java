@@ -207,4 +207,70 @@ class BackupRestoreIT {
         array.forEach(n -> out.add(n.get("name").asText()));
         return out;
     }
+
+    /**
+     * A migration that starts while a backup runs waits for pg_dump's locks, as for any pg_dump, and nothing else:
+     * Lifeboat's own session takes no lock on a table (the row counts come from the archive), so it cannot queue
+     * behind the migration and deadlock it. The counts are those of the dump's snapshot.
+     */
+    @Test
+    void aMigrationDuringABackupWaitsForPgDumpAloneAndGoesThrough() throws Exception {
+        PgCluster pg = PgCluster.shared();
+        pg.dropDatabase("mig_src");
+        pg.createDatabase("mig_src");
+        pg.psql("mig_src", "create table a as select g, md5(g::text) v from generate_series(1, 300000) g;"
+                + " create table b as select g from generate_series(1, 1000) g");
+        LifeboatCli cli = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", work.resolve("repo").toString())
+                .env("PGPASSWORD", pg.password()).env("LIFEBOAT_THREADS", "1");
+        cli.run("init").expectSuccess();
+        String url = "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/mig_src";
+        Process backup = cli.command("backup", "--db", url, "--json").redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        java.util.concurrent.CompletableFuture<Void> migration = null;
+        try {
+            // hold the backup while pg_dump sends table a: it soon blocks on the full pipe, its locks held
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                    .pollInterval(java.time.Duration.ofMillis(20)).until(() -> "1".equals(pg.psql("postgres",
+                            "select count(*) from pg_stat_activity where query like 'COPY public.a %'")));
+            signal("STOP", backup.pid());
+            assertThat(pg.psql("mig_src", "select count(distinct l.pid) from pg_locks l join pg_stat_activity s "
+                    + "on s.pid = l.pid where s.application_name like 'lifeboat-backup-%' and l.relation in "
+                    + "('a'::regclass, 'b'::regclass)")).as("sessions of the backup holding locks on the tables")
+                    .isEqualTo("1");
+            migration = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:"
+                        + pg.port() + "/mig_src", pg.superuser(), pg.password())) {
+                    c.setAutoCommit(false);
+                    c.createStatement().execute("alter table b add column note text");
+                    c.createStatement().execute("alter table a add column note text");
+                    c.createStatement().execute("delete from b where g <= 10");
+                    c.commit();
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> "1".equals(
+                    pg.psql("postgres", "select count(*) from pg_stat_activity where wait_event_type = 'Lock' "
+                            + "and query like 'alter table b%'")));
+        } finally {
+            signal("CONT", backup.pid());
+        }
+        assertThat(backup.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        String out = new String(backup.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(backup.exitValue()).as(out).isZero();
+        migration.get(60, java.util.concurrent.TimeUnit.SECONDS); // went through once pg_dump let go
+        assertThat(pg.psql("mig_src", "select count(*) from b")).isEqualTo("990");
+
+        JsonNode tables = JSON.readTree(cli.run("show", JSON.readTree(out).get("id").asText(), "--json")
+                .expectSuccess().stdout()).get("sources").get(0).get("tables");
+        assertThat(tables.get(0).get("name").asText()).isEqualTo("a");
+        assertThat(tables.get(0).get("rows").asLong()).isEqualTo(300000);
+        assertThat(tables.get(1).get("rows").asLong()).as("b in the snapshot, before the delete").isEqualTo(1000);
+        pg.dropDatabase("mig_src");
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertThat(kill.waitFor()).isZero();
+    }
 }
