@@ -48,6 +48,10 @@ final class VerifyCommand implements Callable<Integer> {
             description = "Server for drills (default: --db / DATABASE_URL, else the source's own server as recorded in the manifest); a uniquely named database is created and dropped there.")
     String scratch;
 
+    @Option(names = "--no-privileges", description = "In a drill, leave out GRANTs and REVOKEs, as on a scratch "
+            + "server that lacks the application's roles.")
+    boolean noPrivileges;
+
     @Option(names = "--db", paramLabel = "CONNECTION", hidden = true)
     String db;
 
@@ -57,6 +61,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var s = common.settings();
+        if (noPrivileges && !drill) {
+            throw new LifeboatException(ErrorCode.USAGE, "--no-privileges applies to a drill only", "add --drill");
+        }
         if (!all && (ids == null || ids.isEmpty())) {
             throw new LifeboatException(ErrorCode.USAGE, "no backup to verify", "give an id, 'latest', or --all");
         }
@@ -78,7 +85,7 @@ final class VerifyCommand implements Callable<Integer> {
                         }
                     });
             engine.run(new VerifyRequest(ids == null ? List.of() : ids, all, readData, subset, drill, scratchServer,
-                    s.drillQuery));
+                    s.drillQuery, !noPrivileges));
             if (json) {
                 System.out.println(Json.MAPPER.writeValueAsString(results));
             }

@@ -252,8 +252,14 @@ public final class VerifyEngine {
             restore.createDatabase(scratch, source);
             try {
                 ArtifactReader reader = repo.artifactReader(keys);
-                restore.restore(scratch, () -> reader.open(a), List.of(), state.serverMajor(),
-                        RestoreEngine.majorOf(source.dumpTool()), true);
+                try {
+                    restore.restore(scratch, () -> reader.open(a), List.of(), state.serverMajor(),
+                            RestoreEngine.majorOf(source.dumpTool()), request.privileges());
+                } catch (LifeboatException e) {
+                    // the scratch server's own shortcomings (a missing role, an extension) are named with the fix
+                    throw RestoreEngine.explain(new LifeboatException(e.code(), "drill of backup " + m.id()
+                            + " on " + server + ": " + e.getMessage(), e.hint(), e), m, true);
+                }
                 Map<String, Long> counts = restore.countRows(scratch, source.tables());
                 for (Manifest.TableInfo t : source.tables()) {
                     long found = counts.get(t.qualifiedName());

@@ -12,6 +12,7 @@ import java.util.List;
  * @param drill      restore into a scratch database and compare row counts
  * @param scratch    connection to the server for drills (its database name is ignored); null for the default
  * @param drillQuery a query to run in the scratch database after the restore; null for none
+ * @param privileges a drill restores GRANTs and REVOKEs (they fail on a scratch server that lacks the roles)
  */
 public record VerifyRequest(List<String> backupIds, boolean all, boolean readData, String subset, boolean drill,
-                            String scratch, String drillQuery) {}
+                            String scratch, String drillQuery, boolean privileges) {}

@@ -318,6 +318,35 @@ class VerifyIT {
 
     /** With --read-data-subset, a chunk shared by several backups is read once, and its damage counts for each. */
     @Test
+    void aDrillOnAScratchServerWithoutTheRolesNamesTheRoleAndCanLeaveGrantsOut() throws Exception {
+        pg = PgCluster.shared();
+        pg.dropDatabase("drill_src");
+        pg.psql("postgres", "drop role if exists drill_reader; create role drill_reader nologin");
+        pg.createDatabase("drill_src");
+        pg.psql("drill_src", "create table t as select g from generate_series(1, 500) g; grant select on t to drill_reader");
+        LifeboatCli cli = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", work.resolve("roles-repo").toString())
+                .env("PGPASSWORD", pg.password());
+        cli.run("init").expectSuccess();
+        cli.run("backup", "--db", pg.url("drill_src")).expectSuccess();
+        // the scratch server is one without the application's role
+        pg.dropDatabase("drill_src");
+        pg.psql("postgres", "drop role drill_reader");
+
+        LifeboatCli.Result r = cli.run("verify", "latest", "--drill", "--scratch", pg.url("postgres"));
+        assertThat(r.exitCode()).as(r.stderr()).isEqualTo(6);
+        assertThat(r.stderr()).contains("drill of backup").contains("role \"drill_reader\" does not exist")
+                .contains("Try: create role drill_reader on this server first")
+                .contains("or restore without GRANTs (--no-privileges)");
+        assertThat(cli.run("verify", "latest", "--no-privileges").exitCode()).isEqualTo(2);
+
+        LifeboatCli.Result ok = cli.run("verify", "latest", "--drill", "--no-privileges", "--scratch",
+                pg.url("postgres")).expectSuccess();
+        assertThat(ok.stdout()).contains(": drilled (drill)");
+        assertThat(pg.psql("postgres", "select count(*) from pg_database where datname like 'lifeboat_drill%'"))
+                .isEqualTo("0");
+    }
+
+    @Test
     void subsetReportsASharedCorruptChunkForEveryBackupReferencingIt() throws Exception {
         setUp(false);
         try {
