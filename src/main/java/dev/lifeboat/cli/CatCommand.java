@@ -32,7 +32,7 @@ final class CatCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
-            Manifest m = repo.manifest(repo.resolve(id));
+            Manifest m = repo.resolveManifest(id, null);
             Artifact a = m.artifact(artifactName);
             if (a == null) {
                 throw new LifeboatException(ErrorCode.NOT_FOUND, "backup " + m.id() + " has no artifact '"

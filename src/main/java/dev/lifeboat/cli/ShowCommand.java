@@ -33,7 +33,7 @@ final class ShowCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
-            Manifest m = repo.manifest(repo.resolve(id));
+            Manifest m = repo.resolveManifest(id, null);
             PrintStream out = System.out;
             if (json) {
                 var node = Json.MAPPER.valueToTree(m);

@@ -134,7 +134,7 @@ public final class BackupEngine {
     }
 
     private OptionalLong lastDumpSizeInRepository(String database) throws IOException {
-        return dumpSize(repo.manifest(repo.resolveHolding("latest", database)), database);
+        return dumpSize(repo.resolveManifest("latest", database), database);
     }
 
     /** The size of {@code database}'s dump in the newest of {@code entries} (oldest first) holding one. */

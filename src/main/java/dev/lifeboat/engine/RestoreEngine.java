@@ -58,7 +58,7 @@ public final class RestoreEngine {
 
     public Result run(RestoreRequest request) throws IOException, InterruptedException {
         tools.prefetch("psql", "pg_restore");
-        Manifest manifest = repo.manifest(repo.resolveHolding(request.backupId(), request.artifact()));
+        Manifest manifest = repo.resolveManifest(request.backupId(), request.artifact());
         Artifact artifact = chooseArtifact(manifest, request.artifact());
         Manifest.Source source = manifest.sources().stream().filter(s -> s.name().equals(artifact.source()))
                 .findFirst().orElseThrow();

@@ -313,26 +313,29 @@ public final class Repository {
      * several databases' backups, {@code restore latest --database billing} takes billing's newest backup.
      */
     public String resolveHolding(String idOrPrefix, String database) throws IOException {
-        if (database == null) {
-            return resolve(idOrPrefix);
+        return resolve(idOrPrefix, backupIds(), holding(database), database);
+    }
+
+    /**
+     * The manifest of {@link #resolveHolding}'s backup ({@code database} may be null), read once: finding
+     * {@code latest} reads manifests already.
+     */
+    public Manifest resolveManifest(String idOrPrefix, String database) throws IOException {
+        if (idOrPrefix.equals("latest")) {
+            return latest(backupIds(), holding(database), database);
         }
-        return resolve(idOrPrefix, backupIds(), m -> m.artifacts().stream().anyMatch(a -> database.equals(a.source())
-                || database.equals(a.name()) || (database + ".dump").equals(a.name())), database);
+        return manifest(resolveHolding(idOrPrefix, database));
+    }
+
+    private static java.util.function.Predicate<Manifest> holding(String database) {
+        return database == null ? m -> true : m -> m.artifacts().stream().anyMatch(a -> database.equals(a.source())
+                || database.equals(a.name()) || (database + ".dump").equals(a.name()));
     }
 
     private String resolve(String idOrPrefix, List<String> ids, java.util.function.Predicate<Manifest> holds,
                            String database) throws IOException {
         if (idOrPrefix.equals("latest")) {
-            if (ids.isEmpty()) {
-                throw new LifeboatException(ErrorCode.NOT_FOUND, "repository " + storage.location()
-                        + " holds no backup yet", "run 'lifeboat backup' first");
-            }
-            String id = latest(ids, holds);
-            if (id == null) {
-                throw new LifeboatException(ErrorCode.NOT_FOUND, "no backup in repository " + storage.location()
-                        + " holds database '" + database + "'", "run 'lifeboat list' to see what each backup holds");
-            }
-            return id;
+            return latest(ids, holds, database).id();
         }
         List<String> matches = ids.stream().filter(i -> i.startsWith(idOrPrefix)).toList();
         if (matches.isEmpty()) {
@@ -351,8 +354,13 @@ public final class Repository {
      * the safety copy the second time); the newest of all when there are only safety backups. Ids sort by
      * their start second; within one second, the manifests' start times decide.
      */
-    private String latest(List<String> ids, java.util.function.Predicate<Manifest> holds) throws IOException {
-        String newestOfAll = null;
+    private Manifest latest(List<String> ids, java.util.function.Predicate<Manifest> holds, String database)
+            throws IOException {
+        if (ids.isEmpty()) {
+            throw new LifeboatException(ErrorCode.NOT_FOUND, "repository " + storage.location()
+                    + " holds no backup yet", "run 'lifeboat backup' first");
+        }
+        Manifest newestOfAll = null;
         boolean anyReadable = false;
         int i = ids.size() - 1;
         while (i >= 0) {
@@ -370,21 +378,25 @@ public final class Repository {
                     continue;
                 }
                 if (newestOfAll == null) {
-                    newestOfAll = m.id();
+                    newestOfAll = m;
                 }
                 if (!m.safety() && (best == null || m.started().isAfter(best.started()))) {
                     best = m;
                 }
             }
             if (best != null) {
-                return best.id();
+                return best;
             }
         }
         if (!anyReadable) {
             throw new LifeboatException(ErrorCode.NOT_FOUND, "repository " + storage.location()
                     + " holds no readable backup", "run 'lifeboat verify --all' to see what is wrong");
         }
-        return newestOfAll; // null when no readable backup holds what was asked for
+        if (newestOfAll == null) {
+            throw new LifeboatException(ErrorCode.NOT_FOUND, "no backup in repository " + storage.location()
+                    + " holds database '" + database + "'", "run 'lifeboat list' to see what each backup holds");
+        }
+        return newestOfAll;
     }
 
     public Manifest manifest(String id) throws IOException {
