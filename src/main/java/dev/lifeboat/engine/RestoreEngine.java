@@ -274,6 +274,8 @@ public final class RestoreEngine {
     private static final Pattern MISSING_ROLE = Pattern.compile("role \"([^\"]+)\" does not exist");
     private static final Pattern DEPENDENT = Pattern.compile("cannot drop (\\w+ \\S+) because other objects depend on it"
             + "(?:; DETAIL: +(.+?) depends? on [^;]*)?");
+    private static final Pattern NOT_OWNER = Pattern.compile("(?:must be owner of (\\w+(?: \\w+)? [^\\s;]+)"
+            + "|permission denied for ((?:schema|database) [^\\s;]+))");
     private static final Pattern MISSING_EXTENSION = Pattern.compile("(?:extension \"([^\"]+)\" is not available"
             + "|could not open extension control file \"[^\"]*/([^/\"]+)\\.control\")");
 
@@ -302,6 +304,14 @@ public final class RestoreEngine {
                             : "objects the backup does not have that depend")
                     + " on " + m.group(1) + ": restore into a new database (--create) and switch over to it, or drop "
                     + "those objects first" + rolledBack, e);
+        }
+        m = NOT_OWNER.matcher(text);
+        if (m.find()) {
+            return new LifeboatException(e.code(), e.getMessage(), "a restore drops and creates the target's objects, "
+                    + "so it must run as their owner, the owner of their schema, or a superuser; " + (m.group(1) != null
+                    ? "the user restoring does not own " + m.group(1) : "the user restoring may not create in "
+                    + m.group(2)) + ": restore as the database's owner, or into a new database (--create)"
+                    + rolledBack, e);
         }
         m = MISSING_EXTENSION.matcher(text);
         if (m.find()) {

@@ -64,6 +64,23 @@ class RestoreEngineTest {
     }
 
     @Test
+    void aUserWhoMayNotReplaceTheTargetsObjectsIsToldWhoMay() {
+        String owner = "pg_restore: error: could not execute query: ERROR:  must be owner of table t; Command was: "
+                + "DROP TABLE IF EXISTS public.t;";
+        assertThat(RestoreEngine.explain(failed(owner), manifest("app.dump"), false).hint())
+                .isEqualTo("a restore drops and creates the target's objects, so it must run as their owner, the owner "
+                        + "of their schema, or a superuser; the user restoring does not own table t: restore as the "
+                        + "database's owner, or into a new database (--create); the transaction was rolled back and "
+                        + "the target is as it was");
+        String schema = "ERROR:  permission denied for schema public; Command was: CREATE TABLE public.t (g integer);";
+        assertThat(RestoreEngine.explain(failed(schema), manifest("app.dump"), true).hint())
+                .contains("the user restoring may not create in schema public");
+        String sequence = "ERROR:  must be owner of sequence public.t_id_seq";
+        assertThat(RestoreEngine.explain(failed(sequence), manifest("app.dump"), false).hint())
+                .contains("does not own sequence public.t_id_seq");
+    }
+
+    @Test
     void otherFailuresKeepTheirHint() {
         LifeboatException e = failed("pg_restore: error: could not execute query: ERROR:  out of shared memory");
         assertThat(RestoreEngine.explain(e, manifest("app.dump"), false)).isSameAs(e);

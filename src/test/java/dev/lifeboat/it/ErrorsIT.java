@@ -252,6 +252,13 @@ class ErrorsIT {
             assertThat(pg.psql("postgres", "select count(*) from pg_database where datname = 'err_new'").trim())
                     .isEqualTo("0");
 
+            // over a database whose tables another user owns: nothing changes, and the error says who may
+            var ownedBefore = pg.tableRows("err_src");
+            LifeboatCli.Result notOwner = cli.run("restore", id, "--to", app + "err_src", "--yes", "--no-safety-backup");
+            assertError(notOwner, 6, "must be owner of table", "Try: a restore drops and creates the target's objects",
+                    "restore as the database's owner", "the target is as it was");
+            assertThat(pg.tableRows("err_src")).isEqualTo(ownedBefore);
+
             // the hint's own recipe works
             pg.runTool("createdb", "-h", pg.host(), "-p", Integer.toString(pg.port()), "-U", pg.superuser(), "-T",
                     "template0", "-O", "err_app", "err_new");
