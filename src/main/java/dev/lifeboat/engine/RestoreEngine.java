@@ -95,6 +95,18 @@ public final class RestoreEngine {
                 throw new LifeboatException(ErrorCode.USAGE, "database " + target.database() + " already exists on "
                         + target, "leave out --create to restore over it (a safety backup is taken first)");
             }
+            if (state.exists() && state.userTables() > 0) {
+                List<String> foreign = restore.cannotReplace(target, tables.isEmpty() ? source.tables() : tables);
+                if (!foreign.isEmpty()) {
+                    throw new LifeboatException(ErrorCode.DATABASE, "user " + state.user() + " may not replace "
+                            + foreign.size() + (foreign.size() == 1 ? " table" : " tables") + " of " + target + ": "
+                            + String.join(", ", foreign.subList(0, Math.min(foreign.size(), 10)))
+                            + (foreign.size() > 10 ? " and " + (foreign.size() - 10) + " more" : "")
+                            + "; nothing was changed", "a restore drops and creates the target's objects, so it must "
+                            + "run as their owner, the owner of their schema, or a superuser: restore as the "
+                            + "database's owner, or into a new database (--create)");
+                }
+            }
             String question = "Restore " + artifact.name() + " of backup " + manifest.id()
                     + (tables.isEmpty() ? "" : " (tables " + String.join(", ", request.tables()) + ")")
                     + " into database '" + target.database() + "' on " + target

@@ -231,6 +231,31 @@ public final class PostgresRestore {
         return counts;
     }
 
+    /**
+     * The tables of {@code tables} that exist in the target and that its user may not drop (it is neither their
+     * owner, nor the owner of their schema, nor a member of either, nor a superuser), each with its owner: a
+     * restore over them would fail at its first DROP, after the safety backup.
+     */
+    public List<String> cannotReplace(PgConnection target, List<Manifest.TableInfo> tables) {
+        if (tables.isEmpty()) {
+            return List.of();
+        }
+        StringBuilder values = new StringBuilder();
+        for (Manifest.TableInfo t : tables) {
+            values.append(values.length() == 0 ? "" : ", ").append('(').append(PsqlSession.literal(t.schema()))
+                    .append(", ").append(PsqlSession.literal(t.name())).append(')');
+        }
+        try (PsqlSession s = PsqlSession.open(tools.newest("psql"), target)) {
+            return s.query("select encode(convert_to(quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
+                    + "|| ' (owned by ' || pg_get_userbyid(c.relowner) || ')', 'UTF8'), 'hex') "
+                    + "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                    + "join (values " + values + ") as w(s, t) on w.s = n.nspname and w.t = c.relname "
+                    + "where c.relkind in ('r', 'p') and not pg_has_role(c.relowner, 'USAGE') "
+                    + "and not pg_has_role(n.nspowner, 'USAGE') order by 1")
+                    .stream().map(r -> PostgresDump.unhex(r[0])).toList();
+        }
+    }
+
     /** Runs a user's check query and returns its first row's fields, joined by {@code |}. */
     public String checkQuery(PgConnection db, String sql) {
         try (PsqlSession s = PsqlSession.open(tools.newest("psql"), db)) {
@@ -239,7 +264,6 @@ public final class PostgresRestore {
         }
     }
 
-    /** Drops a database, ending its sessions (used for drill scratch databases). */
     /**
      * Drops a database this restore created and left empty (its restore failed and rolled back), so that the same
      * command with {@code --create} can be run again; one that someone else has connected to meanwhile is kept.
@@ -253,6 +277,7 @@ public final class PostgresRestore {
         }
     }
 
+    /** Drops a database, ending its sessions (used for drill scratch databases). */
     public void dropDatabase(PgConnection target) {
         try (PsqlSession s = PsqlSession.open(tools.newest("psql"), target.withDatabase("postgres"))) {
             s.query("drop database if exists " + PsqlSession.ident(target.database()) + " with (force)");

@@ -252,11 +252,16 @@ class ErrorsIT {
             assertThat(pg.psql("postgres", "select count(*) from pg_database where datname = 'err_new'").trim())
                     .isEqualTo("0");
 
-            // over a database whose tables another user owns: nothing changes, and the error says who may
+            // over a database whose tables another user owns: refused before the question and the safety backup,
+            // and the error says who may
             var ownedBefore = pg.tableRows("err_src");
-            LifeboatCli.Result notOwner = cli.run("restore", id, "--to", app + "err_src", "--yes", "--no-safety-backup");
-            assertError(notOwner, 6, "must be owner of table", "Try: a restore drops and creates the target's objects",
-                    "restore as the database's owner", "the target is as it was");
+            LifeboatCli.Result notOwner = cli.run("restore", id, "--to", app + "err_src", "--yes");
+            assertError(notOwner, 6, "user err_app may not replace 2 tables of err_app@127.0.0.1:" + pg.port()
+                    + "/err_src: public.payroll (owned by " + pg.superuser() + "), public.t (owned by "
+                    + pg.superuser() + "); nothing was changed", "Try: a restore drops and creates the target's "
+                    + "objects, so it must run as their owner", "restore as the database's owner");
+            assertThat(notOwner.stderr()).doesNotContain("safety backup");
+            assertThat(JSON.readTree(cli.run("list", "--json").expectSuccess().stdout())).hasSize(1);
             assertThat(pg.tableRows("err_src")).isEqualTo(ownedBefore);
 
             // the hint's own recipe works
