@@ -112,7 +112,7 @@ public final class ArchiveRows {
         return Optional.empty();
     }
 
-    /** Why the archive could not be followed; null when it was (or is still being) followed. */
+    /** Why the archive could not be followed; null when what arrived of it ends between two blocks. */
     public String failure() {
         drainHead();
         if (failure == null && state != State.BLOCK_TYPE) {

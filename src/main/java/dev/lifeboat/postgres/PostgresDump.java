@@ -75,7 +75,8 @@ public final class PostgresDump implements Closeable {
             throw e;
         }
         try {
-            // The size estimate and the row counts lock each table as pg_dump does: never wait for ever.
+            // The size estimate (and the row counts, when they cannot come from the archive) lock each table as
+            // pg_dump does: never wait for ever.
             session.query("set lock_timeout = '" + LockWait.setting(lockWait) + "'");
             int versionNum = Integer.parseInt(session.value("show server_version_num"));
             String version = session.value("show server_version");
@@ -127,7 +128,7 @@ public final class PostgresDump implements Closeable {
         if (rows.isEmpty()) {
             return;
         }
-        String user = session.value("select current_user");
+        String user = session.value("select quote_ident(current_user)");
         java.util.LinkedHashSet<String> schemas = new java.util.LinkedHashSet<>();
         List<String> objects = new ArrayList<>();
         for (String[] r : rows) {
