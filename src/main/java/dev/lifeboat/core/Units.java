@@ -1,12 +1,13 @@
 package dev.lifeboat.core;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
- * Sizes and durations as people read them, the one formatter of the CLI and the web UI: sizes in binary units
- * ({@code 1.4 GiB}), durations spaced for pages ({@code 4 min 05 s}) or compact for terminal columns
- * ({@code 4m05s}). Pure functions; what an unknown value shows as is the caller's choice.
+ * Sizes, durations and lists as people read them, the one formatter of the CLI and the web UI: sizes in binary
+ * units ({@code 1.4 GiB}), durations spaced for pages ({@code 4 min 05 s}) or compact for terminal columns
+ * ({@code 4m05s}), long lists cut short ({@code a, b and 3 more}). Pure functions; what an unknown value shows as is the caller's choice.
  */
 public final class Units {
     private static final String[] SIZES = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -17,6 +18,12 @@ public final class Units {
     private static final Style COMPACT = new Style(null, "%.1fs", "%dm%02ds", "%dh%02dm");
 
     private Units() {}
+
+    /** The first {@code most} items joined by commas, then how many more there are: for an error naming objects. */
+    public static String firstOf(List<String> items, int most) {
+        return String.join(", ", items.subList(0, Math.min(items.size(), most)))
+                + (items.size() > most ? " and " + (items.size() - most) + " more" : "");
+    }
 
     /**
      * {@code 0 B}, {@code 999 B}, {@code 1.0 KiB}, {@code 12.3 MiB}, up to EiB; one decimal, and a value that

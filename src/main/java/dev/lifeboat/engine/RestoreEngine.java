@@ -3,6 +3,7 @@ package dev.lifeboat.engine;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.Futures;
 import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.core.Units;
 import dev.lifeboat.postgres.PgConnection;
 import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.postgres.PostgresRestore;
@@ -77,7 +78,7 @@ public final class RestoreEngine {
             PostgresRestore restore = new PostgresRestore(tools);
             PostgresRestore.TargetState state;
             try {
-                state = restore.inspect(target);
+                state = restore.inspect(target, tables.isEmpty() ? source.tables() : tables);
             } finally {
                 awaitCheck(chunksPresent); // a missing chunk is the first thing to report, before the target
             }
@@ -95,17 +96,11 @@ public final class RestoreEngine {
                 throw new LifeboatException(ErrorCode.USAGE, "database " + target.database() + " already exists on "
                         + target, "leave out --create to restore over it (a safety backup is taken first)");
             }
-            if (state.exists() && state.userTables() > 0) {
-                List<String> foreign = restore.cannotReplace(target, tables.isEmpty() ? source.tables() : tables);
-                if (!foreign.isEmpty()) {
-                    throw new LifeboatException(ErrorCode.DATABASE, "user " + state.user() + " may not replace "
-                            + foreign.size() + (foreign.size() == 1 ? " table" : " tables") + " of " + target + ": "
-                            + String.join(", ", foreign.subList(0, Math.min(foreign.size(), 10)))
-                            + (foreign.size() > 10 ? " and " + (foreign.size() - 10) + " more" : "")
-                            + "; nothing was changed", "a restore drops and creates the target's objects, so it must "
-                            + "run as their owner, the owner of their schema, or a superuser: restore as the "
-                            + "database's owner, or into a new database (--create)");
-                }
+            List<String> foreign = state.cannotReplace();
+            if (!foreign.isEmpty()) {
+                throw new LifeboatException(ErrorCode.DATABASE, "user " + state.user() + " may not replace "
+                        + foreign.size() + (foreign.size() == 1 ? " table" : " tables") + " of " + target + ": "
+                        + Units.firstOf(foreign, 10) + "; nothing was changed", WHO_MAY_REPLACE + ": " + REPLACE_AS);
             }
             String question = "Restore " + artifact.name() + " of backup " + manifest.id()
                     + (tables.isEmpty() ? "" : " (tables " + String.join(", ", request.tables()) + ")")
@@ -286,6 +281,9 @@ public final class RestoreEngine {
     private static final Pattern MISSING_ROLE = Pattern.compile("role \"([^\"]+)\" does not exist");
     private static final Pattern DEPENDENT = Pattern.compile("cannot drop (\\w+ \\S+) because other objects depend on it"
             + "(?:; DETAIL: +(.+?) depends? on [^;]*)?");
+    private static final String WHO_MAY_REPLACE = "a restore drops and creates the target's objects, so it must run "
+            + "as their owner, the owner of their schema, or a superuser";
+    private static final String REPLACE_AS = "restore as the database's owner, or into a new database (--create)";
     private static final Pattern NOT_OWNER = Pattern.compile("(?:must be owner of (\\w+(?: \\w+)? [^\\s;]+)"
             + "|permission denied for ((?:schema|database) [^\\s;]+))");
     private static final Pattern MISSING_EXTENSION = Pattern.compile("(?:extension \"([^\"]+)\" is not available"
@@ -319,11 +317,9 @@ public final class RestoreEngine {
         }
         m = NOT_OWNER.matcher(text);
         if (m.find()) {
-            return new LifeboatException(e.code(), e.getMessage(), "a restore drops and creates the target's objects, "
-                    + "so it must run as their owner, the owner of their schema, or a superuser; " + (m.group(1) != null
+            return new LifeboatException(e.code(), e.getMessage(), WHO_MAY_REPLACE + "; " + (m.group(1) != null
                     ? "the user restoring does not own " + m.group(1) : "the user restoring may not create in "
-                    + m.group(2)) + ": restore as the database's owner, or into a new database (--create)"
-                    + rolledBack, e);
+                    + m.group(2)) + ": " + REPLACE_AS + rolledBack, e);
         }
         m = MISSING_EXTENSION.matcher(text);
         if (m.find()) {

@@ -248,7 +248,7 @@ public final class VerifyEngine {
             scratchName = "lifeboat_drill_" + m.id().substring(0, 15).toLowerCase() + "_"
                     + Integer.toHexString(new SecureRandom().nextInt(1 << 20));
             PgConnection scratch = server.withDatabase(scratchName);
-            PostgresRestore.TargetState state = restore.inspect(scratch);
+            PostgresRestore.TargetState state = restore.inspect(scratch, List.of());
             restore.createDatabase(scratch, source);
             try {
                 ArtifactReader reader = repo.artifactReader(keys);

@@ -141,15 +141,14 @@ public final class PostgresDump implements Closeable {
         List<String> named = new ArrayList<>();
         schemas.forEach(sc -> named.add("schema " + sc));
         named.addAll(objects);
-        String list = String.join(", ", named.subList(0, Math.min(named.size(), 10)))
-                + (named.size() > 10 ? " and " + (named.size() - 10) + " more" : "");
         String grants = schemas.stream().map(sc -> "GRANT USAGE ON SCHEMA " + sc + " TO " + user).collect(
                 java.util.stream.Collectors.joining("; "));
         String select = objects.isEmpty() ? "" : "GRANT SELECT ON " + objects.get(0).substring(objects.get(0)
                 .indexOf(' ') + 1) + (objects.size() > 1 ? ", ..." : "") + " TO " + user;
         String each = String.join("; ", java.util.stream.Stream.of(grants, select).filter(g -> !g.isEmpty()).toList());
         throw new LifeboatException(ErrorCode.DATABASE, "user " + user + " cannot read " + named.size()
-                + (named.size() == 1 ? " object" : " objects") + " of " + conn + " that the backup needs: " + list,
+                + (named.size() == 1 ? " object" : " objects") + " of " + conn + " that the backup needs: "
+                + dev.lifeboat.core.Units.firstOf(named, 10),
                 (serverMajor >= 14 ? "grant it everything at once (GRANT pg_read_all_data TO " + user + ") or each of "
                         + "them (" : "grant it each of them (") + each + "), or back up as the database's owner; "
                         + "nothing was written");

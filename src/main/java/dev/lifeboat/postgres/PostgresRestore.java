@@ -36,17 +36,19 @@ public final class PostgresRestore {
     }
 
     /**
-     * What the target looks like before the restore. {@code user} is the role the restore connects as, and
-     * {@code mayCreate} whether it may create databases (known only when the target does not exist).
+     * What the target looks like before the restore. {@code user} is the role the restore connects as,
+     * {@code mayCreate} whether it may create databases (known only when the target does not exist), and
+     * {@code cannotReplace} the tables the restore would replace that the user may not drop, each with its owner.
      */
     public record TargetState(boolean exists, int serverMajor, String serverVersion, long userTables, String user,
-                              boolean mayCreate) {}
+                              boolean mayCreate, List<String> cannotReplace) {}
 
     /**
      * Connects to the target itself first (the user may have no access to any other database); only when
-     * it does not exist, to the server's {@code postgres} database to learn the version.
+     * it does not exist, to the server's {@code postgres} database to learn the version. {@code replacing}
+     * are the tables the restore will drop and create, checked for who may drop them.
      */
-    public TargetState inspect(PgConnection target) {
+    public TargetState inspect(PgConnection target, List<Manifest.TableInfo> replacing) {
         PgTools.Binary psql = tools.newest("psql");
         PsqlSession t;
         try {
@@ -59,7 +61,7 @@ public final class PostgresRestore {
                 String[] role = s.query("select current_user, rolcreatedb or rolsuper from pg_roles "
                         + "where rolname = current_user").get(0);
                 return new TargetState(false, Integer.parseInt(s.value("show server_version_num")) / 10000,
-                        s.value("show server_version"), 0, role[0], "t".equals(role[1]));
+                        s.value("show server_version"), 0, role[0], "t".equals(role[1]), List.of());
             }
         }
         try (t) {
@@ -67,7 +69,8 @@ public final class PostgresRestore {
                     + "on n.oid = c.relnamespace where c.relkind in ('r', 'p') and n.nspname not in "
                     + "('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%'"));
             return new TargetState(true, Integer.parseInt(t.value("show server_version_num")) / 10000,
-                    t.value("show server_version"), tables, t.value("select current_user"), false);
+                    t.value("show server_version"), tables, t.value("select current_user"), false,
+                    tables > 0 ? cannotReplace(t, replacing) : List.of());
         }
     }
 
@@ -236,7 +239,7 @@ public final class PostgresRestore {
      * owner, nor the owner of their schema, nor a member of either, nor a superuser), each with its owner: a
      * restore over them would fail at its first DROP, after the safety backup.
      */
-    public List<String> cannotReplace(PgConnection target, List<Manifest.TableInfo> tables) {
+    private static List<String> cannotReplace(PsqlSession s, List<Manifest.TableInfo> tables) {
         if (tables.isEmpty()) {
             return List.of();
         }
@@ -245,15 +248,13 @@ public final class PostgresRestore {
             values.append(values.length() == 0 ? "" : ", ").append('(').append(PsqlSession.literal(t.schema()))
                     .append(", ").append(PsqlSession.literal(t.name())).append(')');
         }
-        try (PsqlSession s = PsqlSession.open(tools.newest("psql"), target)) {
-            return s.query("select encode(convert_to(quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
-                    + "|| ' (owned by ' || pg_get_userbyid(c.relowner) || ')', 'UTF8'), 'hex') "
-                    + "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-                    + "join (values " + values + ") as w(s, t) on w.s = n.nspname and w.t = c.relname "
-                    + "where c.relkind in ('r', 'p') and not pg_has_role(c.relowner, 'USAGE') "
-                    + "and not pg_has_role(n.nspowner, 'USAGE') order by 1")
-                    .stream().map(r -> PostgresDump.unhex(r[0])).toList();
-        }
+        return s.query("select encode(convert_to(quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
+                + "|| ' (owned by ' || pg_get_userbyid(c.relowner) || ')', 'UTF8'), 'hex') "
+                + "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                + "join (values " + values + ") as w(s, t) on w.s = n.nspname and w.t = c.relname "
+                + "where c.relkind in ('r', 'p') and not pg_has_role(c.relowner, 'USAGE') "
+                + "and not pg_has_role(n.nspowner, 'USAGE') order by 1")
+                .stream().map(r -> PostgresDump.unhex(r[0])).toList();
     }
 
     /** Runs a user's check query and returns its first row's fields, joined by {@code |}. */
@@ -330,8 +331,7 @@ public final class PostgresRestore {
         String appName = "lifeboat-restore-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().clear();
-        pb.environment().putAll(target.environment(System.getenv()));
-        pb.environment().put("PGAPPNAME", appName);
+        pb.environment().putAll(target.withApplicationName(appName).environment(System.getenv()));
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         Process p = pb.start();
         LockWatch watch = LockWatch.start(tools, target, appName, lockWait, "restoring into", true);

@@ -40,4 +40,11 @@ class UnitsTest {
         assertThat(Units.duration(Duration.ofMillis(millis))).isEqualTo(spaced);
         assertThat(Units.compactDuration(Duration.ofMillis(millis))).isEqualTo(compact);
     }
+
+    @org.junit.jupiter.api.Test
+    void longListsAreCutShortSayingHowManyMore() {
+        assertThat(Units.firstOf(java.util.List.of(), 3)).isEmpty();
+        assertThat(Units.firstOf(java.util.List.of("a", "b", "c"), 3)).isEqualTo("a, b, c");
+        assertThat(Units.firstOf(java.util.List.of("a", "b", "c", "d", "e"), 3)).isEqualTo("a, b, c and 2 more");
+    }
 }

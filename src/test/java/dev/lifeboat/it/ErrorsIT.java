@@ -36,7 +36,12 @@ class ErrorsIT {
         pg.psql("err_src", "create table t as select g, md5(g::text) v from generate_series(1, 100000) g");
         repo = work.resolve("repo");
         base = "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/";
-        cli = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", repo.toString()).env("PGPASSWORD", pg.password());
+        cli = cli();
+    }
+
+    /** Lifeboat on this test's repository, with the cluster's password. */
+    private LifeboatCli cli() {
+        return new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", repo.toString()).env("PGPASSWORD", pg.password());
     }
 
     private static void assertError(LifeboatCli.Result r, int code, String... fragments) {
@@ -296,17 +301,14 @@ class ErrorsIT {
     @Test
     void aTableLockedByAnotherSessionFailsBackupAndRestoreInTimeNamingTheSession() throws Exception {
         cli.run("init").expectSuccess();
-        LifeboatCli waiting = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", repo.toString())
-                .env("PGPASSWORD", pg.password()).env("LIFEBOAT_PG_LOCK_WAIT", "2");
+        LifeboatCli waiting = cli().env("LIFEBOAT_PG_LOCK_WAIT", "2");
         // a migration holds the table: the backup says so while it waits, and gives up after 4 s instead of waiting
         // for ever
         try (java.sql.Connection migration = jdbc("err_src")) {
             migration.setAutoCommit(false);
             migration.createStatement().execute("lock table t in access exclusive mode");
             int pid = backendPid(migration);
-            LifeboatCli.Result r = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", repo.toString())
-                    .env("PGPASSWORD", pg.password()).env("LIFEBOAT_PG_LOCK_WAIT", "4")
-                    .run("backup", "--db", base + "err_src");
+            LifeboatCli.Result r = cli().env("LIFEBOAT_PG_LOCK_WAIT", "4").run("backup", "--db", base + "err_src");
             assertThat(r.stderr()).startsWith("WARN: backing up").contains("waiting for a lock held by pid " + pid);
             assertError(afterWarnings(r), 6, "waited 4.0 s for a lock on", "held by pid " + pid,
                     "public.t AccessExclusiveLock", "pg_terminate_backend(" + pid + ")", "LIFEBOAT_PG_LOCK_WAIT",
