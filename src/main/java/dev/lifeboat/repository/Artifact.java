@@ -7,7 +7,8 @@ import java.util.List;
  *
  * @param name       unique within the backup, used by {@code lifeboat cat} (e.g. {@code app.dump})
  * @param source     the name of the source it came from
- * @param format     {@code pg_dump-custom} or {@code pg_dumpall-globals}
+ * @param format     {@link #PG_DUMP_CUSTOM} or {@link #PG_DUMPALL_GLOBALS}: what the stream is, and the one thing that
+ *                   says whether it is a database's dump (never its name)
  * @param size       plain bytes
  * @param storedSize bytes of the stored chunks this artifact references (shared chunks counted)
  * @param sha256     hex SHA-256 of the plain stream
@@ -15,6 +16,21 @@ import java.util.List;
  */
 public record Artifact(String name, String source, String format, long size, long storedSize, String sha256,
                        List<ChunkRef> chunks) {
+    /** A database's {@code pg_dump --format=custom} archive, for pg_restore: what a restore restores. */
+    public static final String PG_DUMP_CUSTOM = "pg_dump-custom";
+    /** The SQL of {@code pg_dumpall --globals-only} (roles, tablespaces): never restored as a database. */
+    public static final String PG_DUMPALL_GLOBALS = "pg_dumpall-globals";
+
+    /** Whether this is a database's dump, which restore, verify's archive check and drills take. */
+    public boolean databaseDump() {
+        return PG_DUMP_CUSTOM.equals(format);
+    }
+
+    /** Whether this is the server's globals (roles, tablespaces). */
+    public boolean globals() {
+        return PG_DUMPALL_GLOBALS.equals(format);
+    }
+
     /** This artifact without its chunk list ({@code null}); see {@link Manifest#withoutChunks()}. */
     public Artifact withoutChunks() {
         return new Artifact(name, source, format, size, storedSize, sha256, null);

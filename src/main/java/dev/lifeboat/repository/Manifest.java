@@ -59,6 +59,33 @@ public record Manifest(int formatVersion, String id, String label, String status
     }
 
     /**
+     * The databases' dumps, in the manifest's order: the one place that decides which artifacts a restore,
+     * a verify's archive check, a drill or a progress estimate take (by {@link Artifact#format()}, never by
+     * name); the globals and any other artifact are not among them. Empty when the artifacts are unknown.
+     */
+    public List<Artifact> databaseDumps() {
+        return artifacts == null ? List.of() : artifacts.stream().filter(Artifact::databaseDump).toList();
+    }
+
+    /**
+     * The dump of {@code database}: the dump from that source, else the dump of that name, with or without
+     * {@code .dump} (as {@code restore --database} and {@code lifeboat cat} name it); null when there is none.
+     * The globals are never a database's dump, whatever they are named or came from.
+     */
+    public Artifact dumpOf(String database) {
+        List<Artifact> dumps = databaseDumps();
+        return dumps.stream().filter(a -> database.equals(a.source())).findFirst()
+                .or(() -> dumps.stream().filter(a -> database.equals(a.name()) || (database + ".dump").equals(a.name()))
+                        .findFirst())
+                .orElse(null);
+    }
+
+    /** The server's globals (roles, tablespaces) when the backup took them; null otherwise. */
+    public Artifact globals() {
+        return artifacts == null ? null : artifacts.stream().filter(Artifact::globals).findFirst().orElse(null);
+    }
+
+    /**
      * A source of the backup.
      *
      * @param type            {@code postgresql}
