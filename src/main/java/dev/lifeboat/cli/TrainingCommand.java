@@ -45,7 +45,7 @@ final class TrainingCommand implements Callable<Integer> {
                     new Random(1).nextBytes(data);
                     Artifact a;
                     try (ChunkWriter w = repo.chunkWriter(keys, 3, 2)) {
-                        a = w.write("t.dump", "t", "pg_dump-custom", new ByteArrayInputStream(data), n -> {});
+                        a = w.write("t.dump", "t", Artifact.PG_DUMP_CUSTOM, new ByteArrayInputStream(data), n -> {});
                     }
                     Instant now = Instant.now();
                     repo.commit(new Manifest(Manifest.FORMAT_VERSION, "20000101T000000Z-000000", null, Manifest.COMPLETED,

@@ -71,7 +71,7 @@ public final class BackupEngine {
                     try (InputStream in = dump.start()) {
                         // after pg_dump started: finding the estimate may read a manifest from remote storage
                         progress.startEstimated("backup " + name, () -> estimate(name, dump));
-                        artifact = writer.write(name + ".dump", name, "pg_dump-custom", in, progress::update);
+                        artifact = writer.write(name + ".dump", name, Artifact.PG_DUMP_CUSTOM, in, progress::update);
                     } finally {
                         progress.finish();
                     }
@@ -150,12 +150,8 @@ public final class BackupEngine {
     }
 
     private static OptionalLong dumpSize(Manifest m, String database) {
-        for (Artifact a : m.artifacts()) {
-            if (a.name().equals(database + ".dump")) {
-                return OptionalLong.of(a.size());
-            }
-        }
-        return OptionalLong.empty();
+        Artifact dump = m.dumpOf(database);
+        return dump == null ? OptionalLong.empty() : OptionalLong.of(dump.size());
     }
 
     private List<PgConnection> connections(BackupRequest request) {
@@ -197,7 +193,7 @@ public final class BackupEngine {
         StderrTail err = new StderrTail(p.getErrorStream(), "pg_dumpall");
         Artifact a;
         try (InputStream in = p.getInputStream()) {
-            a = writer.write("globals.sql", conn.database(), "pg_dumpall-globals", in, b -> {});
+            a = writer.write("globals.sql", conn.database(), Artifact.PG_DUMPALL_GLOBALS, in, b -> {});
         }
         int rc = p.waitFor();
         if (rc != 0) {

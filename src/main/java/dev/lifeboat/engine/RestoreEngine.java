@@ -178,13 +178,10 @@ public final class RestoreEngine {
     }
 
     static Artifact chooseArtifact(Manifest manifest, String name) {
-        List<Artifact> dumps = manifest.artifacts().stream().filter(a -> a.format().equals("pg_dump-custom")).toList();
+        List<Artifact> dumps = manifest.databaseDumps();
         if (name != null) {
-            Artifact a = manifest.artifact(name);
+            Artifact a = manifest.dumpOf(name);
             if (a == null) {
-                a = manifest.artifact(name + ".dump");
-            }
-            if (a == null || !a.format().equals("pg_dump-custom")) {
                 throw new LifeboatException(ErrorCode.NOT_FOUND, "backup " + manifest.id() + " has no database dump '"
                         + name + "'", "it has: " + dumps.stream().map(Artifact::name).toList());
             }
@@ -301,10 +298,10 @@ public final class RestoreEngine {
                 + (created ? " and the database it created was dropped" : " and the target is as it was");
         Matcher m = MISSING_ROLE.matcher(text);
         if (m.find()) {
-            boolean globals = manifest.artifacts().stream().anyMatch(a -> a.name().equals("globals.sql"));
+            Artifact globals = manifest.globals();
             return new LifeboatException(e.code(), e.getMessage(), "create role " + m.group(1) + " on this server first"
-                    + (globals ? " (or every role of the backup: lifeboat cat " + manifest.id()
-                            + " globals.sql | psql -d postgres)" : "")
+                    + (globals != null ? " (or every role of the backup: lifeboat cat " + manifest.id()
+                            + " " + globals.name() + " | psql -d postgres)" : "")
                     + ", or restore without GRANTs (--no-privileges)" + rolledBack, e);
         }
         m = DEPENDENT.matcher(text);

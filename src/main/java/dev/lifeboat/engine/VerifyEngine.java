@@ -185,7 +185,7 @@ public final class VerifyEngine {
     /** Streams one artifact through its checks; returns a problem, or null when it is whole. */
     private String readArtifact(Manifest m, Artifact a) throws IOException, InterruptedException {
         PostgresRestore.ArchiveCheck check = null;
-        if (a.format().equals("pg_dump-custom")) {
+        if (a.databaseDump()) {
             String dumpTool = m.sources().stream().filter(s -> s.name().equals(a.source())).map(Manifest.Source::dumpTool)
                     .findFirst().orElse("pg_dump 0");
             check = new PostgresRestore(tools).checkArchive(RestoreEngine.majorOf(dumpTool));
@@ -240,10 +240,7 @@ public final class VerifyEngine {
         String queryResult = null;
         String scratchName = null;
         long start = System.nanoTime();
-        for (Artifact a : m.artifacts()) {
-            if (!a.format().equals("pg_dump-custom")) {
-                continue;
-            }
+        for (Artifact a : m.databaseDumps()) {
             Manifest.Source source = m.sources().stream().filter(s -> s.name().equals(a.source())).findFirst().orElseThrow();
             scratchName = "lifeboat_drill_" + m.id().substring(0, 15).toLowerCase() + "_"
                     + Integer.toHexString(new SecureRandom().nextInt(1 << 20));

@@ -309,7 +309,7 @@ public final class Repository {
 
     /**
      * {@link #resolve(String)}, where {@code latest} means the newest backup holding {@code database}'s dump
-     * (an artifact of that name, with or without {@code .dump}, or from that source): in a repository of
+     * ({@link Manifest#dumpOf}): in a repository of
      * several databases' backups, {@code restore latest --database billing} takes billing's newest backup.
      */
     public String resolveHolding(String idOrPrefix, String database) throws IOException {
@@ -328,8 +328,7 @@ public final class Repository {
     }
 
     private static java.util.function.Predicate<Manifest> holding(String database) {
-        return database == null ? m -> true : m -> m.artifacts().stream().anyMatch(a -> database.equals(a.source())
-                || database.equals(a.name()) || (database + ".dump").equals(a.name()));
+        return database == null ? m -> true : m -> m.dumpOf(database) != null;
     }
 
     private String resolve(String idOrPrefix, List<String> ids, java.util.function.Predicate<Manifest> holds,

@@ -130,13 +130,14 @@ public final class Operations {
      */
     public RestorePlan planRestore(String backupId, String database) throws IOException {
         Manifest m = repo.manifest(backupId);
-        List<Artifact> dumps = m.artifacts().stream().filter(a -> !"globals".equals(a.name())
-                && a.source() != null).toList();
+        List<Artifact> dumps = m.databaseDumps();
         Artifact artifact;
         if (database != null) {
-            artifact = dumps.stream().filter(a -> a.source().equals(database)).findFirst().orElseThrow(() ->
-                    new LifeboatException(ErrorCode.NOT_FOUND, "backup " + m.id() + " has no database '" + database + "'",
-                            "its databases are " + dumps.stream().map(Artifact::source).toList()));
+            artifact = m.dumpOf(database);
+            if (artifact == null) {
+                throw new LifeboatException(ErrorCode.NOT_FOUND, "backup " + m.id() + " has no database '" + database
+                        + "'", "its databases are " + dumps.stream().map(Artifact::source).toList());
+            }
         } else if (dumps.size() == 1) {
             artifact = dumps.get(0);
         } else {

@@ -139,11 +139,10 @@ final class Pages {
 
     /** The databases a restore of this backup can target: its dumps' sources. */
     static List<String> databases(Manifest m) {
-        if (m == null || m.artifacts() == null) {
+        if (m == null) {
             return List.of();
         }
-        return m.artifacts().stream().filter(a -> a.source() != null && !"globals".equals(a.name()))
-                .map(Artifact::source).distinct().toList();
+        return m.databaseDumps().stream().map(Artifact::source).distinct().toList();
     }
 
     /**

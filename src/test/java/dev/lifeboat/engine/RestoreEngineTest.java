@@ -10,14 +10,17 @@ import java.time.Instant;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** What a failed pg_restore tells the user to do when the cause is the target, not the backup. */
 class RestoreEngineTest {
     private static final String ID = "20261121T030000Z-abc123";
 
+    /** A backup of database app with these artifacts; {@code globals.sql} is what {@code --globals} adds. */
     private static Manifest manifest(String... artifacts) {
         List<Artifact> list = java.util.Arrays.stream(artifacts)
-                .map(n -> new Artifact(n, "app", "pg_dump-custom", 1, 1, "00", List.of())).toList();
+                .map(n -> new Artifact(n, "app", n.equals("globals.sql") ? Artifact.PG_DUMPALL_GLOBALS
+                        : Artifact.PG_DUMP_CUSTOM, 1, 1, "00", List.of())).toList();
         return new Manifest(Manifest.FORMAT_VERSION, ID, null, Manifest.COMPLETED, Instant.EPOCH, Instant.EPOCH, "test",
                 "host", List.of(), list, 1, 1, 1, null);
     }
@@ -78,6 +81,22 @@ class RestoreEngineTest {
         String sequence = "ERROR:  must be owner of sequence public.t_id_seq";
         assertThat(RestoreEngine.explain(failed(sequence), manifest("app.dump"), false).hint())
                 .contains("does not own sequence public.t_id_seq");
+    }
+
+    @Test
+    void aOneDatabaseBackupWithGlobalsRestoresItsDumpUnnamedAndNeverTheGlobals() {
+        Manifest m = manifest("app.dump", "globals.sql");
+        assertThat(RestoreEngine.chooseArtifact(m, null).name()).isEqualTo("app.dump");
+        assertThat(RestoreEngine.chooseArtifact(m, "app").name()).isEqualTo("app.dump");
+        assertThat(RestoreEngine.chooseArtifact(m, "app.dump").name()).isEqualTo("app.dump");
+        for (String globals : List.of("globals.sql", "globals")) {
+            assertThatThrownBy(() -> RestoreEngine.chooseArtifact(m, globals)).isInstanceOfSatisfying(
+                    LifeboatException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND);
+                        assertThat(e.getMessage()).isEqualTo("backup " + ID + " has no database dump '" + globals + "'");
+                        assertThat(e.hint()).isEqualTo("it has: [app.dump]");
+                    });
+        }
     }
 
     @Test

@@ -28,7 +28,8 @@ class PagesTest {
         Manifest.Source source = new Manifest.Source("postgresql", "app", "127.0.0.1:5432/app", "16.4", "pg_dump 16.4",
                 List.of(new Manifest.TableInfo("public", "items", 1234, List.of(), List.of())), "UTF8", "C", "C", null);
         Artifact dump = new Artifact("app.dump", "app", "pg_dump-custom", 5_000_000, 1_200_000, "ab".repeat(32), null);
-        Artifact globals = new Artifact("globals", null, "pg_dumpall-globals", 2_000, 900, "cd".repeat(32), null);
+        // as backup --globals writes them: named globals.sql, from the source the backup connected to
+        Artifact globals = new Artifact("globals.sql", "app", "pg_dumpall-globals", 2_000, 900, "cd".repeat(32), null);
         return new Manifest(1, id, label, "completed", started, started.plusSeconds(42), "lifeboat 0.1.0", "db1",
                 List.of(source), List.of(dump, globals), 5_002_000, 1_200_900, 300_000, kind);
     }
@@ -72,6 +73,13 @@ class PagesTest {
     void restoreTargetsAreTheDumpsSourcesNotTheGlobals() {
         assertThat(Pages.databases(manifest("i", null, NOW, null))).containsExactly("app");
         assertThat(Pages.databases(null)).isEmpty();
+        // the globals' recorded source is no restore target unless a dump came from it too
+        Manifest m = manifest("i", null, NOW, null);
+        Manifest all = new Manifest(1, "i", null, "completed", NOW, NOW, "lifeboat 0.1.0", "db1", m.sources(),
+                List.of(new Artifact("shop.dump", "shop", "pg_dump-custom", 1, 1, "ef".repeat(32), null),
+                        new Artifact("globals.sql", "postgres", "pg_dumpall-globals", 1, 1, "cd".repeat(32), null)),
+                2, 2, 2, null);
+        assertThat(Pages.databases(all)).containsExactly("shop");
     }
 
     @Test
