@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static dev.lifeboat.testing.Requirements.require;
 
 class LocalStorageTest extends StorageContractTest {
     @TempDir
@@ -36,7 +36,8 @@ class LocalStorageTest extends StorageContractTest {
 
     @Test
     void filesAreOwnerOnly() throws IOException {
-        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "POSIX file system");
+        require(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "a POSIX file system",
+                "run the tests on Linux, as CI does");
         storage.write("chunks/ab/ab01", new byte[10]);
         storage.write("chunks/ab/ab02", new PseudoRandomStream(1, 3 * MIB));
         storage.write("config", new byte[1]);
