@@ -23,6 +23,12 @@ import java.util.Set;
  *       partial one. A failed or interrupted write leaves no blob under the name (a backend may leave
  *       temporary debris under a name no reader lists, which it cleans itself).</li>
  *   <li>A missing blob is reported with {@link NoSuchFileException}, never with {@code null}.</li>
+ *   <li>{@link #stat}, {@link #list} and {@link #forEach} see every write and delete that returned: a written blob,
+ *       with its new size, is in the very next listing, and a deleted one is not (a process lists the locks right
+ *       after writing its own, and must see the others').</li>
+ *   <li>{@link BlobInfo#lastModified()} is the time of the blob's last write by the storage's own clock (the
+ *       server's, for a remote one; whole seconds at worst): an overwrite moves it forward, stamped as a new blob
+ *       written then would be, and stat and list tell the same time (locks judge a heartbeat by it).</li>
  *   <li>{@link #delete} is idempotent: deleting a missing blob succeeds.</li>
  *   <li>Transient failures (timeouts, 5xx) are retried inside the backend before an
  *       {@link IOException} reaches the caller; an exception means the operation failed. One that trying
@@ -76,7 +82,9 @@ public interface Storage extends Closeable {
 
     /**
      * Removes what interrupted writes of this backend left behind (temporary files, unfinished multipart
-     * uploads) that is older than {@code olderThan}; maintenance calls it under an exclusive lock.
+     * uploads) that is older than {@code olderThan}; maintenance calls it under an exclusive lock. Part of the
+     * contract: it removes no blob, nothing that is not this backend's debris, and no debris younger than
+     * {@code olderThan} (it may be the write in progress of a process that holds no lock).
      *
      * @return how many pieces of debris were removed
      */

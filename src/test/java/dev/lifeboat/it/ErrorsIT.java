@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static dev.lifeboat.testing.Requirements.require;
 
 /** Bad input and broken repositories: one clear error, a stable exit code, and nothing changed. */
 class ErrorsIT {
@@ -181,7 +181,7 @@ class ErrorsIT {
 
     @Test
     void aFullDiskFailsTheBackupAtOnceAndPruneGivesTheSpaceBack() throws Exception {
-        assumeTrue(PgCluster.otherUser().isPresent(), "mounting a small file system needs root");
+        require(PgCluster.otherUser().isPresent(), "root, to mount a small file system,", "run the tests as root (.ci/run runs as root)");
         Path small = Files.createDirectories(work.resolve("small"));
         system("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "lifeboat-test", small.toString());
         try {

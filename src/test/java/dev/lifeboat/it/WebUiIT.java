@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static dev.lifeboat.testing.Requirements.require;
 
 /**
  * The web admin UI as a person uses it: the packaged {@code lifeboat serve} against a real PostgreSQL, driven
@@ -71,7 +71,7 @@ class WebUiIT {
 
     @BeforeAll
     void start() throws IOException {
-        assumeTrue(Files.isExecutable(CHROMIUM), "Debian's chromium is not installed at " + CHROMIUM);
+        require(Files.isExecutable(CHROMIUM), "Debian's chromium at " + CHROMIUM, "apt-get install chromium");
         work = Files.createTempDirectory("webui-it");
         Files.createDirectories(SHOTS);
         pg = PgCluster.shared();

@@ -21,7 +21,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static dev.lifeboat.testing.Requirements.require;
 
 class StateStoreTest {
     @TempDir
@@ -59,7 +59,8 @@ class StateStoreTest {
 
     @Test
     void folderIs0700AndFilesAre0600() throws Exception {
-        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "POSIX file system");
+        require(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "a POSIX file system",
+                "run the tests on Linux, as CI does");
         Path dir = temp.resolve("nested/data");
         try (StateStore store = StateStore.open(dir)) {
             store.tokens().create(Role.ADMIN, "a"); // a write, so the WAL exists

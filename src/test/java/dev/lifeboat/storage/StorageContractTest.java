@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -29,7 +30,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The {@link Storage} contract, run against every backend: each backend's test extends this class and says how to
- * make a fresh, empty storage. Backend-specific checks go in the subclass.
+ * make a fresh, empty storage and how its interrupted writes leave debris. Backend-specific checks go in the
+ * subclass. Besides atomic writes and missing blobs, it holds each backend to what locks and prune rely on: a
+ * written blob is in the next listing, an overwrite moves its time, removeDebris removes old debris and nothing else.
  */
 public abstract class StorageContractTest {
     protected static final int MIB = 1024 * 1024;
@@ -39,6 +42,17 @@ public abstract class StorageContractTest {
 
     /** A new, empty storage that no other test uses. */
     protected abstract Storage createStorage() throws Exception;
+
+    /**
+     * Leaves in {@link #storage}, the backend's own way and not through {@link Storage}, what a write of
+     * {@code name} killed midway leaves there (local files: a hidden temporary file beside the blob; S3: an
+     * unfinished multipart upload), and returns true; returns false for a backend whose writes cannot leave any
+     * (memory), of which the contract then asks only that removeDebris removes nothing.
+     */
+    protected abstract boolean makeDebris(String name) throws Exception;
+
+    /** How many pieces of debris {@link #storage} holds, seen the backend's own way and not through {@link Storage}. */
+    protected abstract int countDebris() throws Exception;
 
     @BeforeEach
     void openStorage() throws Exception {
@@ -210,6 +224,100 @@ public abstract class StorageContractTest {
         assertThat(storage.stat("locks/l1")).isEmpty();
         assertThatThrownBy(() -> storage.read("locks/l1")).isInstanceOf(NoSuchFileException.class);
         assertThat(storage.list("locks/")).extracting(BlobInfo::name).containsExactly("locks/l2");
+    }
+
+    @Test
+    void aWrittenBlobIsInTheNextListing() throws IOException {
+        // Locks rely on it: a process lists locks/ right after writing its own, and must see the others' too.
+        for (int i = 0; i < 6; i++) {
+            String name = (i % 2 == 0 ? "locks/" : "chunks/0" + i + "/") + "blob" + i;
+            if (i % 3 == 0) {
+                storage.write(name, new byte[i + 1]);
+            } else {
+                storage.write(name, new PseudoRandomStream(i, i + 1));
+            }
+            String folder = name.substring(0, name.lastIndexOf('/') + 1);
+            assertThat(storage.list(folder)).as("list after writing " + name).filteredOn(b -> b.name().equals(name))
+                    .singleElement().extracting(BlobInfo::size).isEqualTo((long) i + 1);
+            assertThat(storage.list("")).as("list of everything after writing " + name).extracting(BlobInfo::name)
+                    .contains(name);
+            List<BlobInfo> each = new ArrayList<>();
+            storage.forEach(folder, each::add);
+            assertThat(each).as("forEach after writing " + name).extracting(BlobInfo::name).contains(name);
+        }
+        // a blob of several parts (S3: a multipart upload) is listed as soon as its write returns
+        storage.write("packs/parts", new PseudoRandomStream(9, 8L * MIB + 1));
+        assertThat(storage.list("packs/")).singleElement().extracting(BlobInfo::size).isEqualTo(8L * MIB + 1);
+
+        storage.write("locks/blob0", new byte[40]);
+        assertThat(storage.list("locks/")).filteredOn(b -> b.name().equals("locks/blob0")).singleElement()
+                .as("size listed after an overwrite").extracting(BlobInfo::size).isEqualTo(40L);
+        storage.delete("locks/blob2");
+        assertThat(storage.list("locks/")).extracting(BlobInfo::name).as("listed after a delete")
+                .containsExactlyInAnyOrder("locks/blob0", "locks/blob4");
+    }
+
+    @Test
+    void lastModifiedMovesOnOverwriteByTheStoragesClock() throws Exception {
+        // Locks rely on it: a heartbeat overwrites its lock, and another process judges the lock by how long ago it
+        // was last written, against the time of a blob it has just written itself.
+        storage.write("locks/held.json", "first".getBytes(StandardCharsets.UTF_8));
+        Instant statFirst = storage.stat("locks/held.json").orElseThrow().lastModified();
+        Instant listedFirst = listedTime("locks/held.json");
+        Thread.sleep(1100); // S3's Last-Modified counts whole seconds: the coarsest clock of the backends
+        storage.write("locks/held.json", "second".getBytes(StandardCharsets.UTF_8));
+        storage.write("locks/fresh.json", new byte[1]);
+
+        Instant statSecond = storage.stat("locks/held.json").orElseThrow().lastModified();
+        Instant listedSecond = listedTime("locks/held.json");
+        assertThat(statSecond).as("stat's time after an overwrite").isAfter(statFirst);
+        assertThat(listedSecond).as("the listed time after an overwrite").isAfter(listedFirst);
+        Instant fresh = listedTime("locks/fresh.json");
+        assertThat(Duration.between(listedSecond, fresh).abs()).as("an overwrite is stamped now, as a new blob is")
+                .isLessThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(Duration.between(statSecond, listedSecond).abs()).as("stat and list tell the same time")
+                .isLessThanOrEqualTo(Duration.ofSeconds(1));
+    }
+
+    private Instant listedTime(String name) throws IOException {
+        return storage.list(name.substring(0, name.lastIndexOf('/') + 1)).stream().filter(b -> b.name().equals(name))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " is not listed")).lastModified();
+    }
+
+    @Test
+    void removeDebrisRemovesOldDebrisAndNothingElse() throws Exception {
+        // Prune relies on it: it removes what interrupted writes left, older than a lock's staleness, and must
+        // neither touch a blob nor the write in progress of a process it cannot see (a young piece of debris).
+        storage.write("config", "config".getBytes(StandardCharsets.UTF_8));
+        storage.write("chunks/ab/ab01", new byte[] {1, 2, 3});
+        storage.write("packs/parts", new PseudoRandomStream(4, 8L * MIB + 1)); // S3: a completed multipart upload
+        storage.write("locks/l1.json", new byte[0]);
+        List<BlobInfo> blobs = storage.list("");
+        Instant beforeDebris = Instant.now().minus(2, ChronoUnit.SECONDS); // S3 may count whole seconds
+
+        if (!makeDebris("chunks/ab/ab02")) {
+            assertThat(storage.removeDebris(Instant.now().plus(1, ChronoUnit.HOURS))).as("debris removed").isZero();
+            assertThat(storage.list("")).containsExactlyInAnyOrderElementsOf(blobs);
+            return;
+        }
+        makeDebris("packs/unfinished");
+        assertThat(countDebris()).as("debris made").isEqualTo(2);
+        assertThat(storage.list("")).as("debris is no blob").containsExactlyInAnyOrderElementsOf(blobs);
+        assertThatNoBlob("chunks/ab/ab02");
+        assertThatNoBlob("packs/unfinished");
+
+        assertThat(storage.removeDebris(beforeDebris)).as("young debris removed").isZero();
+        assertThat(countDebris()).as("young debris left").isEqualTo(2);
+
+        assertThat(storage.removeDebris(Instant.now().plus(1, ChronoUnit.MINUTES))).as("old debris removed")
+                .isEqualTo(2);
+        assertThat(countDebris()).as("debris left").isZero();
+        assertThat(storage.list("")).as("blobs after removeDebris").containsExactlyInAnyOrderElementsOf(blobs);
+        assertThat(storage.readAllBytes("chunks/ab/ab01")).containsExactly(1, 2, 3);
+        try (InputStream in = storage.read("packs/parts")) {
+            assertSameBytes(new PseudoRandomStream(4, 8L * MIB + 1), in);
+        }
+        assertThat(storage.removeDebris(Instant.now().plus(1, ChronoUnit.MINUTES))).as("removed again").isZero();
     }
 
     @ParameterizedTest

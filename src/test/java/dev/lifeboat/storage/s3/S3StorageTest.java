@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Timeout;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
 
@@ -43,6 +44,46 @@ class S3StorageTest extends StorageContractTest {
     protected Storage createStorage() {
         location = server.location("repo-" + UUID.randomUUID());
         return S3Storage.open(location, server.credentials());
+    }
+
+    /** The multipart upload, with one part sent, that a write killed before CompleteMultipartUpload leaves. */
+    @Override
+    protected boolean makeDebris(String name) {
+        unfinishedUpload(location.key(name));
+        return true;
+    }
+
+    private static void unfinishedUpload(String key) {
+        try (S3Client s3 = server.client()) {
+            String uploadId = s3.createMultipartUpload(b -> b.bucket(S3ProxyServer.BUCKET).key(key)).uploadId();
+            s3.uploadPart(b -> b.bucket(S3ProxyServer.BUCKET).key(key).uploadId(uploadId).partNumber(1),
+                    RequestBody.fromBytes(new byte[7]));
+        }
+    }
+
+    @Override
+    protected int countDebris() {
+        return uploadsUnder(location.prefix() + "/");
+    }
+
+    private static int uploadsUnder(String keyPrefix) {
+        try (S3Client s3 = server.client()) {
+            return s3.listMultipartUploads(b -> b.bucket(S3ProxyServer.BUCKET).prefix(keyPrefix)).uploads().size();
+        }
+    }
+
+    @Test
+    void removeDebrisLeavesTheUploadsOfALocationSharingTheBucketAlone() throws IOException {
+        String sibling = location.prefix() + "-sibling";
+        unfinishedUpload(sibling + "/chunks/ab/ab01");
+        try {
+            assertThat(storage.removeDebris(java.time.Instant.now().plusSeconds(60))).isZero();
+            assertThat(uploadsUnder(sibling + "/")).isEqualTo(1);
+        } finally {
+            try (Storage other = S3Storage.open(server.location(sibling), server.credentials())) {
+                other.removeDebris(java.time.Instant.now().plusSeconds(60));
+            }
+        }
     }
 
     @Test
