@@ -1,5 +1,7 @@
 package dev.lifeboat.engine;
 
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.BackupStatus;
@@ -58,6 +60,7 @@ public final class PruneEngine {
         try (RepositoryLock lock = repo.lock(RepositoryLock.Kind.EXCLUSIVE, "prune")) {
             Instant now = clock.instant();
             List<BackupEntry> entries = repo.entries();
+            refuseUnreadable(entries);
             Map<String, BackupEntry> byId = entries.stream().collect(Collectors.toMap(BackupEntry::id, Function.identity()));
             List<Candidate> candidates = entries.stream()
                     .map(e -> new Candidate(e.id(), e.started(), e.complete(), e.pinned())).toList();
@@ -99,6 +102,25 @@ public final class PruneEngine {
             int debris = repo.storage().removeDebris(now.minus(RepositoryLock.DEFAULT_STALE_AFTER));
             return new Result(decisions, removed.size(), (int) garbage[0], garbage[1], debris, collectable, false);
         }
+    }
+
+    /**
+     * Nothing is deleted while any manifest is unreadable or of a newer format version: its chunks are unknown, so
+     * collecting garbage could delete what it references (an old binary must never prune a newer format's backups),
+     * and retention cannot judge a backup it cannot read.
+     */
+    private void refuseUnreadable(List<BackupEntry> entries) {
+        List<String> bad = entries.stream().filter(e -> e.manifest() == null)
+                .map(e -> e.id() + ": " + e.manifestError()).toList();
+        if (bad.isEmpty()) {
+            return;
+        }
+        boolean newer = bad.stream().anyMatch(b -> b.contains("has format version"));
+        throw new LifeboatException(newer ? ErrorCode.REPOSITORY : ErrorCode.INTEGRITY,
+                "prune deletes nothing while " + bad.size() + " manifest(s) cannot be read: " + String.join(" | ", bad),
+                newer ? "upgrade Lifeboat to the release that wrote them, and prune with it"
+                        : "restore those manifests from a replica; if a backup is beyond repair, move its folder "
+                        + "backups/<id>/ out of the repository by hand, then prune again");
     }
 
     /**

@@ -20,6 +20,10 @@ public record BackupStatus(String status, Instant checked, String level, List<St
     public static final String DRILLED = "drilled";
     public static final String CORRUPT = "corrupt";
     public static final int HISTORY = 10;
+    /** The status blob's format version; absent in blobs written before it was recorded, which means 1. */
+    public static final int FORMAT_VERSION = 1;
+    /** Every value {@link #status()} may take in this format version; another one is no status. */
+    public static final java.util.Set<String> VALUES = java.util.Set.of(VERIFIED, DRILLED, CORRUPT);
 
     public static String blobName(String id) {
         return BackupBlobs.name(id, BackupBlobs.STATUS);

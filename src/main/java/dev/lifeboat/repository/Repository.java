@@ -88,11 +88,15 @@ public final class Repository {
                     "config.json of the repository at " + storage.location() + " is not valid JSON",
                     "restore config.json from a replica or another copy of the repository", e);
         }
-        if (!RepoConfig.FORMAT.equals(config.format()) || config.version() > RepoConfig.VERSION) {
+        if (!RepoConfig.FORMAT.equals(config.format())) {
             throw new LifeboatException(ErrorCode.REPOSITORY,
-                    "the repository at " + storage.location() + " has format " + config.format() + " version "
-                            + config.version() + ", which this Lifeboat does not understand",
-                    "use a newer Lifeboat release");
+                    "config.json at " + storage.location() + " is of format '" + config.format()
+                            + "', not a Lifeboat repository (" + RepoConfig.FORMAT + ")",
+                    "point --repo / LIFEBOAT_REPOSITORY at a Lifeboat repository");
+        }
+        if (config.version() > RepoConfig.VERSION) {
+            throw FormatCheck.newer("config.json of the repository at " + storage.location(), config.version(),
+                    RepoConfig.VERSION, null);
         }
         return new Repository(storage, config);
     }
@@ -260,7 +264,26 @@ public final class Repository {
     /** The backup's last verification result, or null when never verified or unreadable. */
     public BackupStatus status(String id) throws IOException {
         try {
-            return Json.MAPPER.readValue(storage.readAllBytes(BackupStatus.blobName(id)), BackupStatus.class);
+            return readStatus(id);
+        } catch (LifeboatException newer) {
+            return null; // a listing shows no status it cannot read; verify refuses to overwrite it (recordStatus)
+        }
+    }
+
+    /**
+     * The status blob, or null when absent or unreadable (garbage, or a status value this format does not
+     * define: the next verify rewrites it); a status of a newer format version is refused.
+     */
+    private BackupStatus readStatus(String id) throws IOException {
+        String blob = BackupStatus.blobName(id);
+        try {
+            com.fasterxml.jackson.databind.JsonNode tree = Json.MAPPER.readTree(storage.readAllBytes(blob));
+            if (tree == null || !tree.isObject()) {
+                return null;
+            }
+            FormatCheck.version(tree, blob, BackupStatus.FORMAT_VERSION, null);
+            BackupStatus s = Json.MAPPER.treeToValue(tree, BackupStatus.class);
+            return BackupStatus.VALUES.contains(s.status()) ? s : null;
         } catch (NoSuchFileException e) {
             return null;
         } catch (JsonProcessingException e) {
@@ -268,9 +291,12 @@ public final class Repository {
         }
     }
 
-    /** Records a verification result beside the backup, keeping earlier ones as history. */
+    /**
+     * Records a verification result beside the backup, keeping earlier ones as history; refused when the
+     * backup's status blob is of a newer format (an old verify never overwrites what a newer one wrote).
+     */
     public BackupStatus recordStatus(String id, BackupStatus result) throws IOException {
-        BackupStatus full = result.after(status(id));
+        BackupStatus full = result.after(readStatus(id));
         storage.write(BackupStatus.blobName(id), Json.MAPPER.writeValueAsBytes(full));
         return full;
     }
@@ -406,12 +432,24 @@ public final class Repository {
             throw new LifeboatException(ErrorCode.NOT_FOUND, "no backup '" + id + "' in repository "
                     + storage.location(), "run 'lifeboat list' to see the backups it holds");
         }
+        String blob = Manifest.blobName(id);
+        Manifest m;
         try {
-            return Json.MAPPER.readValue(raw, Manifest.class);
+            com.fasterxml.jackson.databind.JsonNode tree = Json.MAPPER.readTree(raw);
+            // The version first: a newer format is refused before its fields are interpreted at all.
+            FormatCheck.version(tree, blob, Manifest.FORMAT_VERSION, "toolVersion");
+            m = Json.MAPPER.treeToValue(tree, Manifest.class);
         } catch (JsonProcessingException e) {
             throw new LifeboatException(ErrorCode.INTEGRITY, "the manifest of backup " + id + " is not valid JSON ("
-                    + Manifest.blobName(id) + ")", "restore that blob from a replica; other backups are unaffected", e);
+                    + blob + ")", "restore that blob from a replica; other backups are unaffected", e);
         }
+        List<String> problems = FormatCheck.problems(m, id);
+        if (!problems.isEmpty()) {
+            throw new LifeboatException(ErrorCode.INTEGRITY, "the manifest of backup " + id + " (" + blob
+                    + ") is invalid: " + String.join("; ", problems),
+                    "restore that blob from a replica; other backups are unaffected");
+        }
+        return m;
     }
 
     /** Makes a backup exist: its manifest is the last blob written. */

@@ -72,7 +72,7 @@ class CatalogTest {
                         List.of("orders_id_seq")));
         Manifest.Source source = new Manifest.Source("postgresql", "app", "bench@127.0.0.1:5432/app", "15.18",
                 "pg_dump 15.18", tables, "UTF8", "C", "C", "host=127.0.0.1 dbname=app");
-        Artifact a = new Artifact("app.dump", "app", "pg_dump-custom", 10_000_000, 4_500_000, "ab".repeat(32), chunks);
+        Artifact a = new Artifact("app.dump", "app", "pg_dump-custom", chunks.stream().mapToLong(ChunkRef::size).sum(), 4_500_000, "ab".repeat(32), chunks);
         Manifest m = new Manifest(1, id, "nightly", Manifest.COMPLETED, started, started.plusSeconds(60), "0.1.0", "db1",
                 List.of(source), List.of(a), 10_000_000, 4_500_000, 100, null);
         repo.commit(m);
