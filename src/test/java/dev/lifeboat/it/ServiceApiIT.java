@@ -674,6 +674,39 @@ class ServiceApiIT {
         }
     }
 
+    // ---- a backup taken with the globals
+
+    @Test
+    @Order(14)
+    void aOneDatabaseBackupWithGlobalsRestoresInTwoStepsWithoutNamingTheDatabase() throws IOException {
+        // taken by the CLI into the service's repository, as a cron job beside the service would
+        JsonNode m = JSON.readTree(cli.run("backup", "--globals", "--label", "with globals", "--json").expectSuccess()
+                .stdout());
+        String id = m.path("id").asText();
+        List<String> formats = new ArrayList<>();
+        m.path("artifacts").forEach(a -> formats.add(a.path("name").asText() + " " + a.path("format").asText()));
+        assertThat(formats).containsExactly(DB + ".dump pg_dump-custom", "globals.sql pg_dumpall-globals");
+        SortedMap<String, String> taken = pg.tableRows(DB);
+        pg.psql(DB, "delete from items where id > 10; update notes set body = 'changed'");
+        assertThat(pg.tableRows(DB)).isNotEqualTo(taken);
+
+        // no "database" in the request: the backup holds one database, whatever else it holds
+        Resp offer = expect(call("POST", API + "/backups/" + id + "/restore", admin, null), 200);
+        String token = offer.json().path("confirmationToken").asText();
+        secrets.add(token);
+        assertThat(offer.json().path("database").asText()).isEqualTo(DB);
+        assertThat(offer.json().path("target").asText()).contains(DB).contains(Integer.toString(pg.port()));
+        Resp restored = expect(call("POST", API + "/backups/" + id + "/restore/confirm", admin,
+                "{\"confirmationToken\": \"" + token + "\"}"), 200);
+        assertThat(restored.json().path("id").asText()).isEqualTo(id);
+        assertThat(restored.json().path("database").asText()).isEqualTo(DB);
+        assertThat(pg.tableRows(DB)).isEqualTo(taken);
+
+        // the globals are no database to restore into
+        expectError(call("POST", API + "/backups/" + id + "/restore", admin, "{\"database\": \"globals.sql\"}"),
+                404, "not_found");
+    }
+
     // ---- secrets
 
     @Test

@@ -40,8 +40,9 @@ import static dev.lifeboat.testing.Requirements.require;
 
 /**
  * The web admin UI as a person uses it: the packaged {@code lifeboat serve} against a real PostgreSQL, driven
- * through Debian's Chromium with Playwright. Sign in, back up and watch the job live, verify, restore in two
- * steps, change the schedule, and check what a viewer may not do, that data is escaped, and the narrow layout.
+ * through Debian's Chromium with Playwright. Sign in, back up (with the server's globals) and watch the job live,
+ * verify, restore in two steps, change the schedule, and check what a viewer may not do, that data is escaped,
+ * and the narrow layout.
  * Screenshots of each step go to {@code target/screenshots/}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -85,6 +86,9 @@ class WebUiIT {
                 from generate_series(1, 20000) g;
                 """);
 
+        // The service's backups take the server's globals too (roles, tablespaces: artifact globals.sql), and a
+        // backup of its one database still restores without choosing a database.
+        Files.writeString(work.resolve("lifeboat.yml"), "globals: true\n");
         LifeboatCli cli = new LifeboatCli(work)
                 .env("LIFEBOAT_REPOSITORY", work.resolve("repo").toString())
                 .env("LIFEBOAT_DATA_DIR", work.resolve("data").toString())
@@ -192,7 +196,8 @@ class WebUiIT {
         String detail = page.textContent("main");
         assertThat(detail).contains("PostgreSQL " + pg.majorVersion()).contains("pg_dump " + pg.majorVersion())
                 .contains("public.items").contains("public.events").contains("20,000")
-                .contains(DB + ".dump").contains("backup"); // the job that made it
+                .contains(DB + ".dump").contains("globals.sql").contains("pg_dumpall-globals")
+                .contains("backup"); // the job that made it
         assertThat(page.locator("td.hash").first().textContent().strip()).matches("[0-9a-f]{64}");
         assertThat(page.locator("#backup-jobs a").first().textContent()).isEqualTo("backup");
         shot("06-backup-detail");
@@ -224,7 +229,9 @@ class WebUiIT {
         String changed = items();
 
         page.navigate(base + "/ui/backups/" + backupId);
-        page.click("#restore");
+        assertThat(page.locator("#database").count()).as("one database, globals aside: nothing to choose").isZero();
+        Response asked = page.waitForResponse(r -> r.url().endsWith("/restore"), () -> page.click("#restore"));
+        assertThat(asked.status()).as(() -> page.textContent("body")).isEqualTo(200);
         page.waitForSelector("#restore-plan");
         assertThat(page.textContent("#restore-database")).isEqualTo(DB);
         assertThat(page.textContent("#restore-target")).contains(DB).contains(Integer.toString(pg.port()))
