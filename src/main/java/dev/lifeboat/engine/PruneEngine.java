@@ -88,17 +88,22 @@ public final class PruneEngine {
 
             List<String> removed = decisions.stream().filter(d -> !d.keep()).map(Decision::id).toList();
             if (!request.dryRun()) {
+                lock.checkStillHeld();
                 for (String id : removed) {
+                    lock.confirmBeforeDelete();
                     repo.storage().delete(Manifest.blobName(id));
                     repo.storage().delete(BackupStatus.blobName(id));
                     repo.storage().delete(Repository.Pin.blobName(id));
                 }
+                lock.checkStillHeld();
             }
-            long[] garbage = collectable ? collect(referenced, request.dryRun()) : new long[2];
+            long[] garbage = collectable ? collect(referenced, request.dryRun(), lock) : new long[2];
             if (request.dryRun()) {
                 return new Result(decisions, removed.size(), (int) garbage[0], garbage[1], 0, collectable, true);
             }
-            removeOrphanSideBlobs(byId.keySet(), removed);
+            lock.checkStillHeld();
+            removeOrphanSideBlobs(byId.keySet(), removed, lock);
+            lock.checkStillHeld();
             int debris = repo.storage().removeDebris(now.minus(RepositoryLock.DEFAULT_STALE_AFTER));
             return new Result(decisions, removed.size(), (int) garbage[0], garbage[1], debris, collectable, false);
         }
@@ -132,7 +137,7 @@ public final class PruneEngine {
      *
      * @return the number and stored bytes of unreferenced chunks
      */
-    private long[] collect(ChunkIdSet referenced, boolean dryRun) throws IOException {
+    private long[] collect(ChunkIdSet referenced, boolean dryRun, RepositoryLock lock) throws IOException {
         long[] garbage = new long[2];
         List<String> batch = new ArrayList<>();
         try {
@@ -145,11 +150,11 @@ public final class PruneEngine {
                 if (!dryRun) {
                     batch.add(ChunkRef.blobName(id));
                     if (batch.size() >= DELETE_BATCH) {
-                        deleteAll(batch);
+                        deleteAll(batch, lock);
                     }
                 }
             });
-            deleteAll(batch);
+            deleteAll(batch, lock);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
@@ -158,9 +163,12 @@ public final class PruneEngine {
 
     private static final int DELETE_BATCH = 1000;
 
-    private void deleteAll(List<String> names) {
+    /** Deletes a batch, confirming before it (and during it, when slow) that prune's lock was not broken. */
+    private void deleteAll(List<String> names, RepositoryLock lock) {
         try {
+            lock.checkStillHeld();
             for (String name : names) {
+                lock.confirmBeforeDelete();
                 repo.storage().delete(name);
             }
         } catch (IOException e) {
@@ -170,10 +178,12 @@ public final class PruneEngine {
     }
 
     /** Status and pin blobs left by a prune that died between deleting a manifest and its side blobs. */
-    private void removeOrphanSideBlobs(Set<String> hadManifest, List<String> removed) throws IOException {
+    private void removeOrphanSideBlobs(Set<String> hadManifest, List<String> removed, RepositoryLock lock)
+            throws IOException {
         Set<String> live = new HashSet<>(hadManifest);
         live.removeAll(removed);
         for (String name : repo.orphanSideBlobs(live)) {
+            lock.confirmBeforeDelete();
             repo.storage().delete(name);
         }
     }

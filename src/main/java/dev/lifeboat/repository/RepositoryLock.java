@@ -39,8 +39,34 @@ import java.util.concurrent.TimeUnit;
 public final class RepositoryLock implements Closeable {
     public enum Kind { SHARED, EXCLUSIVE }
 
-    /** The lock blob's content. */
-    public record Info(String id, Kind kind, String purpose, String host, long pid, Instant created, Instant heartbeat) {}
+    /**
+     * The lock blob's content. {@code kind} is written {@code SHARED} or {@code EXCLUSIVE} (read in either case);
+     * {@code machine} names the process space {@code pid} belongs to (see {@link #machine()}), absent in locks of
+     * earlier releases, which are then judged by their age alone.
+     */
+    public record Info(String id, Kind kind, String purpose, String host, long pid, Instant created, Instant heartbeat,
+                       String machine) {
+        public Info(String id, Kind kind, String purpose, String host, long pid, Instant created, Instant heartbeat) {
+            this(id, kind, purpose, host, pid, created, heartbeat, null);
+        }
+
+        /** What is missing for this to be a lock, or null when nothing is. */
+        String problem() {
+            if (id == null || id.isBlank()) {
+                return "it has no id";
+            }
+            if (kind == null) {
+                return "it has no kind (SHARED or EXCLUSIVE)";
+            }
+            if (host == null || created == null || heartbeat == null) {
+                return "it has no host, creation time or heartbeat";
+            }
+            return null;
+        }
+    }
+
+    /** The lock blob's format version; a lock of a newer one is a conflict, as its meaning is unknown. */
+    public static final int FORMAT_VERSION = 1;
 
     private static final Logger LOG = LoggerFactory.getLogger(RepositoryLock.class);
     public static final Duration DEFAULT_STALE_AFTER = Duration.ofMinutes(5);
@@ -53,11 +79,15 @@ public final class RepositoryLock implements Closeable {
     private final ScheduledExecutorService heartbeat;
     private volatile Info info;
     private volatile boolean lost;
+    private final Duration staleAfter;
+    /** {@link System#nanoTime()} when this process last saw its lock blob in the storage (or wrote it). */
+    private volatile long confirmedNanos = System.nanoTime();
 
     private RepositoryLock(Storage storage, Clock clock, Info info, Duration staleAfter) {
         this.storage = storage;
         this.clock = clock;
         this.info = info;
+        this.staleAfter = staleAfter;
         long period = Math.max(1, staleAfter.toMillis() / 4);
         this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lifeboat-lock-heartbeat");
@@ -122,7 +152,7 @@ public final class RepositoryLock implements Closeable {
             throws IOException {
         Instant now = clock.instant();
         Info mine = new Info(UUID.randomUUID().toString(), kind, purpose, hostname(), ProcessHandle.current().pid(),
-                now, now);
+                now, now, machine());
         storage.write(blobName(mine.id()), JSON.writeValueAsBytes(mine));
         try {
             List<BlobInfo> locks = storage.list("locks/");
@@ -133,19 +163,13 @@ public final class RepositoryLock implements Closeable {
                 if (blob.name().equals(blobName(mine.id()))) {
                     continue;
                 }
-                Info other;
+                byte[] raw;
                 try {
-                    other = JSON.readValue(storage.readAllBytes(blob.name()), Info.class);
+                    raw = storage.readAllBytes(blob.name());
                 } catch (NoSuchFileException gone) {
-                    continue;
-                } catch (IOException unreadable) {
-                    // A half-visible or garbage lock: judge it by its age alone.
-                    if (Duration.between(blob.lastModified(), storageNow != null ? storageNow : now).compareTo(staleAfter) > 0) {
-                        LOG.warn("removing unreadable stale lock {}", blob.name());
-                        storage.delete(blob.name());
-                    }
-                    continue;
+                    continue; // released meanwhile; any other read error of the storage is the storage's failure
                 }
+                Info other = parse(raw, blob.name(), storage);
                 String stale = staleness(other, blob.lastModified(), storageNow, staleAfter, now);
                 if (stale != null) {
                     LOG.warn("breaking stale {} lock of {} (host {}, pid {}): {}", other.kind().name().toLowerCase(),
@@ -173,12 +197,47 @@ public final class RepositoryLock implements Closeable {
     }
 
     /**
+     * A lock blob read from storage, or a conflict ({@link ErrorCode#LOCKED}: waited for, then reported) when it is
+     * not a lock this release understands: garbage, {@code null}, a lock missing its fields, or of a newer format.
+     * Such a blob is never ignored nor broken by its age, since nothing says what it protects.
+     */
+    static Info parse(byte[] raw, String name, Storage storage) {
+        String problem;
+        try {
+            com.fasterxml.jackson.databind.JsonNode tree = JSON.readTree(raw);
+            if (tree == null || !tree.isObject()) {
+                problem = "it is not a JSON object";
+            } else if (tree.path("formatVersion").asInt(1) > FORMAT_VERSION) {
+                problem = "it has format version " + tree.get("formatVersion") + ", newer than this Lifeboat knows ("
+                        + FORMAT_VERSION + "); upgrade Lifeboat";
+            } else {
+                if (tree.get("kind") != null && tree.get("kind").isTextual()) {
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) tree).put("kind",
+                            tree.get("kind").asText().toUpperCase(java.util.Locale.ROOT));
+                }
+                Info info = JSON.treeToValue(tree, Info.class);
+                problem = info.problem();
+                if (problem == null) {
+                    return info;
+                }
+            }
+        } catch (IOException e) {
+            problem = "it is not a valid lock (" + e.getMessage().lines().findFirst().orElse("") + ")";
+        }
+        throw new LifeboatException(ErrorCode.LOCKED, "repository " + storage.location() + " holds lock " + name
+                + " that cannot be read: " + problem,
+                "if no Lifeboat process uses the repository (check every host that backs up into it), delete " + name
+                        + " from it and run the command again");
+    }
+
+    /**
      * Why {@code other} is stale, or null when it is alive: its process is gone from this host, or its blob was last
      * written ({@code written}) more than {@code staleAfter} before {@code storageNow}, both by the storage's clock.
      * Without {@code storageNow}, its recorded heartbeat against our clock {@code now}.
      */
     static String staleness(Info other, Instant written, Instant storageNow, Duration staleAfter, Instant now) {
-        if (other.host().equals(hostname()) && other.pid() != ProcessHandle.current().pid()
+        if (other.host().equals(hostname()) && other.machine() != null && other.machine().equals(machine())
+                && other.pid() != ProcessHandle.current().pid()
                 && ProcessHandle.of(other.pid()).map(p -> !p.isAlive()).orElse(true)) {
             return "its process is no longer running";
         }
@@ -204,10 +263,12 @@ public final class RepositoryLock implements Closeable {
             LOG.warn("could not check repository lock {}: {}", current.id(), e.getMessage());
         }
         Info next = new Info(current.id(), current.kind(), current.purpose(), current.host(), current.pid(),
-                current.created(), clock.instant());
+                current.created(), clock.instant(), current.machine());
         try {
+            long before = System.nanoTime();
             storage.write(blobName(next.id()), JSON.writeValueAsBytes(next));
             info = next;
+            confirmedNanos = before;
         } catch (IOException e) {
             LOG.warn("could not refresh repository lock {}: {}", next.id(), e.getMessage());
         }
@@ -222,7 +283,24 @@ public final class RepositoryLock implements Closeable {
             lost = true;
             throw new LifeboatException(ErrorCode.LOCKED, "the repository lock of " + info.purpose()
                     + " was broken by another process while it ran (its heartbeat looked stale)",
-                    "run it again; nothing was committed");
+                    "run it again: a backup whose lock was broken commits nothing, and a prune stops deleting");
+        }
+    }
+
+    /**
+     * For a holder about to delete: throws, as {@link #checkStillHeld()}, when the lock was broken, looking at the
+     * storage again whenever more than a quarter of the stale time passed (by this process's monotonic clock) since
+     * it last saw its lock there. Another process breaks the lock only once its blob is a whole stale time old, so a
+     * holder that was paused (a stopped VM, a long GC) finds out before its next delete, not after.
+     */
+    public void confirmBeforeDelete() throws IOException {
+        if (lost) {
+            checkStillHeld();
+        }
+        long now = System.nanoTime();
+        if (now - confirmedNanos > staleAfter.toNanos() / 4) {
+            checkStillHeld();
+            confirmedNanos = now;
         }
     }
 
@@ -248,6 +326,27 @@ public final class RepositoryLock implements Closeable {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    private static final String MACHINE = readMachine();
+
+    /**
+     * This process space: the kernel's boot id and the pid namespace, so that a pid in a lock is checked only where
+     * it means the same process (containers share host names, not process spaces); null when unknown (not Linux),
+     * and then no lock is judged by its pid.
+     */
+    public static String machine() {
+        return MACHINE;
+    }
+
+    private static String readMachine() {
+        try {
+            String boot = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/random/boot_id")).strip();
+            String ns = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid")).toString();
+            return boot.isEmpty() ? null : boot + "/" + ns;
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return null;
         }
     }
 
