@@ -137,9 +137,10 @@ public final class RestoreEngine {
             int dumpMajor = majorOf(source.dumpTool());
             ArtifactReader reader = repo.artifactReader(keys);
             try {
-                restore.restore(target, () -> afterTheLastByte(progress.track(reader.openForTransaction(artifact),
-                        "restore " + artifact.name(), artifact.size())), tables, state.serverMajor(), dumpMajor,
-                        request.privileges());
+                restore.restore(target, () -> reader.open(artifact), () -> afterTheLastByte(progress.track(
+                        reader.openForTransaction(artifact), "restore " + artifact.name(), artifact.size())), tables,
+                        state.serverMajor(), dumpMajor, new PostgresRestore.Options(!state.exists(),
+                                request.privileges(), request.owners(), notice));
             } catch (LifeboatException e) {
                 dropIfCreated(restore, target, state);
                 throw explain(e, manifest, !state.exists());
