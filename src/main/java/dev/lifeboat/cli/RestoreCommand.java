@@ -53,8 +53,12 @@ final class RestoreCommand implements Callable<Integer> {
     boolean noSafetyBackup;
 
     @Option(names = "--no-privileges", description = "Leave out GRANTs and REVOKEs, as on a server that lacks the "
-            + "roles they name (objects are owned by the restoring user in any case).")
+            + "roles they name.")
     boolean noPrivileges;
+
+    @Option(names = "--no-owner", description = "Give every restored object to the restoring user (the default keeps "
+            + "the owners where the target has the roles, and says so when it cannot).")
+    boolean noOwner;
 
     @Override
     public Integer call() throws Exception {
@@ -65,7 +69,7 @@ final class RestoreCommand implements Callable<Integer> {
             RestoreEngine engine = new RestoreEngine(repo, keys, PgTools.fromEnvironment(System.getenv()),
                     Terminal.progress(), confirmation(), msg -> System.err.println(msg));
             RestoreEngine.Result r = engine.run(new RestoreRequest(id, database, target, create,
-                    tables == null ? List.of() : tables, !noSafetyBackup, !noPrivileges));
+                    tables == null ? List.of() : tables, !noSafetyBackup, !noPrivileges, !noOwner));
             System.out.println("Restored " + r.artifact() + " of backup " + r.backupId() + " into " + r.target()
                     + (r.safetyBackupId() != null ? "; safety backup taken first: " + r.safetyBackupId() : ""));
         }

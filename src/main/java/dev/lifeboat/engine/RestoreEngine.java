@@ -137,9 +137,10 @@ public final class RestoreEngine {
             int dumpMajor = majorOf(source.dumpTool());
             ArtifactReader reader = repo.artifactReader(keys);
             try {
-                restore.restore(target, () -> afterTheLastByte(progress.track(reader.openForTransaction(artifact),
-                        "restore " + artifact.name(), artifact.size())), tables, state.serverMajor(), dumpMajor,
-                        request.privileges());
+                restore.restore(target, () -> reader.open(artifact), () -> afterTheLastByte(progress.track(
+                        reader.openForTransaction(artifact), "restore " + artifact.name(), artifact.size())), tables,
+                        state.serverMajor(), dumpMajor, new PostgresRestore.Options(!state.exists(),
+                                request.privileges(), request.owners(), notice));
             } catch (LifeboatException e) {
                 dropIfCreated(restore, target, state);
                 throw explain(e, manifest, !state.exists());
@@ -283,6 +284,10 @@ public final class RestoreEngine {
     private static final String REPLACE_AS = "restore as the database's owner, or into a new database (--create)";
     private static final Pattern NOT_OWNER = Pattern.compile("(?:must be owner of (\\w+(?: \\w+)? [^\\s;]+)"
             + "|permission denied for ((?:schema|database) [^\\s;]+))");
+    private static final Pattern SUBSCRIPTION_SLOT = Pattern.compile("DROP SUBSCRIPTION cannot run inside a transaction "
+            + "block.*?Command was: DROP SUBSCRIPTION (?:IF EXISTS )?(\\S+?);", Pattern.DOTALL);
+    private static final Pattern DOMAIN_MISSING = Pattern.compile("does not exist.*?Command was: ALTER DOMAIN (\\S+) "
+            + "DROP CONSTRAINT IF EXISTS", Pattern.DOTALL);
     private static final Pattern MISSING_EXTENSION = Pattern.compile("(?:extension \"([^\"]+)\" is not available"
             + "|could not open extension control file \"[^\"]*/([^/\"]+)\\.control\")");
 
@@ -317,6 +322,20 @@ public final class RestoreEngine {
             return new LifeboatException(e.code(), e.getMessage(), WHO_MAY_REPLACE + "; " + (m.group(1) != null
                     ? "the user restoring does not own " + m.group(1) : "the user restoring may not create in "
                     + m.group(2)) + ": " + REPLACE_AS + rolledBack, e);
+        }
+        m = SUBSCRIPTION_SLOT.matcher(text);
+        if (m.find()) {
+            return new LifeboatException(e.code(), e.getMessage(), "the target's subscription " + m.group(1) + " has a "
+                    + "replication slot, and a subscription with one cannot be dropped inside the restore's "
+                    + "transaction: restore into a new database (--create), or detach it first (ALTER SUBSCRIPTION "
+                    + m.group(1) + " DISABLE; ALTER SUBSCRIPTION " + m.group(1) + " SET (slot_name = NONE)) and drop "
+                    + "its slot on the publisher" + rolledBack, e);
+        }
+        m = DOMAIN_MISSING.matcher(text);
+        if (m.find()) {
+            return new LifeboatException(e.code(), e.getMessage(), "the target holds objects, but not domain "
+                    + m.group(1) + " of the backup, and a NOT VALID constraint of a domain cannot be cleaned away when "
+                    + "the domain is not there: restore into a new database (--create) or an empty one" + rolledBack, e);
         }
         m = MISSING_EXTENSION.matcher(text);
         if (m.find()) {

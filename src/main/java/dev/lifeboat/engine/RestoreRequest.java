@@ -12,6 +12,14 @@ import java.util.List;
  * @param tables       schema-qualified tables to restore alone; empty restores everything
  * @param safetyBackup back up the target first when it holds tables
  * @param privileges   restore GRANTs and REVOKEs (false: {@code --no-privileges}, for a server without the roles)
+ * @param owners       keep the objects' owners where the target has the roles (false: {@code --no-owner}, every
+ *                     object belongs to the user restoring)
  */
 public record RestoreRequest(String backupId, String artifact, String target, boolean create, List<String> tables,
-                             boolean safetyBackup, boolean privileges) {}
+                             boolean safetyBackup, boolean privileges, boolean owners) {
+    /** A restore that keeps owners where it can. */
+    public RestoreRequest(String backupId, String artifact, String target, boolean create, List<String> tables,
+                          boolean safetyBackup, boolean privileges) {
+        this(backupId, artifact, target, create, tables, safetyBackup, privileges, true);
+    }
+}

@@ -100,6 +100,27 @@ class RestoreEngineTest {
     }
 
     @Test
+    void aSubscriptionWithASlotInTheTargetIsNamedWithHowToDetachIt() {
+        String text = "pg_restore: error: could not execute query: ERROR:  DROP SUBSCRIPTION cannot run inside a "
+                + "transaction block; Command was: DROP SUBSCRIPTION IF EXISTS feed;";
+        assertThat(RestoreEngine.explain(failed(text), manifest("app.dump"), false).hint()).isEqualTo("the target's "
+                + "subscription feed has a replication slot, and a subscription with one cannot be dropped inside the "
+                + "restore's transaction: restore into a new database (--create), or detach it first (ALTER "
+                + "SUBSCRIPTION feed DISABLE; ALTER SUBSCRIPTION feed SET (slot_name = NONE)) and drop its slot on the "
+                + "publisher; the transaction was rolled back and the target is as it was");
+    }
+
+    @Test
+    void aDomainTheTargetLacksWhileHoldingOtherObjectsIsNamed() {
+        String text = "pg_restore: error: could not execute query: ERROR:  type \"app.percent\" does not exist; "
+                + "Command was: ALTER DOMAIN app.percent DROP CONSTRAINT IF EXISTS percent_range;";
+        assertThat(RestoreEngine.explain(failed(text), manifest("app.dump"), false).hint()).isEqualTo("the target "
+                + "holds objects, but not domain app.percent of the backup, and a NOT VALID constraint of a domain "
+                + "cannot be cleaned away when the domain is not there: restore into a new database (--create) or an "
+                + "empty one; the transaction was rolled back and the target is as it was");
+    }
+
+    @Test
     void otherFailuresKeepTheirHint() {
         LifeboatException e = failed("pg_restore: error: could not execute query: ERROR:  out of shared memory");
         assertThat(RestoreEngine.explain(e, manifest("app.dump"), false)).isSameAs(e);

@@ -277,8 +277,25 @@ public final class PgCluster implements AutoCloseable {
         psql("postgres", "CREATE DATABASE " + quoteIdent(db) + " TEMPLATE template0 ENCODING 'UTF8'");
     }
 
-    /** Drops the database if it exists, ending its sessions. */
+    /**
+     * Drops the database if it exists, ending its sessions. Its subscriptions, which would keep it, are detached
+     * from their slots (on a publisher that the tests never run) and dropped first.
+     */
     public void dropDatabase(String db) {
+        if (!psql("postgres", "SELECT 1 FROM pg_database WHERE datname = '" + db.replace("'", "''") + "'").isEmpty()) {
+            psql(db, """
+                    DO $$
+                    DECLARE s record;
+                    BEGIN
+                      FOR s IN SELECT subname FROM pg_subscription
+                               WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) LOOP
+                        EXECUTE format('ALTER SUBSCRIPTION %I DISABLE', s.subname);
+                        EXECUTE format('ALTER SUBSCRIPTION %I SET (slot_name = NONE)', s.subname);
+                        EXECUTE format('DROP SUBSCRIPTION %I', s.subname);
+                      END LOOP;
+                    END
+                    $$""");
+        }
         psql("postgres", "DROP DATABASE IF EXISTS " + quoteIdent(db) + " WITH (FORCE)");
     }
 
