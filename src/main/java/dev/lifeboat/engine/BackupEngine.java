@@ -93,6 +93,9 @@ public final class BackupEngine {
                         started, clock.instant(), Version.get(), RepositoryLock.hostname(), sources, artifacts, logical, stored,
                         writer.addedBytes(), request.kind());
                 lock.checkStillHeld(); // a prune may have judged us dead and collected our chunks
+                if (lock.brokeExclusive()) {
+                    repo.requireChunks(manifest); // that prune may have been paused, not dead, and deleted some
+                }
                 repo.commit(manifest);
                 return manifest;
             }

@@ -452,6 +452,23 @@ public final class Repository {
         return m;
     }
 
+    /**
+     * Throws when a chunk the manifest references is missing: before committing a backup whose lock broke a stale
+     * prune's, which may have deleted chunks the backup found and reused.
+     */
+    public void requireChunks(Manifest manifest) throws IOException {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Artifact a : manifest.artifacts()) {
+            for (ChunkRef c : a.chunks()) {
+                if (seen.add(c.id()) && storage.stat(c.blobName()).isEmpty()) {
+                    throw new LifeboatException(ErrorCode.INTEGRITY, "chunk " + c.id() + " of artifact " + a.name()
+                            + " was deleted while backup " + manifest.id() + " ran, by the prune whose stale lock it "
+                            + "broke", "run the backup again: nothing was committed");
+                }
+            }
+        }
+    }
+
     /** Makes a backup exist: its manifest is the last blob written. */
     public void commit(Manifest manifest) throws IOException {
         storage.write(Manifest.blobName(manifest.id()), Json.MAPPER.writeValueAsBytes(manifest));

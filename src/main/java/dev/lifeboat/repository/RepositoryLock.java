@@ -79,6 +79,7 @@ public final class RepositoryLock implements Closeable {
     private final ScheduledExecutorService heartbeat;
     private volatile Info info;
     private volatile boolean lost;
+    private boolean brokeExclusive;
     private final Duration staleAfter;
     /** {@link System#nanoTime()} when this process last saw its lock blob in the storage (or wrote it). */
     private volatile long confirmedNanos = System.nanoTime();
@@ -151,6 +152,7 @@ public final class RepositoryLock implements Closeable {
     public static RepositoryLock acquire(Storage storage, Kind kind, String purpose, Duration staleAfter, Clock clock)
             throws IOException {
         Instant now = clock.instant();
+        boolean brokeExclusive = false;
         Info mine = new Info(UUID.randomUUID().toString(), kind, purpose, hostname(), ProcessHandle.current().pid(),
                 now, now, machine());
         storage.write(blobName(mine.id()), JSON.writeValueAsBytes(mine));
@@ -172,6 +174,7 @@ public final class RepositoryLock implements Closeable {
                 Info other = parse(raw, blob.name(), storage);
                 String stale = staleness(other, blob.lastModified(), storageNow, staleAfter, now);
                 if (stale != null) {
+                    brokeExclusive |= other.kind() == Kind.EXCLUSIVE;
                     LOG.warn("breaking stale {} lock of {} (host {}, pid {}): {}", other.kind().name().toLowerCase(),
                             other.purpose(), other.host(), other.pid(), stale);
                     storage.delete(blob.name());
@@ -193,7 +196,18 @@ public final class RepositoryLock implements Closeable {
             }
             throw e;
         }
-        return new RepositoryLock(storage, clock, mine, staleAfter);
+        RepositoryLock lock = new RepositoryLock(storage, clock, mine, staleAfter);
+        lock.brokeExclusive = brokeExclusive;
+        return lock;
+    }
+
+    /**
+     * Whether taking this lock broke a stale exclusive lock: a prune that may only be paused, and may still delete
+     * chunks it found unreferenced (one delete at the most, see {@link #confirmBeforeDelete()}). A backup then
+     * checks that every chunk it references still exists before it commits.
+     */
+    public boolean brokeExclusive() {
+        return brokeExclusive;
     }
 
     /**

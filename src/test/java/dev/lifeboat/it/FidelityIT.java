@@ -63,10 +63,10 @@ class FidelityIT {
         assertThat(database(pg, "rich_copy")).isEqualTo(database(pg, "rich"));
 
         // and as the source is, but for the one thing pg_dump does not keep
-        assertThat(columnsInAnyOrder(pg.schemaDump("rich_copy"), REORDERED_CHILD))
-                .isEqualTo(columnsInAnyOrder(pg.schemaDump("rich_source"), REORDERED_CHILD));
-        assertThat(withoutReorderedChild(pg.tableRows("rich_copy")))
-                .isEqualTo(withoutReorderedChild(pg.tableRows("rich_source")));
+        assertThat(PgCluster.columnsInAnyOrder(pg.schemaDump("rich_copy"), REORDERED_CHILD))
+                .isEqualTo(PgCluster.columnsInAnyOrder(pg.schemaDump("rich_source"), REORDERED_CHILD));
+        assertThat(PgCluster.without(REORDERED_CHILD, pg.tableRows("rich_copy")))
+                .isEqualTo(PgCluster.without(REORDERED_CHILD, pg.tableRows("rich_source")));
         String circles = "select id, kind, area, label, radius from " + REORDERED_CHILD + " order by id";
         assertThat(pg.psql("rich_copy", circles)).isEqualTo(pg.psql("rich_source", circles)).isNotEmpty();
         assertThat(pg.largeObjects("rich_copy")).isEqualTo(pg.largeObjects("rich_source"));
@@ -102,7 +102,7 @@ class FidelityIT {
         // creates them (the fixture's loader has some), as with pg_restore --clean: restore as another superuser.
         pg.psql("postgres", "drop role if exists lifeboat_fixture_restorer; create role lifeboat_fixture_restorer "
                 + "superuser login password '" + pg.password().replace("'", "''") + "'");
-        String schema = columnsInAnyOrder(pg.schemaDump("rich_live"), REORDERED_CHILD);
+        String schema = PgCluster.columnsInAnyOrder(pg.schemaDump("rich_live"), REORDERED_CHILD);
         var rows = pg.tableRows("rich_live");
         String circles = "select id, kind, area, label, radius from " + REORDERED_CHILD + " order by id";
         String circlesRows = pg.psql("rich_live", circles);
@@ -134,8 +134,8 @@ class FidelityIT {
         LifeboatCli.Result r = cli.run("restore", "latest", "--to", url, "--yes").expectSuccess();
         assertThat(r.stdout()).contains("safety backup taken first");
         assertThat(r.stderr()).doesNotContain("keep their owners only").doesNotContain("Could not restore");
-        assertThat(columnsInAnyOrder(pg.schemaDump("rich_live"), REORDERED_CHILD)).isEqualTo(schema);
-        assertThat(withoutReorderedChild(pg.tableRows("rich_live"))).isEqualTo(withoutReorderedChild(rows));
+        assertThat(PgCluster.columnsInAnyOrder(pg.schemaDump("rich_live"), REORDERED_CHILD)).isEqualTo(schema);
+        assertThat(PgCluster.without(REORDERED_CHILD, pg.tableRows("rich_live"))).isEqualTo(PgCluster.without(REORDERED_CHILD, rows));
         assertThat(pg.psql("rich_live", circles)).isEqualTo(circlesRows);
         assertThat(database(pg, "rich_live")).isEqualTo(database);
         pg.dropDatabase("rich_live");
@@ -267,28 +267,6 @@ class FidelityIT {
     }
 
     /** The dump with the column lines of {@code table}'s CREATE TABLE sorted and without their commas. */
-    private static String columnsInAnyOrder(String dump, String table) {
-        List<String> lines = new ArrayList<>(dump.lines().toList());
-        int start = lines.indexOf("CREATE TABLE " + table + " (");
-        assertThat(start).as("CREATE TABLE " + table).isNotNegative();
-        int end = start + 1;
-        while (!lines.get(end).startsWith(")")) {
-            end++;
-        }
-        List<String> columns = new ArrayList<>(lines.subList(start + 1, end).stream()
-                .map(l -> l.endsWith(",") ? l.substring(0, l.length() - 1) : l).sorted().toList());
-        for (int i = start + 1; i < end; i++) {
-            lines.set(i, columns.get(i - start - 1));
-        }
-        return String.join("\n", lines);
-    }
-
-    private static SortedMap<String, String> withoutReorderedChild(SortedMap<String, String> rows) {
-        SortedMap<String, String> out = new TreeMap<>(rows);
-        assertThat(out.remove(REORDERED_CHILD)).isNotNull();
-        return out;
-    }
-
     private static byte[] cliBytes(LifeboatCli cli, String... args) {
         try {
             Process p = cli.command(args).start();

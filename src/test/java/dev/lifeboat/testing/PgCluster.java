@@ -964,4 +964,35 @@ public final class PgCluster implements AutoCloseable {
             log.warn("could not delete {}", dir, e);
         }
     }
+
+    /**
+     * {@code dump} with {@code table}'s column lines sorted: pg_dump brings an inheritance child whose columns were
+     * reordered back with its parent's columns first, the one thing of the rich fixture it does not keep.
+     */
+    public static String columnsInAnyOrder(String dump, String table) {
+        List<String> lines = new ArrayList<>(dump.lines().toList());
+        int start = lines.indexOf("CREATE TABLE " + table + " (");
+        if (start < 0) {
+            throw new AssertionError("no CREATE TABLE " + table + " in the dump");
+        }
+        int end = start + 1;
+        while (!lines.get(end).startsWith(")")) {
+            end++;
+        }
+        List<String> columns = new ArrayList<>(lines.subList(start + 1, end).stream()
+                .map(l -> l.endsWith(",") ? l.substring(0, l.length() - 1) : l).sorted().toList());
+        for (int i = start + 1; i < end; i++) {
+            lines.set(i, columns.get(i - start - 1));
+        }
+        return String.join("\n", lines);
+    }
+
+    /** {@code rows} without {@code table}'s entry, which must be there. */
+    public static SortedMap<String, String> without(String table, SortedMap<String, String> rows) {
+        SortedMap<String, String> out = new java.util.TreeMap<>(rows);
+        if (out.remove(table) == null) {
+            throw new AssertionError("no rows of " + table);
+        }
+        return out;
+    }
 }
