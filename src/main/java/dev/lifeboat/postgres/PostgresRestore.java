@@ -782,15 +782,30 @@ public final class PostgresRestore {
                 OutputStream stdin = p.getOutputStream();
                 // Large writes: one system call moves a pipe's worth, not 8 KiB.
                 byte[] buf = new byte[1 << 20];
-                int n;
-                while ((n = src.read(buf)) >= 0) {
-                    stdin.write(buf, 0, n);
+                while (true) {
+                    int n;
+                    try {
+                        n = src.read(buf);
+                    } catch (IOException e) {
+                        feedError[0] = e;
+                        // Kill before closing stdin: pg_restore must not mistake a broken stream for its end.
+                        p.destroyForcibly();
+                        return;
+                    }
+                    if (n < 0) {
+                        break;
+                    }
+                    try {
+                        stdin.write(buf, 0, n);
+                    } catch (IOException stopped) {
+                        // pg_restore stopped reading (it failed, and its stderr says why). Killing it now would
+                        // close that stderr before it is read and leave the error without its text.
+                        return;
+                    }
                 }
                 stdin.close(); // end of input: pg_restore may now commit
-            } catch (IOException e) {
-                feedError[0] = e;
-                // Kill before closing stdin: pg_restore must not mistake a broken stream for its end.
-                p.destroyForcibly();
+            } catch (IOException ignored) {
+                // closing stdin or the source after pg_restore ended: its exit status decides
             }
         }, "pg_restore-feeder");
         feeder.start();
@@ -799,9 +814,8 @@ public final class PostgresRestore {
             rc = p.waitFor();
             feeder.join();
         }
-        // A broken pipe only means pg_restore stopped reading; its own error says why.
-        if (feedError[0] != null && !String.valueOf(feedError[0].getMessage()).contains("Broken pipe")) {
-            throw feedError[0];
+        if (feedError[0] != null) {
+            throw feedError[0]; // the archive could not be read (a chunk missing or damaged)
         }
         if (rc != 0) {
             String text = err.text();
