@@ -39,14 +39,17 @@ final class ShowCommand implements Callable<Integer> {
                 var node = Json.MAPPER.valueToTree(m);
                 ((com.fasterxml.jackson.databind.node.ObjectNode) node).set("verification",
                         Json.MAPPER.valueToTree(repo.status(m.id())));
-                ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("pinned", repo.isPinned(m.id()));
+                var pin = repo.pinOf(m.id());
+                ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("pinned", pin.isPresent());
+                ((com.fasterxml.jackson.databind.node.ObjectNode) node).set("pin",
+                        Json.MAPPER.valueToTree(pin.orElse(null)));
                 out.println(Json.MAPPER.writeValueAsString(node));
                 return 0;
             }
             out.println("Backup   " + m.id() + (m.label() != null ? "  (" + m.label() + ")" : ""));
             BackupStatus st = repo.status(m.id());
             out.println("Status   " + (st == null ? m.status() + " (never verified)" : st.status() + " (" + st.level()
-                    + ", " + Terminal.time(st.checked()) + ")") + (repo.isPinned(m.id()) ? ", pinned" : ""));
+                    + ", " + Terminal.time(st.checked()) + ")") + repo.pinOf(m.id()).map(ShowCommand::pinned).orElse(""));
             if (st != null) {
                 st.problems().forEach(p -> out.println("         problem: " + p));
                 if (st.drill() != null) {
@@ -83,5 +86,10 @@ final class ShowCommand implements Callable<Integer> {
             Terminal.table(out, rows);
         }
         return 0;
+    }
+
+    private static String pinned(Repository.Pin pin) {
+        return ", pinned" + (pin.pinnedAt() != null ? " " + Terminal.time(pin.pinnedAt()) : "")
+                + (pin.note() != null && !pin.note().isBlank() ? ": " + pin.note() : "");
     }
 }

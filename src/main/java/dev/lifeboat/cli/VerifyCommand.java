@@ -38,7 +38,7 @@ final class VerifyCommand implements Callable<Integer> {
     boolean readData;
 
     @Option(names = "--read-data-subset", paramLabel = "k/n|P%",
-            description = "Read one slice of the chunks: k/n, or P% taking the next slice on each run so that successive runs cover everything.")
+            description = "Read one slice of the chunks: k/n, or P%% taking the next slice on each run so that successive runs cover everything.")
     String subset;
 
     @Option(names = "--drill", description = "Restore into a scratch database, compare row counts with those at backup time, run drillQuery, drop it; reports the recovery time.")

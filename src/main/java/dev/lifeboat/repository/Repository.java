@@ -316,6 +316,27 @@ public final class Repository {
         return storage.stat(Pin.blobName(id)).isPresent();
     }
 
+    /**
+     * The backup's pin, or empty when it has none. A pin blob that cannot be parsed still pins (prune asks
+     * {@link #isPinned}, which only looks for the blob): it reads back as a pin of unknown time whose note says so.
+     */
+    public Optional<Pin> pinOf(String id) throws IOException {
+        byte[] raw;
+        try {
+            raw = storage.readAllBytes(Pin.blobName(id));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty();
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode tree = Json.MAPPER.readTree(raw);
+            Instant at = tree.path("pinnedAt").isTextual() ? Instant.parse(tree.path("pinnedAt").asText()) : null;
+            String note = tree.path("note").isTextual() ? tree.path("note").asText() : null;
+            return Optional.of(new Pin(at, note));
+        } catch (IOException | RuntimeException e) {
+            return Optional.of(new Pin(null, "(" + Pin.blobName(id) + " is unreadable; the backup stays pinned)"));
+        }
+    }
+
     public void unpin(String id) throws IOException {
         storage.delete(Pin.blobName(id));
     }
