@@ -1,0 +1,244 @@
+package dev.lifeboat.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifeboat.testing.LifeboatCli;
+import dev.lifeboat.testing.PgCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The golden repositories of format 1 (src/test/resources/golden/v1, written once by the release of 2026-12-02 and
+ * never rewritten) are read by this build as a user would read an old repository: listed, shown, verified with
+ * --read-data, every database of every backup restored and compared with a database built from the SQL they were
+ * made from, the roles restored from the backup's globals, and pruned, after which what is kept still verifies
+ * and restores. Each future format version adds a fixture folder, and this test reads every one of them.
+ */
+class GoldenRepositoryIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SQL = "golden/v1/sql/";
+
+    @TempDir
+    static Path work;
+
+    private static PgCluster pg;
+    /** The reference databases, built from sql/: shop state 0, 1, 2 and the notes. */
+    private static final String SHOP_0 = "ref_shop_0";
+    private static final String SHOP_1 = "ref_shop_1";
+    private static final String SHOP_2 = "ref_shop_2";
+    private static final String NOTES = "ref_notes";
+    private static String globalsPlain;
+
+    @BeforeAll
+    static void referencesFromTheSql() throws Exception {
+        pg = PgCluster.start();
+        // The roles come from the plain repository's globals.sql, applied as the runbook says: cat | psql.
+        LifeboatCli cli = cli("plain");
+        String multi = idOf(list(cli), "golden-multi");
+        globalsPlain = cli.run("cat", multi, "globals.sql").expectSuccess().stdout();
+        pg.psql("postgres", globalsPlain);
+        assertThat(pg.psql("postgres", """
+                select rolname, rolcanlogin, rolcreatedb, rolconnlimit,
+                       coalesce(shobj_description(oid, 'pg_authid'), '')
+                from pg_roles where rolname in ('golden_owner', 'golden_reader', 'golden_clerk') order by 1"""))
+                .isEqualTo("""
+                        golden_clerk|f|f|3|
+                        golden_owner|f|t|-1|owns the golden shop
+                        golden_reader|f|f|-1|""");
+        assertThat(pg.psql("postgres", "select pg_has_role('golden_clerk', 'golden_reader', 'member')"))
+                .isEqualTo("t");
+
+        build(SHOP_0, "shop.sql");
+        build(SHOP_1, "shop.sql", "shop-1.sql");
+        build(SHOP_2, "shop.sql", "shop-1.sql", "shop-2.sql");
+        build(NOTES, "notes.sql");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"plain", "encrypted"})
+    void formatOneRepositoryListsShowsVerifiesRestoresAndPrunes(String variant) throws Exception {
+        LifeboatCli cli = cli(variant);
+        String base = "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/";
+
+        // list: the four backups, oldest first, with their kinds, pin and verification status
+        JsonNode list = list(cli);
+        assertThat(list).hasSize(4);
+        List<String> labels = new ArrayList<>();
+        list.forEach(b -> labels.add(b.path("label").asText()));
+        assertThat(labels.subList(0, 3)).containsExactly("golden-multi", "golden-pinned", "golden-verified");
+        assertThat(labels.get(3)).startsWith("pre-restore of golden_shop");
+        String multi = list.get(0).path("id").asText();
+        String pinned = list.get(1).path("id").asText();
+        String verified = list.get(2).path("id").asText();
+        String safety = list.get(3).path("id").asText();
+        assertThat(list.get(1).path("pinned").asBoolean()).isTrue();
+        assertThat(list.get(2).path("status").asText()).isEqualTo("verified");
+        assertThat(list.get(2).path("checked").isTextual()).isTrue();
+        assertThat(list.get(3).path("kind").asText()).isEqualTo("pre-restore");
+        assertThat(labels.get(3)).endsWith(multi);
+        for (int i : new int[] {0, 1, 3}) {
+            assertThat(list.get(i).path("status").asText()).isEqualTo("completed");
+        }
+
+        // show: the multi-database backup's sources and artifacts, the pin's note
+        JsonNode shown = JSON.readTree(cli.run("show", multi, "--json").expectSuccess().stdout());
+        List<String> sources = new ArrayList<>();
+        shown.path("sources").forEach(s -> sources.add(s.path("name").asText()));
+        assertThat(sources).containsExactly("golden_shop", "golden_notes");
+        List<String> artifacts = new ArrayList<>();
+        shown.path("artifacts").forEach(a -> artifacts.add(a.path("name").asText()));
+        assertThat(artifacts).containsExactlyInAnyOrder("golden_shop.dump", "golden_notes.dump", "globals.sql");
+        JsonNode pin = JSON.readTree(cli.run("show", pinned, "--json").expectSuccess().stdout()).path("pin");
+        assertThat(pin.path("note").asText()).isEqualTo("kept for ever");
+        assertThat(pin.path("pinnedAt").asText()).startsWith("2026-12-02T");
+        assertThat(cli.run("show", pinned).expectSuccess().stdout()).contains("pinned 2026-12-02").contains(": kept for ever");
+        // the same roles in both repositories' globals
+        assertThat(roleStatements(cli.run("cat", multi, "globals.sql").expectSuccess().stdout()))
+                .isEqualTo(roleStatements(globalsPlain)).isNotEmpty();
+
+        // verify --read-data: every chunk, every artifact's checksum, every dump's table of contents
+        LifeboatCli.Result verify = cli.run("verify", "--read-data", "--all");
+        assertThat(verify.exitCode()).as(verify.stderr()).isZero();
+        for (String id : List.of(multi, pinned, verified, safety)) {
+            assertThat(verify.stdout()).contains(id + ": verified (read-data)");
+        }
+
+        // restore: each database of the multi-database backup, and the verified backup, into new databases
+        String p = variant.substring(0, 3) + "_";
+        restoreAndCompare(cli, base, multi, "golden_shop", p + "multi_shop", SHOP_0);
+        restoreAndCompare(cli, base, multi, "golden_notes", p + "multi_notes", NOTES);
+        assertThat(pg.psql(p + "multi_notes", """
+                select array_to_string(s.setconfig, ','), shobj_description(d.oid, 'pg_database')
+                from pg_database d join pg_db_role_setting s on s.setdatabase = d.oid and s.setrole = 0
+                where d.datname = current_database()""")).isEqualTo("work_mem=8MB|scratch notes");
+        restoreAndCompare(cli, base, verified, "golden_shop", p + "verified", SHOP_2);
+
+        // prune: only the newest (the safety backup) and the pinned one stay; nothing they need is deleted
+        int chunksBefore = countChunks(variant);
+        cli.run("prune", "--keep-within=0", "--keep-last=1", "--minimum-keep=1").expectSuccess();
+        List<String> kept = new ArrayList<>();
+        list(cli).forEach(b -> kept.add(b.path("id").asText()));
+        assertThat(kept).containsExactly(pinned, safety);
+        assertThat(countChunks(variant)).as("chunks only the removed backups held are deleted")
+                .isLessThan(chunksBefore);
+        LifeboatCli.Result after = cli.run("verify", "--read-data", "--all");
+        assertThat(after.exitCode()).as(after.stderr()).isZero();
+        restoreAndCompare(cli, base, pinned, "golden_shop", p + "pinned", SHOP_1);
+        restoreAndCompare(cli, base, safety, "golden_shop", p + "safety", SHOP_2);
+
+        if (variant.equals("encrypted")) {
+            // the repository holds the only key: without the identity its data cannot be read
+            LifeboatCli.Result denied = cli.env("LIFEBOAT_IDENTITY_FILE", null).run("cat", pinned, "golden_shop.dump");
+            assertThat(denied.exitCode()).as(denied.stderr()).isEqualTo(7);
+            assertThat(denied.stdout()).isEmpty();
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    /** A CLI on a fresh copy of the variant's repository (the tree's copy is never written to). */
+    private static LifeboatCli cli(String variant) throws IOException {
+        Path copy = work.resolve(variant);
+        if (!Files.exists(copy)) {
+            copyTree(golden().resolve(variant), copy);
+        }
+        Path home = Files.createDirectories(work.resolve(variant + "-home"));
+        LifeboatCli cli = new LifeboatCli(home).env("LIFEBOAT_REPOSITORY", copy.toString())
+                .env("PGPASSWORD", pg.password()).env("LIFEBOAT_PG_BIN", pg.binDir().toString());
+        if (variant.equals("encrypted")) {
+            cli.env("LIFEBOAT_IDENTITY_FILE", golden().resolve("identity.txt").toString());
+        }
+        return cli;
+    }
+
+    private static Path golden() {
+        try {
+            return Path.of(Objects.requireNonNull(GoldenRepositoryIT.class.getClassLoader().getResource("golden/v1"),
+                    "golden/v1 is missing from the test class path").toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Copies files only: a repository must work without the empty folders that git and some copies drop. */
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                Path target = to.resolve(from.relativize(f).toString());
+                Files.createDirectories(target.getParent());
+                Files.copy(f, target);
+            }
+        }
+    }
+
+    private static int countChunks(String variant) throws IOException {
+        try (Stream<Path> files = Files.walk(work.resolve(variant).resolve("chunks"))) {
+            return (int) files.filter(Files::isRegularFile).count();
+        }
+    }
+
+    private static JsonNode list(LifeboatCli cli) throws IOException {
+        return JSON.readTree(cli.run("list", "--json").expectSuccess().stdout());
+    }
+
+    private static String idOf(JsonNode list, String label) {
+        for (JsonNode b : list) {
+            if (b.path("label").asText().equals(label)) {
+                return b.path("id").asText();
+            }
+        }
+        throw new AssertionError("no backup labelled " + label + " in " + list);
+    }
+
+    private static void build(String db, String... scripts) {
+        pg.createDatabase(db);
+        for (String script : scripts) {
+            pg.loadFixture(db, SQL + script);
+        }
+    }
+
+    private static void restoreAndCompare(LifeboatCli cli, String base, String id, String database, String target,
+                                          String reference) {
+        LifeboatCli.Result r = cli.run("restore", id, "--database", database, "--to", base + target, "--create",
+                "--yes");
+        assertThat(r.exitCode()).as("restore %s of %s: %s", database, id, r.stderr()).isZero();
+        assertThat(r.stderr()).as("owners and privileges came back").doesNotContain("keep their owners only")
+                .doesNotContain("Could not restore");
+        assertThat(pg.schemaDump(target)).as("schema of %s restored from %s", database, id)
+                .isEqualTo(pg.schemaDump(reference));
+        assertThat(pg.tableRows(target)).as("rows of %s restored from %s", database, id)
+                .isEqualTo(pg.tableRows(reference));
+    }
+
+    /** The statements of a globals dump that make roles, their memberships and comments, in order. */
+    private static List<String> roleStatements(String globals) {
+        List<String> out = new ArrayList<>();
+        for (String line : globals.split("\n")) {
+            if (line.matches("^(CREATE|ALTER|GRANT|COMMENT ON) .*(ROLE|golden_).*")) {
+                out.add(line);
+            }
+        }
+        return out;
+    }
+}
