@@ -16,6 +16,9 @@ import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.RepositoryLock;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -35,6 +38,7 @@ public final class BackupEngine {
     private final Keys keys;
     private final PgTools tools;
     private final Progress progress;
+    private static final Logger LOG = LoggerFactory.getLogger(BackupEngine.class);
     private final Clock clock;
     private LastDumpSize lastDumpSize = this::lastDumpSizeInRepository;
 
@@ -59,8 +63,9 @@ public final class BackupEngine {
             for (PgConnection c : conns) {
                 dumps.add(PostgresDump.prepare(tools, c));
             }
-            try (RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "backup " + id);
-                 ChunkWriter writer = repo.chunkWriter(keys, request.compressionLevel(), request.threads())) {
+            RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "backup " + id);
+            Manifest committed;
+            try (ChunkWriter writer = repo.chunkWriter(keys, request.compressionLevel(), request.threads())) {
                 List<Manifest.Source> sources = new ArrayList<>();
                 List<Artifact> artifacts = new ArrayList<>();
                 for (int i = 0; i < dumps.size(); i++) {
@@ -97,10 +102,34 @@ public final class BackupEngine {
                     repo.requireChunks(manifest); // that prune may have been paused, not dead, and deleted some
                 }
                 repo.commit(manifest);
-                return manifest;
+                committed = manifest;
+            } catch (Throwable failed) {
+                try {
+                    lock.close();
+                } catch (IOException | RuntimeException e) {
+                    failed.addSuppressed(e);
+                }
+                throw failed;
             }
+            release(lock, committed);
+            return committed;
         } finally {
             dumps.forEach(PostgresDump::close);
+        }
+    }
+
+    /**
+     * Releases the lock of a committed backup. The backup is done whatever happens here: a lock that cannot be
+     * removed is a warning (it stops being refreshed, goes stale and is broken by the next exclusive command), not
+     * a failed backup that a caller would retry.
+     */
+    private static void release(RepositoryLock lock, Manifest committed) {
+        try {
+            lock.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("backup {} is committed, but its lock {} could not be removed ({}): it is no longer refreshed, "
+                    + "and the next prune breaks it once it is stale; or delete that blob by hand",
+                    committed.id(), lock.blob(), e.toString());
         }
     }
 

@@ -113,6 +113,11 @@ public final class RepositoryLock implements Closeable {
         }
     }
 
+    /** The lock's blob, e.g. {@code locks/<id>.json}. */
+    public String blob() {
+        return blobName(info.id());
+    }
+
     static String blobName(String id) {
         return "locks/" + id + ".json";
     }

@@ -202,6 +202,32 @@ class FaultInjectionIT {
     }
 
     @Test
+    void aLockThatCannotBeRemovedAfterTheCommitIsAWarningNotAFailedBackup() throws Exception {
+        Path dir = newRepository();
+        FaultyStorage faulty = FaultyStorage.reliable(new LocalStorage(dir));
+        Repository repo = open(faulty);
+        faulty.denyDeletesUnder("locks/");
+        Logger log = (Logger) LoggerFactory.getLogger(BackupEngine.class);
+        ListAppender<ILoggingEvent> warnings = new ListAppender<>();
+        warnings.start();
+        log.addAppender(warnings);
+        Manifest m;
+        try {
+            m = backUp(repo); // returns: the backup is committed, so a caller must not retry it
+        } finally {
+            log.detachAppender(warnings);
+        }
+        assertThat(committed(dir)).containsExactly(m.id());
+        assertThat(warnings.list).extracting(ILoggingEvent::getFormattedMessage).singleElement().asString()
+                .contains("backup " + m.id() + " is committed").contains("locks/").contains("permission denied");
+        faulty.denyDeletesUnder(null);
+        pg.dropDatabase("faults_lock");
+        restore(repo, m.id(), "faults_lock");
+        assertThat(pg.tableRows("faults_lock")).isEqualTo(rows);
+        pg.dropDatabase("faults_lock");
+    }
+
+    @Test
     void aRestoreThatLosesItsStorageMidwayFailsClearlyAndLeavesNoDatabase() throws Exception {
         Path dir = newRepository();
         FaultyStorage faulty = FaultyStorage.reliable(new LocalStorage(dir));

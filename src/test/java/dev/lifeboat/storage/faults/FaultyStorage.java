@@ -54,6 +54,7 @@ public final class FaultyStorage implements Storage {
     private volatile long unreachableAfter = Long.MAX_VALUE;
     private volatile long capacity = Long.MAX_VALUE;
     private volatile String denied;
+    private volatile String undeletable;
     private volatile boolean enabled = true;
 
     /** Transient faults of the given kinds on a share {@code rate} (0 to 1) of the (operation, blob) pairs. */
@@ -90,6 +91,12 @@ public final class FaultyStorage implements Storage {
     /** Writes of blobs whose names start with {@code prefix} fail with "permission denied". */
     public FaultyStorage denyWritesUnder(String prefix) {
         this.denied = prefix;
+        return this;
+    }
+
+    /** Deletes of blobs whose names start with {@code prefix} fail with "permission denied". */
+    public FaultyStorage denyDeletesUnder(String prefix) {
+        this.undeletable = prefix;
         return this;
     }
 
@@ -321,6 +328,12 @@ public final class FaultyStorage implements Storage {
         Fault f = next("delete", name);
         if (f == Fault.ERROR) {
             throw error("delete", name);
+        }
+        String prefix = undeletable;
+        if (enabled && prefix != null && name.startsWith(prefix)) {
+            injected.incrementAndGet();
+            throw new PermanentStorageException("injected: permission denied: cannot delete " + name,
+                    "run Lifeboat as the user that owns the repository", null);
         }
         inner.delete(name);
         if (f == Fault.TIMEOUT) {
