@@ -253,42 +253,38 @@ final class DatabaseProperties {
         return in;
     }
 
+    /**
+     * The end of a quoted text whose content starts at {@code k}: past the {@code quote} that closes it, a doubled
+     * quote standing for itself (and, in an E'' literal, a backslash escaping the next character); the end of
+     * {@code s} when it is not closed.
+     */
+    private static int closingQuote(String s, int k, char quote, boolean backslashEscapes) {
+        while (k < s.length()) {
+            char d = s.charAt(k);
+            if (backslashEscapes && d == '\\') {
+                k += 2;
+            } else if (d == quote) {
+                if (k + 1 < s.length() && s.charAt(k + 1) == quote) {
+                    k += 2;
+                } else {
+                    return k + 1;
+                }
+            } else {
+                k++;
+            }
+        }
+        return s.length();
+    }
+
     /** The end of the literal or quoted identifier that starts at {@code i}; {@code i} when none does. */
     private static int quotedEnd(String s, int i) {
         char c = s.charAt(i);
         boolean wordBefore = i > 0 && (Character.isLetterOrDigit(s.charAt(i - 1)) || s.charAt(i - 1) == '_');
         if ((c == 'E' || c == 'e') && !wordBefore && i + 1 < s.length() && s.charAt(i + 1) == '\'') {
-            int k = i + 2;
-            while (k < s.length()) {
-                char d = s.charAt(k);
-                if (d == '\\') {
-                    k += 2;
-                } else if (d == '\'') {
-                    if (k + 1 < s.length() && s.charAt(k + 1) == '\'') {
-                        k += 2;
-                    } else {
-                        return k + 1;
-                    }
-                } else {
-                    k++;
-                }
-            }
-            return s.length();
+            return closingQuote(s, i + 2, '\'', true);
         }
         if (c == '\'' || c == '"') {
-            int k = i + 1;
-            while (k < s.length()) {
-                if (s.charAt(k) == c) {
-                    if (k + 1 < s.length() && s.charAt(k + 1) == c) {
-                        k += 2;
-                    } else {
-                        return k + 1;
-                    }
-                } else {
-                    k++;
-                }
-            }
-            return s.length();
+            return closingQuote(s, i + 1, c, false);
         }
         if (c == '$' && !wordBefore) {
             int k = i + 1;
