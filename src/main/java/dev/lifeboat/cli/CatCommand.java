@@ -22,7 +22,7 @@ final class CatCommand implements Callable<Integer> {
     @Mixin
     Common common;
 
-    @Parameters(index = "0", paramLabel = "ID", description = "Backup id, a unique prefix of it, or 'latest'.")
+    @Parameters(index = "0", paramLabel = "ID", description = "Backup id, a unique start or end of it (such as its 6 hex digits), or 'latest'.")
     String id;
 
     @Parameters(index = "1", paramLabel = "ARTIFACT", description = "Artifact name, as 'show' lists it (e.g. app.dump).")

@@ -14,7 +14,7 @@ final class PinCommand implements Callable<Integer> {
     @Mixin
     Common common;
 
-    @Parameters(paramLabel = "ID", description = "Backup id, a unique prefix of it, or 'latest'.")
+    @Parameters(paramLabel = "ID", description = "Backup id, a unique start or end of it (such as its 6 hex digits), or 'latest'.")
     String id;
 
     @Option(names = "--note", description = "Why it is pinned, shown by show --json.")
@@ -36,7 +36,7 @@ final class PinCommand implements Callable<Integer> {
         @Mixin
         Common common;
 
-        @Parameters(paramLabel = "ID", description = "Backup id, a unique prefix of it, or 'latest'.")
+        @Parameters(paramLabel = "ID", description = "Backup id, a unique start or end of it (such as its 6 hex digits), or 'latest'.")
         String id;
 
         @Override

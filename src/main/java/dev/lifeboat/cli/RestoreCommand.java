@@ -26,7 +26,7 @@ final class RestoreCommand implements Callable<Integer> {
     @Mixin
     Common common;
 
-    @Parameters(paramLabel = "ID", description = "Backup id, a unique prefix of it, or 'latest'.")
+    @Parameters(paramLabel = "ID", description = "Backup id, a unique start or end of it (such as its 6 hex digits), or 'latest'.")
     String id;
 
     @Option(names = "--to", paramLabel = "CONNECTION",

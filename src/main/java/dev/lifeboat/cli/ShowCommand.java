@@ -23,7 +23,7 @@ final class ShowCommand implements Callable<Integer> {
     @Mixin
     Common common;
 
-    @Parameters(paramLabel = "ID", description = "Backup id, a unique prefix of it, or 'latest'.")
+    @Parameters(paramLabel = "ID", description = "Backup id, a unique start or end of it (such as its 6 hex digits), or 'latest'.")
     String id;
 
     @Option(names = "--json", description = "Print the whole manifest as JSON.")

@@ -28,7 +28,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     Common common;
 
-    @Parameters(paramLabel = "ID", arity = "0..*", description = "Backup ids, unique prefixes, or 'latest'.")
+    @Parameters(paramLabel = "ID", arity = "0..*", description = "Backup ids, unique starts or ends of them, or 'latest'.")
     List<String> ids;
 
     @Option(names = "--all", description = "Verify every backup.")

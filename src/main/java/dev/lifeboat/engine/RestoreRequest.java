@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * A restore to run; the CLI and the REST API build the same record.
  *
- * @param backupId     full id, unique prefix, or {@code latest}
+ * @param backupId     full id, unique start or end of one, or {@code latest}
  * @param artifact     which database dump to restore when the backup has several; null when it has one
  * @param target       connection string of the database to restore into
  * @param create       create the target database first (it must not exist)

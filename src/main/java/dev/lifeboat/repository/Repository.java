@@ -341,7 +341,7 @@ public final class Repository {
         storage.delete(Pin.blobName(id));
     }
 
-    /** Resolves a full id, a unique prefix of one, or {@code latest}. */
+    /** Resolves a full id, a unique prefix or suffix of one (such as its 6 hex digits), or {@code latest}. */
     public String resolve(String idOrPrefix) throws IOException {
         return resolve(idOrPrefix, backupIds());
     }
@@ -383,16 +383,23 @@ public final class Repository {
         if (idOrPrefix.equals("latest")) {
             return latest(ids, holds, database).id();
         }
-        List<String> matches = ids.stream().filter(i -> i.startsWith(idOrPrefix)).toList();
+        if (ids.contains(idOrPrefix)) {
+            return idOrPrefix;
+        }
+        // Ids of one day share their start and differ in their end: either names a backup when it is unique.
+        List<String> matches = idOrPrefix.isEmpty() ? List.of()
+                : ids.stream().filter(i -> i.startsWith(idOrPrefix) || i.endsWith(idOrPrefix)).toList();
         if (matches.isEmpty()) {
             throw new LifeboatException(ErrorCode.NOT_FOUND, "no backup '" + idOrPrefix + "' in repository "
                     + storage.location(), "run 'lifeboat list' to see the backups it holds");
         }
-        if (matches.size() > 1 && !matches.contains(idOrPrefix)) {
+        if (matches.size() > 1) {
             throw new LifeboatException(ErrorCode.NOT_FOUND, "'" + idOrPrefix + "' matches " + matches.size()
-                    + " backups", "give more characters of the id");
+                    + " backups: " + String.join(", ", matches.subList(0, Math.min(5, matches.size())))
+                    + (matches.size() > 5 ? ", ..." : ""),
+                    "give more of the id: its start (the time) or its end (the 6 hex digits after the dash)");
         }
-        return matches.contains(idOrPrefix) ? idOrPrefix : matches.get(0);
+        return matches.get(0);
     }
 
     /**

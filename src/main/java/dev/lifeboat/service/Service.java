@@ -214,7 +214,7 @@ public final class Service implements AutoCloseable {
         return repo;
     }
 
-    /** Resolves an id, a unique prefix or {@code latest} against the list in memory, listing again on a miss. */
+    /** Resolves an id, a unique start or end of one, or {@code latest}, against the list in memory, listing again on a miss. */
     public String resolve(String idOrPrefix) throws IOException {
         try {
             return repo.resolve(idOrPrefix, ids(catalog.entries(LIST_MAX_AGE)));

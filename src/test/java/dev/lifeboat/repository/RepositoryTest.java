@@ -145,7 +145,12 @@ class RepositoryTest {
         assertThat(repo.backupIds()).containsExactly(first, second);
         assertThat(repo.resolve("latest")).isEqualTo(second);
         assertThat(repo.resolve(second.substring(0, 20))).isEqualTo(second);
-        assertThatThrownBy(() -> repo.resolve("2026")).hasMessageContaining("matches 2 backups");
+        assertThatThrownBy(() -> repo.resolve("2026")).hasMessageContaining("matches 2 backups: " + first + ", "
+                + second);
+        // the end of an id names it too: ids of one day share their start and differ in their 6 hex digits
+        assertThat(repo.resolve(second.substring(second.length() - 6))).isEqualTo(second);
+        assertThat(repo.resolve("-" + first.substring(first.length() - 6))).isEqualTo(first);
+        assertThat(repo.resolve(first)).isEqualTo(first);
         assertThatThrownBy(() -> repo.resolve("nope")).hasMessageContaining("no backup 'nope'");
 
         storage.write(Manifest.blobName(first), "garbage{".getBytes());
