@@ -4,6 +4,7 @@ import dev.lifeboat.config.Settings;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.crypto.IdentityFile;
+import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.repository.LocalKeyCache;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.storage.Storage;
@@ -80,6 +81,11 @@ final class Common {
     }
 
     LocalKeyCache keyCache() {
-        return LocalKeyCache.fromEnvironment(System.getenv());
+        return new LocalKeyCache(settings().keyDir);
+    }
+
+    /** PostgreSQL's programs, found in LIFEBOAT_PG_BIN first. */
+    PgTools pgTools() {
+        return PgTools.search(settings().pgBin);
     }
 }

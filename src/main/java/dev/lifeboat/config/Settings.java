@@ -11,6 +11,7 @@ import dev.lifeboat.retention.RetentionPolicy;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -42,6 +43,8 @@ public final class Settings {
         public String timeZone;
         public String schedule;
         public Boolean runMissedAtStartup;
+        public String keyDir;
+        public List<String> pgBin;
         public ServeFile service;
     }
 
@@ -139,12 +142,27 @@ public final class Settings {
     public boolean runMissedAtStartup = true;
     /** How {@code lifeboat serve} runs. */
     public final Serve service = new Serve();
+    /**
+     * Where this host keeps encrypted repositories' chunk-id keys: {@code keyDir}, LIFEBOAT_KEY_DIR, else
+     * {@code $XDG_CONFIG_HOME/lifeboat/keys}, else {@code ~/.config/lifeboat/keys}.
+     */
+    public Path keyDir = defaultKeyDir(Map.of());
+    /** Folders searched for pg_dump, pg_restore and psql before PATH: {@code pgBin}, LIFEBOAT_PG_BIN. */
+    public List<Path> pgBin = List.of();
+
+    /** {@code $XDG_CONFIG_HOME/lifeboat/keys}, else {@code ~/.config/lifeboat/keys}. */
+    private static Path defaultKeyDir(Map<String, String> env) {
+        String xdg = env.get("XDG_CONFIG_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config");
+        return base.resolve("lifeboat").resolve("keys");
+    }
 
     /**
      * @param configFile explicit {@code --config}, or null to use {@code ./lifeboat.yml} when it exists
      */
     public static Settings load(Path configFile, Map<String, String> env) {
         Settings s = new Settings();
+        s.keyDir = defaultKeyDir(env);
         Path file = configFile;
         if (file == null && Files.isRegularFile(Path.of("lifeboat.yml"))) {
             file = Path.of("lifeboat.yml");
@@ -210,6 +228,12 @@ public final class Settings {
         if (f.runMissedAtStartup != null) {
             runMissedAtStartup = f.runMissedAtStartup;
         }
+        if (f.keyDir != null) {
+            keyDir = path(f.keyDir, "keyDir", "keyDir: /etc/lifeboat/keys");
+        }
+        if (f.pgBin != null) {
+            pgBin = paths(f.pgBin, "pgBin", "pgBin: [/usr/lib/postgresql/17/bin]");
+        }
         if (f.service != null) {
             service.apply(f.service);
         }
@@ -273,7 +297,27 @@ public final class Settings {
         if ((v = env.get("DATABASE_URL")) != null && !v.isBlank()) {
             databases = List.of(v);
         }
+        if ((v = env.get("LIFEBOAT_KEY_DIR")) != null && !v.isBlank()) {
+            keyDir = path(v, "LIFEBOAT_KEY_DIR", "LIFEBOAT_KEY_DIR=/etc/lifeboat/keys");
+        }
+        if ((v = env.get("LIFEBOAT_PG_BIN")) != null && !v.isBlank()) {
+            pgBin = paths(Arrays.asList(v.split(":")), "LIFEBOAT_PG_BIN", "LIFEBOAT_PG_BIN=/usr/lib/postgresql/17/bin");
+        }
         service.applyEnvironment(env);
+    }
+
+    /** The folders of {@code dirs}, blank ones left out. */
+    private static List<Path> paths(List<String> dirs, String name, String example) {
+        return dirs.stream().filter(d -> d != null && !d.isBlank()).map(d -> path(d, name, example)).toList();
+    }
+
+    private static Path path(String v, String name, String example) {
+        try {
+            return Path.of(v);
+        } catch (InvalidPathException e) {
+            throw new LifeboatException(ErrorCode.USAGE, name + " is not a valid path: '" + v + "' (" + e.getReason()
+                    + ")", "for example " + example);
+        }
     }
 
     private static String checkSchedule(String expression, String name) {

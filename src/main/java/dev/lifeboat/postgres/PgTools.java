@@ -24,8 +24,8 @@ import java.util.regex.Pattern;
 /**
  * Finds PostgreSQL's client programs and picks, for a given server, the one whose major version is the
  * server's, else the lowest newer one: pg_dump refuses servers newer than itself, and the closest
- * version writes the most faithful dump. Looked for in {@code LIFEBOAT_PG_BIN} (folders, colon
- * separated), {@code PATH} and {@code /usr/lib/postgresql/<major>/bin}.
+ * version writes the most faithful dump. Looked for in the configured folders ({@code Settings.pgBin}:
+ * {@code LIFEBOAT_PG_BIN}, {@code pgBin}), {@code PATH} and {@code /usr/lib/postgresql/<major>/bin}.
  */
 public final class PgTools {
     /** One program found on this host. */
@@ -42,19 +42,22 @@ public final class PgTools {
     /** Probing runs each program once ({@code --version}); a command asks several times. */
     private final Map<String, CompletableFuture<List<Binary>>> found = new ConcurrentHashMap<>();
 
+    /** The programs in {@code dirs} only. */
     public PgTools(List<Path> dirs) {
         this.dirs = dirs;
     }
 
-    public static PgTools fromEnvironment(Map<String, String> env) {
-        Set<Path> dirs = new LinkedHashSet<>();
-        for (String var : List.of("LIFEBOAT_PG_BIN", "PATH")) {
-            String v = env.get(var);
-            if (v != null) {
-                for (String d : v.split(":")) {
-                    if (!d.isBlank()) {
-                        dirs.add(Path.of(d));
-                    }
+    /**
+     * The programs in {@code first} (the configured folders), then in the folders of {@code PATH}, then in
+     * {@code /usr/lib/postgresql/<major>/bin}.
+     */
+    public static PgTools search(List<Path> first) {
+        Set<Path> dirs = new LinkedHashSet<>(first);
+        String path = System.getenv("PATH"); // the system's search path, not a setting of Lifeboat's
+        if (path != null) {
+            for (String d : path.split(":")) {
+                if (!d.isBlank()) {
+                    dirs.add(Path.of(d));
                 }
             }
         }

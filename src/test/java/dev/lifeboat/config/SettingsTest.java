@@ -1,6 +1,8 @@
 package dev.lifeboat.config;
 
+import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,5 +120,43 @@ class SettingsTest {
                 .isInstanceOf(LifeboatException.class).hasMessageContaining("LIFEBOAT_CONFIRMATION_TTL");
         assertThatThrownBy(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_CLUSTER_POLL_SECONDS", "301")))
                 .isInstanceOf(LifeboatException.class).hasMessageContaining("LIFEBOAT_CLUSTER_POLL_SECONDS");
+    }
+
+    /** A usage error whose message holds every one of {@code parts} (the setting's name, the bad value). */
+    private static void usageError(ThrowingCallable load, String hint, String... parts) {
+        assertThatThrownBy(load).isInstanceOfSatisfying(LifeboatException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.USAGE);
+            assertThat(e.getMessage()).contains(parts);
+            assertThat(e.hint()).contains(hint);
+        });
+    }
+
+    @Test
+    void theKeyFolderComesFromTheFileThenLifeboatKeyDirElseTheXdgConfigFolder() throws IOException {
+        assertThat(Settings.load(yaml(""), Map.of()).keyDir)
+                .isEqualTo(Path.of(System.getProperty("user.home"), ".config", "lifeboat", "keys"));
+        assertThat(Settings.load(yaml(""), Map.of("XDG_CONFIG_HOME", "/home/b/.cfg")).keyDir)
+                .isEqualTo(Path.of("/home/b/.cfg/lifeboat/keys"));
+        Path f = yaml("keyDir: /etc/lifeboat/keys\n");
+        assertThat(Settings.load(f, Map.of("XDG_CONFIG_HOME", "/home/b/.cfg")).keyDir)
+                .isEqualTo(Path.of("/etc/lifeboat/keys"));
+        assertThat(Settings.load(f, Map.of("LIFEBOAT_KEY_DIR", "/srv/keys")).keyDir).isEqualTo(Path.of("/srv/keys"));
+
+        usageError(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_KEY_DIR", "/srv/\0keys")), "LIFEBOAT_KEY_DIR=/",
+                "LIFEBOAT_KEY_DIR is not a valid path: '/srv/\0keys'");
+        usageError(() -> Settings.load(yaml("keyDir: \"a\\0b\"\n"), Map.of()), "keyDir: /",
+                "keyDir is not a valid path");
+    }
+
+    @Test
+    void thePostgresFoldersComeFromTheFileThenLifeboatPgBin() throws IOException {
+        assertThat(Settings.load(yaml(""), Map.of()).pgBin).isEmpty();
+        Path f = yaml("pgBin: [/opt/pg17/bin, /opt/pg13/bin]\n");
+        assertThat(Settings.load(f, Map.of()).pgBin).containsExactly(Path.of("/opt/pg17/bin"), Path.of("/opt/pg13/bin"));
+        assertThat(Settings.load(f, Map.of("LIFEBOAT_PG_BIN", "/usr/lib/postgresql/16/bin::/opt/x/bin:")).pgBin)
+                .containsExactly(Path.of("/usr/lib/postgresql/16/bin"), Path.of("/opt/x/bin"));
+
+        usageError(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_PG_BIN", "/ok:/b\0d")), "LIFEBOAT_PG_BIN=/usr/lib",
+                "LIFEBOAT_PG_BIN is not a valid path: '/b\0d'");
     }
 }
