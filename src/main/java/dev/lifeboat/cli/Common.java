@@ -63,8 +63,9 @@ final class Common {
         }
     }
 
+    /** The repository on {@code storage}, whose locks wait up to LIFEBOAT_LOCK_WAIT. */
     Repository openRepository(Storage storage) throws IOException {
-        return Repository.open(storage);
+        return Repository.open(storage).withLockWait(settings().lockWait);
     }
 
     List<String> identities() {
@@ -84,8 +85,8 @@ final class Common {
         return new LocalKeyCache(settings().keyDir);
     }
 
-    /** PostgreSQL's programs, found in LIFEBOAT_PG_BIN first. */
+    /** PostgreSQL's programs, found in LIFEBOAT_PG_BIN first, waiting up to LIFEBOAT_PG_LOCK_WAIT for table locks. */
     PgTools pgTools() {
-        return PgTools.search(settings().pgBin);
+        return PgTools.search(settings().pgBin, settings().pgLockWait);
     }
 }

@@ -62,7 +62,7 @@ final class ServeCommand implements Callable<Integer> {
         Storage storage = common.openStorage();
         Repository repo;
         try {
-            repo = Repository.open(storage);
+            repo = common.openRepository(storage);
         } catch (NoSuchFileException e) {
             throw new LifeboatException(ErrorCode.REPOSITORY, "no repository at " + storage.location(),
                     "create it first with: lifeboat init --repo " + storage.location());

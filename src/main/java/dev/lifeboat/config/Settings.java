@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,6 +44,8 @@ public final class Settings {
         public String timeZone;
         public String schedule;
         public Boolean runMissedAtStartup;
+        public Integer lockWaitSeconds;
+        public Integer pgLockWaitSeconds;
         public String keyDir;
         public List<String> pgBin;
         public ServeFile service;
@@ -142,6 +145,13 @@ public final class Settings {
     public boolean runMissedAtStartup = true;
     /** How {@code lifeboat serve} runs. */
     public final Serve service = new Serve();
+    /** How long a command waits for a conflicting repository lock: {@code lockWaitSeconds}, LIFEBOAT_LOCK_WAIT. */
+    public Duration lockWait = dev.lifeboat.repository.Repository.DEFAULT_LOCK_WAIT;
+    /**
+     * How long a backup or restore waits for a table lock another PostgreSQL session holds:
+     * {@code pgLockWaitSeconds}, LIFEBOAT_PG_LOCK_WAIT.
+     */
+    public Duration pgLockWait = dev.lifeboat.postgres.LockWait.DEFAULT;
     /**
      * Where this host keeps encrypted repositories' chunk-id keys: {@code keyDir}, LIFEBOAT_KEY_DIR, else
      * {@code $XDG_CONFIG_HOME/lifeboat/keys}, else {@code ~/.config/lifeboat/keys}.
@@ -228,6 +238,14 @@ public final class Settings {
         if (f.runMissedAtStartup != null) {
             runMissedAtStartup = f.runMissedAtStartup;
         }
+        if (f.lockWaitSeconds != null) {
+            lockWait = Duration.ofSeconds(between(f.lockWaitSeconds, 0, MAX_WAIT, "lockWaitSeconds",
+                    "for example lockWaitSeconds: 300 (the default); 0 fails at once"));
+        }
+        if (f.pgLockWaitSeconds != null) {
+            pgLockWait = Duration.ofSeconds(between(f.pgLockWaitSeconds, 1, MAX_WAIT, "pgLockWaitSeconds",
+                    "for example pgLockWaitSeconds: 300 (the default)"));
+        }
         if (f.keyDir != null) {
             keyDir = path(f.keyDir, "keyDir", "keyDir: /etc/lifeboat/keys");
         }
@@ -297,6 +315,14 @@ public final class Settings {
         if ((v = env.get("DATABASE_URL")) != null && !v.isBlank()) {
             databases = List.of(v);
         }
+        if ((v = env.get("LIFEBOAT_LOCK_WAIT")) != null && !v.isBlank()) {
+            lockWait = Duration.ofSeconds(parseBounded(v, "LIFEBOAT_LOCK_WAIT", 0, MAX_WAIT,
+                    "for example LIFEBOAT_LOCK_WAIT=300 (the default); 0 fails at once"));
+        }
+        if ((v = env.get("LIFEBOAT_PG_LOCK_WAIT")) != null && !v.isBlank()) {
+            pgLockWait = Duration.ofSeconds(parseBounded(v, "LIFEBOAT_PG_LOCK_WAIT", 1, MAX_WAIT,
+                    "set it to how long a backup or restore may wait for a table lock, e.g. 300"));
+        }
         if ((v = env.get("LIFEBOAT_KEY_DIR")) != null && !v.isBlank()) {
             keyDir = path(v, "LIFEBOAT_KEY_DIR", "LIFEBOAT_KEY_DIR=/etc/lifeboat/keys");
         }
@@ -305,6 +331,9 @@ public final class Settings {
         }
         service.applyEnvironment(env);
     }
+
+    /** The longest a lock may be waited for: a week. */
+    private static final int MAX_WAIT = 7 * 24 * 3600;
 
     /** The folders of {@code dirs}, blank ones left out. */
     private static List<Path> paths(List<String> dirs, String name, String example) {
@@ -338,14 +367,18 @@ public final class Settings {
 
     /** A whole number from {@code min} to {@code max}, from the environment variable {@code name}. */
     private static int parseBounded(String v, String name, int min, int max) {
+        return parseBounded(v, name, min, max, "leave it unset for the default");
+    }
+
+    private static int parseBounded(String v, String name, int min, int max, String hint) {
         int n;
         try {
             n = Integer.parseInt(v.strip());
         } catch (NumberFormatException e) {
             throw new LifeboatException(ErrorCode.USAGE, name + " must be a whole number from " + min + " to " + max
-                    + ", not '" + v + "'", "leave it unset for the default");
+                    + ", not '" + v + "'", hint);
         }
-        return between(n, min, max, name, "leave it unset for the default");
+        return between(n, min, max, name, hint);
     }
 
     private static int between(int n, int min, int max, String name, String hint) {

@@ -132,6 +132,37 @@ class SettingsTest {
     }
 
     @Test
+    void theRepositoryLockWaitComesFromTheFileThenLifeboatLockWait() throws IOException {
+        assertThat(Settings.load(yaml(""), Map.of()).lockWait).isEqualTo(Duration.ofMinutes(5));
+        Path f = yaml("lockWaitSeconds: 60\n");
+        assertThat(Settings.load(f, Map.of()).lockWait).isEqualTo(Duration.ofSeconds(60));
+        assertThat(Settings.load(f, Map.of("LIFEBOAT_LOCK_WAIT", " 0 ")).lockWait).isZero();
+        assertThat(Settings.load(f, Map.of("LIFEBOAT_LOCK_WAIT", " ")).lockWait).isEqualTo(Duration.ofSeconds(60));
+
+        usageError(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_LOCK_WAIT", "5m")), "LIFEBOAT_LOCK_WAIT=300",
+                "LIFEBOAT_LOCK_WAIT must be a whole number from 0 to 604800, not '5m'");
+        usageError(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_LOCK_WAIT", "-1")), "LIFEBOAT_LOCK_WAIT=300",
+                "LIFEBOAT_LOCK_WAIT", "not -1");
+        usageError(() -> Settings.load(yaml("lockWaitSeconds: 604801\n"), Map.of()), "lockWaitSeconds: 300",
+                "lockWaitSeconds must be a whole number from 0 to 604800, not 604801");
+    }
+
+    @Test
+    void thePostgresLockWaitComesFromTheFileThenLifeboatPgLockWait() throws IOException {
+        assertThat(Settings.load(yaml(""), Map.of()).pgLockWait).isEqualTo(Duration.ofMinutes(5));
+        Path f = yaml("pgLockWaitSeconds: 30\n");
+        assertThat(Settings.load(f, Map.of()).pgLockWait).isEqualTo(Duration.ofSeconds(30));
+        assertThat(Settings.load(f, Map.of("LIFEBOAT_PG_LOCK_WAIT", "2")).pgLockWait).isEqualTo(Duration.ofSeconds(2));
+
+        for (String bad : List.of("0", "-5", "5m", "99999999")) {
+            usageError(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_PG_LOCK_WAIT", bad)), "e.g. 300",
+                    "LIFEBOAT_PG_LOCK_WAIT must be a whole number from 1 to 604800", bad);
+        }
+        usageError(() -> Settings.load(yaml("pgLockWaitSeconds: 0\n"), Map.of()), "pgLockWaitSeconds: 300",
+                "pgLockWaitSeconds must be a whole number from 1 to 604800, not 0");
+    }
+
+    @Test
     void theKeyFolderComesFromTheFileThenLifeboatKeyDirElseTheXdgConfigFolder() throws IOException {
         assertThat(Settings.load(yaml(""), Map.of()).keyDir)
                 .isEqualTo(Path.of(System.getProperty("user.home"), ".config", "lifeboat", "keys"));

@@ -64,7 +64,7 @@ class FaultInjectionIT {
     @BeforeAll
     void createSource() {
         pg = PgCluster.shared();
-        tools = PgTools.search(List.of(pg.binDir()));
+        tools = PgTools.search(List.of(pg.binDir()), dev.lifeboat.postgres.LockWait.DEFAULT);
         pg.dropDatabase(SOURCE);
         pg.createDatabase(SOURCE);
         pg.psql(SOURCE, """
