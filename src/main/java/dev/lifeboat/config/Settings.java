@@ -23,7 +23,11 @@ import java.util.Map;
 /**
  * Settings in layers: built-in defaults, then the YAML config file ({@code --config}, else
  * {@code ./lifeboat.yml} when present), then environment variables, then command-line flags (applied
- * by the CLI). Every field is documented in README.md.
+ * by the CLI). Every field is documented in README.md. This is the one place that reads Lifeboat's own
+ * {@code LIFEBOAT_*} variables ({@link RetentionPolicy#fromEnvironment} parses the {@code LIFEBOAT_RETENTION_*}
+ * ones for it): the other packages get the parsed values. Two are read on their own, without
+ * the file: {@link #logLevel(Map)}, since logging starts before the file is read, and {@link StateLocation},
+ * since {@code lifeboat token} finds the service's state without a config file.
  */
 public final class Settings {
     public static final String DEFAULT_REPOSITORY = "./backups";
@@ -159,6 +163,62 @@ public final class Settings {
     public Path keyDir = defaultKeyDir(Map.of());
     /** Folders searched for pg_dump, pg_restore and psql before PATH: {@code pgBin}, LIFEBOAT_PG_BIN. */
     public List<Path> pgBin = List.of();
+    /** LIFEBOAT_LOG_LEVEL ({@link #logLevel(Map)}); null for the default (WARN, INFO for {@code serve}). */
+    public String logLevel;
+    /** Where {@code serve} keeps its state: LIFEBOAT_STATE, LIFEBOAT_DATA_DIR (flags {@code --state}, {@code --data-dir}). */
+    public StateLocation state = StateLocation.DEFAULT;
+
+    /**
+     * Where the service's state lives: {@code url}, a PostgreSQL database ({@code LIFEBOAT_STATE}), else SQLite
+     * in {@code dataDir} ({@code LIFEBOAT_DATA_DIR}, default {@code ./lifeboat-data}). Not in the config file:
+     * {@code lifeboat token} reads none, and must find the state {@code serve} uses.
+     */
+    public record StateLocation(String url, Path dataDir) {
+        public static final StateLocation DEFAULT = new StateLocation(null, dev.lifeboat.state.StateStore.DEFAULT_DATA_DIR);
+
+        public static StateLocation fromEnvironment(Map<String, String> env) {
+            String url = null;
+            Path dataDir = DEFAULT.dataDir;
+            String v;
+            if ((v = env.get("LIFEBOAT_STATE")) != null && !v.isBlank()) {
+                url = v.strip();
+                if (!dev.lifeboat.state.StateStore.isPostgresLocation(url)) {
+                    java.util.regex.Matcher scheme = SCHEME.matcher(url);
+                    // the rest of the value is left out: it may hold a password
+                    throw new LifeboatException(ErrorCode.USAGE, "LIFEBOAT_STATE must be a postgres:// URI, not "
+                            + (scheme.lookingAt() ? "'" + scheme.group(1) + ":...'" : "a location without a scheme"),
+                            "for example LIFEBOAT_STATE=postgres://lifeboat@db:5432/lifeboat_state, or leave it unset "
+                                    + "for SQLite in LIFEBOAT_DATA_DIR");
+                }
+            }
+            if ((v = env.get("LIFEBOAT_DATA_DIR")) != null && !v.isBlank()) {
+                dataDir = path(v, "LIFEBOAT_DATA_DIR", "LIFEBOAT_DATA_DIR=/var/lib/lifeboat/state");
+            }
+            return new StateLocation(url, dataDir);
+        }
+    }
+
+    private static final java.util.regex.Pattern SCHEME = java.util.regex.Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):");
+
+    /** The log levels LIFEBOAT_LOG_LEVEL takes, as Logback names them. */
+    private static final List<String> LOG_LEVELS = List.of("OFF", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL");
+
+    /**
+     * LIFEBOAT_LOG_LEVEL, upper-case, or null when unset. Read on its own, not by {@link #load}'s file: logging
+     * is configured when the first logger is made, before any command has read its config file.
+     */
+    public static String logLevel(Map<String, String> env) {
+        String v = env.get("LIFEBOAT_LOG_LEVEL");
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        String level = v.strip().toUpperCase(java.util.Locale.ROOT);
+        if (!LOG_LEVELS.contains(level)) {
+            throw new LifeboatException(ErrorCode.USAGE, "LIFEBOAT_LOG_LEVEL must be one of "
+                    + String.join(", ", LOG_LEVELS) + ", not '" + v + "'", "for example LIFEBOAT_LOG_LEVEL=debug");
+        }
+        return level;
+    }
 
     /** {@code $XDG_CONFIG_HOME/lifeboat/keys}, else {@code ~/.config/lifeboat/keys}. */
     private static Path defaultKeyDir(Map<String, String> env) {
@@ -329,6 +389,8 @@ public final class Settings {
         if ((v = env.get("LIFEBOAT_PG_BIN")) != null && !v.isBlank()) {
             pgBin = paths(Arrays.asList(v.split(":")), "LIFEBOAT_PG_BIN", "LIFEBOAT_PG_BIN=/usr/lib/postgresql/17/bin");
         }
+        logLevel = logLevel(env);
+        state = StateLocation.fromEnvironment(env);
         service.applyEnvironment(env);
     }
 

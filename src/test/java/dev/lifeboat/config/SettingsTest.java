@@ -190,4 +190,40 @@ class SettingsTest {
         usageError(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_PG_BIN", "/ok:/b\0d")), "LIFEBOAT_PG_BIN=/usr/lib",
                 "LIFEBOAT_PG_BIN is not a valid path: '/b\0d'");
     }
+
+    @Test
+    void theServicesStateComesFromLifeboatStateAndLifeboatDataDir() throws IOException {
+        Settings defaults = Settings.load(yaml(""), Map.of());
+        assertThat(defaults.state.url()).isNull();
+        assertThat(defaults.state.dataDir()).isEqualTo(Path.of("lifeboat-data"));
+        assertThat(Settings.StateLocation.fromEnvironment(Map.of("LIFEBOAT_DATA_DIR", " "))).isEqualTo(defaults.state);
+
+        Settings s = Settings.load(yaml(""), Map.of("LIFEBOAT_STATE", " postgres://lb@db/state ",
+                "LIFEBOAT_DATA_DIR", "/srv/lifeboat"));
+        assertThat(s.state).isEqualTo(new Settings.StateLocation("postgres://lb@db/state", Path.of("/srv/lifeboat")));
+        assertThat(Settings.StateLocation.fromEnvironment(Map.of("LIFEBOAT_STATE", "jdbc:postgresql://db/state")).url())
+                .isEqualTo("jdbc:postgresql://db/state");
+
+        usageError(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_STATE", "mysql://root:hunter2@db/state")),
+                "LIFEBOAT_STATE=postgres://", "LIFEBOAT_STATE must be a postgres:// URI, not 'mysql:...'");
+        assertThatThrownBy(() -> Settings.StateLocation.fromEnvironment(Map.of("LIFEBOAT_STATE", "postgres//u:hunter2@db")))
+                .hasMessageContaining("LIFEBOAT_STATE").hasMessageContaining("without a scheme")
+                .hasMessageNotContaining("hunter2");
+        usageError(() -> Settings.StateLocation.fromEnvironment(Map.of("LIFEBOAT_DATA_DIR", "/srv/\0")),
+                "LIFEBOAT_DATA_DIR=/", "LIFEBOAT_DATA_DIR is not a valid path");
+    }
+
+    @Test
+    void theLogLevelIsReadOnItsOwnAndWithTheOtherSettings() throws IOException {
+        assertThat(Settings.logLevel(Map.of())).isNull();
+        assertThat(Settings.logLevel(Map.of("LIFEBOAT_LOG_LEVEL", " "))).isNull();
+        assertThat(Settings.logLevel(Map.of("LIFEBOAT_LOG_LEVEL", " debug "))).isEqualTo("DEBUG");
+        assertThat(Settings.load(yaml(""), Map.of("LIFEBOAT_LOG_LEVEL", "Info")).logLevel).isEqualTo("INFO");
+        assertThat(Settings.load(yaml(""), Map.of()).logLevel).isNull();
+
+        usageError(() -> Settings.logLevel(Map.of("LIFEBOAT_LOG_LEVEL", "verbose")), "LIFEBOAT_LOG_LEVEL=debug",
+                "LIFEBOAT_LOG_LEVEL must be one of OFF, ERROR, WARN, INFO, DEBUG, TRACE, ALL, not 'verbose'");
+        usageError(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_LOG_LEVEL", "verbose")), "LIFEBOAT_LOG_LEVEL=debug",
+                "LIFEBOAT_LOG_LEVEL", "'verbose'");
+    }
 }
