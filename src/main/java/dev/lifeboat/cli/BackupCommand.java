@@ -3,7 +3,6 @@ package dev.lifeboat.cli;
 import dev.lifeboat.core.Units;
 import dev.lifeboat.engine.BackupEngine;
 import dev.lifeboat.engine.BackupRequest;
-import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.repository.Json;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
@@ -48,7 +47,7 @@ final class BackupCommand implements Callable<Integer> {
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
             var keys = repo.writeKeys(common.keyCache(), common.identities());
-            BackupEngine engine = new BackupEngine(repo, keys, PgTools.fromEnvironment(System.getenv()),
+            BackupEngine engine = new BackupEngine(repo, keys, common.pgTools(),
                     Terminal.progress(), Clock.systemUTC());
             Manifest m = engine.run(new BackupRequest(dbs, allDatabases, withGlobals, label, s.compressionLevel,
                     s.threads, null));

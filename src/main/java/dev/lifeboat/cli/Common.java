@@ -4,6 +4,7 @@ import dev.lifeboat.config.Settings;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.crypto.IdentityFile;
+import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.repository.LocalKeyCache;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.storage.Storage;
@@ -62,8 +63,9 @@ final class Common {
         }
     }
 
+    /** The repository on {@code storage}, whose locks wait up to LIFEBOAT_LOCK_WAIT. */
     Repository openRepository(Storage storage) throws IOException {
-        return Repository.open(storage);
+        return Repository.open(storage).withLockWait(settings().lockWait);
     }
 
     List<String> identities() {
@@ -80,6 +82,11 @@ final class Common {
     }
 
     LocalKeyCache keyCache() {
-        return LocalKeyCache.fromEnvironment(System.getenv());
+        return new LocalKeyCache(settings().keyDir);
+    }
+
+    /** PostgreSQL's programs, found in LIFEBOAT_PG_BIN first, waiting up to LIFEBOAT_PG_LOCK_WAIT for table locks. */
+    PgTools pgTools() {
+        return PgTools.search(settings().pgBin, settings().pgLockWait);
     }
 }

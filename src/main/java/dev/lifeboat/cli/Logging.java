@@ -7,6 +7,8 @@ import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import dev.lifeboat.config.Settings;
+import dev.lifeboat.core.LifeboatException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,13 +29,25 @@ public final class Logging extends ContextAwareBase implements Configurator {
     public ExecutionStatus configure(LoggerContext context) {
         attach(context, "STDERR", CLI_PATTERN, "System.err");
         context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.WARN);
-        context.getLogger("dev.lifeboat").setLevel(Level.toLevel(System.getenv("LIFEBOAT_LOG_LEVEL"), Level.WARN));
+        context.getLogger("dev.lifeboat").setLevel(Level.toLevel(level(), Level.WARN));
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
     /**
+     * LIFEBOAT_LOG_LEVEL through {@link Settings#logLevel}: logging starts with the first logger, before the
+     * command reads its settings. An invalid value leaves the default here; {@link Settings#load} reports it.
+     */
+    private static String level() {
+        try {
+            return Settings.logLevel(System.getenv());
+        } catch (LifeboatException e) {
+            return null;
+        }
+    }
+
+    /**
      * The service's format: a UTC timestamp, the level and the message, on stdout (journald keeps it), at
-     * {@code level} (INFO when null or unknown) for Lifeboat's loggers.
+     * {@code level} ({@code Settings.logLevel}; INFO when null) for Lifeboat's loggers.
      */
     static void serviceFormat(String level) {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();

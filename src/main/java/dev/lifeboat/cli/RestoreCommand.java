@@ -5,7 +5,6 @@ import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.engine.Confirmation;
 import dev.lifeboat.engine.RestoreEngine;
 import dev.lifeboat.engine.RestoreRequest;
-import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.storage.Storage;
 import picocli.CommandLine.Command;
@@ -66,7 +65,7 @@ final class RestoreCommand implements Callable<Integer> {
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
             var keys = repo.readKeys(common.identities());
-            RestoreEngine engine = new RestoreEngine(repo, keys, PgTools.fromEnvironment(System.getenv()),
+            RestoreEngine engine = new RestoreEngine(repo, keys, common.pgTools(),
                     Terminal.progress(), confirmation(), msg -> System.err.println(msg));
             RestoreEngine.Result r = engine.run(new RestoreRequest(id, database, target, create,
                     tables == null ? List.of() : tables, !noSafetyBackup, !noPrivileges, !noOwner));

@@ -20,7 +20,6 @@ import picocli.CommandLine.Option;
 
 import java.net.InetAddress;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,22 +46,20 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var env = System.getenv();
-        Logging.serviceFormat(env.get("LIFEBOAT_LOG_LEVEL"));
         var settings = common.settings();
+        Logging.serviceFormat(settings.logLevel);
         var serve = settings.service;
         int httpPort = port != null ? port : serve.port;
         String host = bind != null ? bind : serve.bind;
-        Path dir = stateOptions.dataDir(env);
-        String url = stateOptions.url(env);
+        var stateAt = stateOptions.location(settings.state);
         String instance = serve.instance != null ? serve.instance : hostInstanceName(httpPort);
         Clock clock = Clock.systemUTC();
 
-        StateStore state = stateOptions.open(clock);
+        StateStore state = stateOptions.open(settings.state, clock);
         Storage storage = common.openStorage();
         Repository repo;
         try {
-            repo = Repository.open(storage);
+            repo = common.openRepository(storage);
         } catch (NoSuchFileException e) {
             throw new LifeboatException(ErrorCode.REPOSITORY, "no repository at " + storage.location(),
                     "create it first with: lifeboat init --repo " + storage.location());
@@ -89,8 +86,8 @@ final class ServeCommand implements Callable<Integer> {
                 http.port(), storage.location(), state.describe(), instance);
         if (state.tokens().list().stream().noneMatch(t -> !t.isRevoked() && t.role() == Role.ADMIN)) {
             LOG.warn("no admin token exists yet; create the first one with: lifeboat token create --role admin --name "
-                    + "<you>{}", url != null ? " --state <the same URL>" : stateOptions.dataDir != null || env.containsKey(StateStore.DATA_DIR_ENV)
-                    ? " --data-dir " + dir : "");
+                    + "<you>{}", stateAt.url() != null ? " --state <the same URL>"
+                    : !stateAt.dataDir().equals(StateStore.DEFAULT_DATA_DIR) ? " --data-dir " + stateAt.dataDir() : "");
         }
 
         CountDownLatch stopped = new CountDownLatch(1);

@@ -1,11 +1,11 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.config.Settings;
 import dev.lifeboat.state.StateStore;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Map;
 
 /** Where the service's state lives, for {@code serve} and {@code token}: the same options, the same defaults. */
 final class StateOptions {
@@ -19,22 +19,19 @@ final class StateOptions {
                     + "(default: LIFEBOAT_STATE, else SQLite in the data folder).")
     String state;
 
-    /** The data folder in force: the option, else LIFEBOAT_DATA_DIR, else ./lifeboat-data. */
-    Path dataDir(Map<String, String> env) {
-        return StateStore.dataDir(dataDir, env);
+    /** The state in force: these options, else {@code configured} (LIFEBOAT_STATE, LIFEBOAT_DATA_DIR, the default). */
+    Settings.StateLocation location(Settings.StateLocation configured) {
+        return new Settings.StateLocation(state != null && !state.isBlank() ? state.strip() : configured.url(),
+                dataDir != null ? dataDir : configured.dataDir());
     }
 
-    /** The PostgreSQL URL in force, or null for SQLite in the data folder. */
-    String url(Map<String, String> env) {
-        return StateStore.stateUrl(state, env);
+    StateStore open(Settings.StateLocation configured, Clock clock) {
+        Settings.StateLocation at = location(configured);
+        return StateStore.open(at.url(), at.dataDir(), clock);
     }
 
-    StateStore open(Clock clock) {
-        Map<String, String> env = System.getenv();
-        return StateStore.open(url(env), dataDir(env), clock);
-    }
-
+    /** For {@code token}, which reads no config file: the options, else the environment's LIFEBOAT_STATE and LIFEBOAT_DATA_DIR. */
     StateStore open() {
-        return open(Clock.systemUTC());
+        return open(Settings.StateLocation.fromEnvironment(System.getenv()), Clock.systemUTC());
     }
 }

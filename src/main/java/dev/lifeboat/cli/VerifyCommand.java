@@ -4,7 +4,6 @@ import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.engine.VerifyEngine;
 import dev.lifeboat.engine.VerifyRequest;
-import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.repository.Json;
 import dev.lifeboat.repository.Keys;
 import dev.lifeboat.repository.Repository;
@@ -77,7 +76,7 @@ final class VerifyCommand implements Callable<Integer> {
             List<String> identities = common.identities();
             Keys keys = identities.isEmpty() ? Keys.PLAIN : repo.readKeys(identities);
             List<VerifyEngine.Result> results = new ArrayList<>();
-            VerifyEngine engine = new VerifyEngine(repo, keys, PgTools.fromEnvironment(System.getenv()),
+            VerifyEngine engine = new VerifyEngine(repo, keys, common.pgTools(),
                     Terminal.progress(), Clock.systemUTC(), r -> {
                         results.add(r);
                         if (!json) {

@@ -11,7 +11,9 @@ import dev.lifeboat.retention.RetentionPolicy;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,7 +23,11 @@ import java.util.Map;
 /**
  * Settings in layers: built-in defaults, then the YAML config file ({@code --config}, else
  * {@code ./lifeboat.yml} when present), then environment variables, then command-line flags (applied
- * by the CLI). Every field is documented in README.md.
+ * by the CLI). Every field is documented in README.md. This is the one place that reads Lifeboat's own
+ * {@code LIFEBOAT_*} variables ({@link RetentionPolicy#fromEnvironment} parses the {@code LIFEBOAT_RETENTION_*}
+ * ones for it): the other packages get the parsed values. Two are read on their own, without
+ * the file: {@link #logLevel(Map)}, since logging starts before the file is read, and {@link StateLocation},
+ * since {@code lifeboat token} finds the service's state without a config file.
  */
 public final class Settings {
     public static final String DEFAULT_REPOSITORY = "./backups";
@@ -42,6 +48,10 @@ public final class Settings {
         public String timeZone;
         public String schedule;
         public Boolean runMissedAtStartup;
+        public Integer lockWaitSeconds;
+        public Integer pgLockWaitSeconds;
+        public String keyDir;
+        public List<String> pgBin;
         public ServeFile service;
     }
 
@@ -139,12 +149,90 @@ public final class Settings {
     public boolean runMissedAtStartup = true;
     /** How {@code lifeboat serve} runs. */
     public final Serve service = new Serve();
+    /** How long a command waits for a conflicting repository lock: {@code lockWaitSeconds}, LIFEBOAT_LOCK_WAIT. */
+    public Duration lockWait = dev.lifeboat.repository.Repository.DEFAULT_LOCK_WAIT;
+    /**
+     * How long a backup or restore waits for a table lock another PostgreSQL session holds:
+     * {@code pgLockWaitSeconds}, LIFEBOAT_PG_LOCK_WAIT.
+     */
+    public Duration pgLockWait = dev.lifeboat.postgres.LockWait.DEFAULT;
+    /**
+     * Where this host keeps encrypted repositories' chunk-id keys: {@code keyDir}, LIFEBOAT_KEY_DIR, else
+     * {@code $XDG_CONFIG_HOME/lifeboat/keys}, else {@code ~/.config/lifeboat/keys}.
+     */
+    public Path keyDir = defaultKeyDir(Map.of());
+    /** Folders searched for pg_dump, pg_restore and psql before PATH: {@code pgBin}, LIFEBOAT_PG_BIN. */
+    public List<Path> pgBin = List.of();
+    /** LIFEBOAT_LOG_LEVEL ({@link #logLevel(Map)}); null for the default (WARN, INFO for {@code serve}). */
+    public String logLevel;
+    /** Where {@code serve} keeps its state: LIFEBOAT_STATE, LIFEBOAT_DATA_DIR (flags {@code --state}, {@code --data-dir}). */
+    public StateLocation state = StateLocation.DEFAULT;
+
+    /**
+     * Where the service's state lives: {@code url}, a PostgreSQL database ({@code LIFEBOAT_STATE}), else SQLite
+     * in {@code dataDir} ({@code LIFEBOAT_DATA_DIR}, default {@code ./lifeboat-data}). Not in the config file:
+     * {@code lifeboat token} reads none, and must find the state {@code serve} uses.
+     */
+    public record StateLocation(String url, Path dataDir) {
+        public static final StateLocation DEFAULT = new StateLocation(null, dev.lifeboat.state.StateStore.DEFAULT_DATA_DIR);
+
+        public static StateLocation fromEnvironment(Map<String, String> env) {
+            String url = null;
+            Path dataDir = DEFAULT.dataDir;
+            String v;
+            if ((v = env.get("LIFEBOAT_STATE")) != null && !v.isBlank()) {
+                url = v.strip();
+                if (!dev.lifeboat.state.StateStore.isPostgresLocation(url)) {
+                    java.util.regex.Matcher scheme = SCHEME.matcher(url);
+                    // the rest of the value is left out: it may hold a password
+                    throw new LifeboatException(ErrorCode.USAGE, "LIFEBOAT_STATE must be a postgres:// URI, not "
+                            + (scheme.lookingAt() ? "'" + scheme.group(1) + ":...'" : "a location without a scheme"),
+                            "for example LIFEBOAT_STATE=postgres://lifeboat@db:5432/lifeboat_state, or leave it unset "
+                                    + "for SQLite in LIFEBOAT_DATA_DIR");
+                }
+            }
+            if ((v = env.get("LIFEBOAT_DATA_DIR")) != null && !v.isBlank()) {
+                dataDir = path(v, "LIFEBOAT_DATA_DIR", "LIFEBOAT_DATA_DIR=/var/lib/lifeboat/state");
+            }
+            return new StateLocation(url, dataDir);
+        }
+    }
+
+    private static final java.util.regex.Pattern SCHEME = java.util.regex.Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):");
+
+    /** The log levels LIFEBOAT_LOG_LEVEL takes, as Logback names them. */
+    private static final List<String> LOG_LEVELS = List.of("OFF", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL");
+
+    /**
+     * LIFEBOAT_LOG_LEVEL, upper-case, or null when unset. Read on its own, not by {@link #load}'s file: logging
+     * is configured when the first logger is made, before any command has read its config file.
+     */
+    public static String logLevel(Map<String, String> env) {
+        String v = env.get("LIFEBOAT_LOG_LEVEL");
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        String level = v.strip().toUpperCase(java.util.Locale.ROOT);
+        if (!LOG_LEVELS.contains(level)) {
+            throw new LifeboatException(ErrorCode.USAGE, "LIFEBOAT_LOG_LEVEL must be one of "
+                    + String.join(", ", LOG_LEVELS) + ", not '" + v + "'", "for example LIFEBOAT_LOG_LEVEL=debug");
+        }
+        return level;
+    }
+
+    /** {@code $XDG_CONFIG_HOME/lifeboat/keys}, else {@code ~/.config/lifeboat/keys}. */
+    private static Path defaultKeyDir(Map<String, String> env) {
+        String xdg = env.get("XDG_CONFIG_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config");
+        return base.resolve("lifeboat").resolve("keys");
+    }
 
     /**
      * @param configFile explicit {@code --config}, or null to use {@code ./lifeboat.yml} when it exists
      */
     public static Settings load(Path configFile, Map<String, String> env) {
         Settings s = new Settings();
+        s.keyDir = defaultKeyDir(env);
         Path file = configFile;
         if (file == null && Files.isRegularFile(Path.of("lifeboat.yml"))) {
             file = Path.of("lifeboat.yml");
@@ -210,6 +298,20 @@ public final class Settings {
         if (f.runMissedAtStartup != null) {
             runMissedAtStartup = f.runMissedAtStartup;
         }
+        if (f.lockWaitSeconds != null) {
+            lockWait = Duration.ofSeconds(between(f.lockWaitSeconds, 0, MAX_WAIT, "lockWaitSeconds",
+                    "for example lockWaitSeconds: 300 (the default); 0 fails at once"));
+        }
+        if (f.pgLockWaitSeconds != null) {
+            pgLockWait = Duration.ofSeconds(between(f.pgLockWaitSeconds, 1, MAX_WAIT, "pgLockWaitSeconds",
+                    "for example pgLockWaitSeconds: 300 (the default)"));
+        }
+        if (f.keyDir != null) {
+            keyDir = path(f.keyDir, "keyDir", "keyDir: /etc/lifeboat/keys");
+        }
+        if (f.pgBin != null) {
+            pgBin = paths(f.pgBin, "pgBin", "pgBin: [/usr/lib/postgresql/17/bin]");
+        }
         if (f.service != null) {
             service.apply(f.service);
         }
@@ -273,7 +375,40 @@ public final class Settings {
         if ((v = env.get("DATABASE_URL")) != null && !v.isBlank()) {
             databases = List.of(v);
         }
+        if ((v = env.get("LIFEBOAT_LOCK_WAIT")) != null && !v.isBlank()) {
+            lockWait = Duration.ofSeconds(parseBounded(v, "LIFEBOAT_LOCK_WAIT", 0, MAX_WAIT,
+                    "for example LIFEBOAT_LOCK_WAIT=300 (the default); 0 fails at once"));
+        }
+        if ((v = env.get("LIFEBOAT_PG_LOCK_WAIT")) != null && !v.isBlank()) {
+            pgLockWait = Duration.ofSeconds(parseBounded(v, "LIFEBOAT_PG_LOCK_WAIT", 1, MAX_WAIT,
+                    "set it to how long a backup or restore may wait for a table lock, e.g. 300"));
+        }
+        if ((v = env.get("LIFEBOAT_KEY_DIR")) != null && !v.isBlank()) {
+            keyDir = path(v, "LIFEBOAT_KEY_DIR", "LIFEBOAT_KEY_DIR=/etc/lifeboat/keys");
+        }
+        if ((v = env.get("LIFEBOAT_PG_BIN")) != null && !v.isBlank()) {
+            pgBin = paths(Arrays.asList(v.split(":")), "LIFEBOAT_PG_BIN", "LIFEBOAT_PG_BIN=/usr/lib/postgresql/17/bin");
+        }
+        logLevel = logLevel(env);
+        state = StateLocation.fromEnvironment(env);
         service.applyEnvironment(env);
+    }
+
+    /** The longest a lock may be waited for: a week. */
+    private static final int MAX_WAIT = 7 * 24 * 3600;
+
+    /** The folders of {@code dirs}, blank ones left out. */
+    private static List<Path> paths(List<String> dirs, String name, String example) {
+        return dirs.stream().filter(d -> d != null && !d.isBlank()).map(d -> path(d, name, example)).toList();
+    }
+
+    private static Path path(String v, String name, String example) {
+        try {
+            return Path.of(v);
+        } catch (InvalidPathException e) {
+            throw new LifeboatException(ErrorCode.USAGE, name + " is not a valid path: '" + v + "' (" + e.getReason()
+                    + ")", "for example " + example);
+        }
     }
 
     private static String checkSchedule(String expression, String name) {
@@ -294,14 +429,18 @@ public final class Settings {
 
     /** A whole number from {@code min} to {@code max}, from the environment variable {@code name}. */
     private static int parseBounded(String v, String name, int min, int max) {
+        return parseBounded(v, name, min, max, "leave it unset for the default");
+    }
+
+    private static int parseBounded(String v, String name, int min, int max, String hint) {
         int n;
         try {
             n = Integer.parseInt(v.strip());
         } catch (NumberFormatException e) {
             throw new LifeboatException(ErrorCode.USAGE, name + " must be a whole number from " + min + " to " + max
-                    + ", not '" + v + "'", "leave it unset for the default");
+                    + ", not '" + v + "'", hint);
         }
-        return between(n, min, max, name, "leave it unset for the default");
+        return between(n, min, max, name, hint);
     }
 
     private static int between(int n, int min, int max, String name, String hint) {

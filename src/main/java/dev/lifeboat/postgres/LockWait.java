@@ -13,12 +13,14 @@ import java.util.regex.Pattern;
 
 /**
  * How long Lifeboat's PostgreSQL sessions (its own, pg_dump's and pg_restore's) wait for a table lock that
- * another session holds: {@code LIFEBOAT_PG_LOCK_WAIT} seconds, 300 by default. Without a limit a backup that
+ * another session holds: {@link PgTools#lockWait()}, which {@code Settings} reads from {@code LIFEBOAT_PG_LOCK_WAIT}
+ * ({@code pgLockWaitSeconds}), 300 s by default. Without a limit a backup that
  * meets a migration, or a restore over a database an application holds open in a transaction, would wait for
  * ever without a word. Lifeboat's sessions use {@code lock_timeout}, pg_dump {@code --lock-wait-timeout}, and
  * pg_restore a {@link LockWatch}. When the wait runs out, the error names the table and the sessions that hold it.
  */
 public final class LockWait {
+    /** The wait when none is configured. */
     public static final Duration DEFAULT = Duration.ofMinutes(5);
     static final String VARIABLE = "LIFEBOAT_PG_LOCK_WAIT";
 
@@ -27,27 +29,6 @@ public final class LockWait {
                     + "|TRUNCATE TABLE(?: ONLY)?) ((?:\"[^\"]+\"|[^\\s.;]+)\\.(?:\"[^\"]+\"|[^\\s;]+))");
 
     private LockWait() {}
-
-    /** {@code LIFEBOAT_PG_LOCK_WAIT} (or the system property {@code lifeboat.pg.lockWaitSeconds}), else 300 s. */
-    public static Duration configured() {
-        return parse(System.getProperty("lifeboat.pg.lockWaitSeconds", System.getenv(VARIABLE)));
-    }
-
-    static Duration parse(String s) {
-        if (s == null || s.isBlank()) {
-            return DEFAULT;
-        }
-        try {
-            long seconds = Long.parseLong(s.trim());
-            if (seconds > 0 && seconds <= 7 * 24 * 3600) {
-                return Duration.ofSeconds(seconds);
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new LifeboatException(ErrorCode.USAGE, VARIABLE + " must be a number of seconds from 1 to 604800, not '"
-                + s.strip() + "'", "set it to how long a backup or restore may wait for a table lock, e.g. 300");
-    }
 
     /** The value for {@code lock_timeout} and {@code pg_dump --lock-wait-timeout}. */
     static String setting(Duration wait) {

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -24,8 +25,9 @@ import java.util.regex.Pattern;
 /**
  * Finds PostgreSQL's client programs and picks, for a given server, the one whose major version is the
  * server's, else the lowest newer one: pg_dump refuses servers newer than itself, and the closest
- * version writes the most faithful dump. Looked for in {@code LIFEBOAT_PG_BIN} (folders, colon
- * separated), {@code PATH} and {@code /usr/lib/postgresql/<major>/bin}.
+ * version writes the most faithful dump. Looked for in the configured folders ({@code Settings.pgBin}:
+ * {@code LIFEBOAT_PG_BIN}, {@code pgBin}), {@code PATH} and {@code /usr/lib/postgresql/<major>/bin}. It also carries
+ * how long the programs wait for a table lock another session holds ({@link #lockWait()}, see {@link LockWait}).
  */
 public final class PgTools {
     /** One program found on this host. */
@@ -39,22 +41,31 @@ public final class PgTools {
     private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)(?:\\.(\\d+))?(\\S*)");
 
     private final List<Path> dirs;
+    private final Duration lockWait;
     /** Probing runs each program once ({@code --version}); a command asks several times. */
     private final Map<String, CompletableFuture<List<Binary>>> found = new ConcurrentHashMap<>();
 
+    /** The programs in {@code dirs} only, waiting {@link LockWait#DEFAULT} for table locks. */
     public PgTools(List<Path> dirs) {
-        this.dirs = dirs;
+        this(dirs, LockWait.DEFAULT);
     }
 
-    public static PgTools fromEnvironment(Map<String, String> env) {
-        Set<Path> dirs = new LinkedHashSet<>();
-        for (String var : List.of("LIFEBOAT_PG_BIN", "PATH")) {
-            String v = env.get(var);
-            if (v != null) {
-                for (String d : v.split(":")) {
-                    if (!d.isBlank()) {
-                        dirs.add(Path.of(d));
-                    }
+    public PgTools(List<Path> dirs, Duration lockWait) {
+        this.dirs = dirs;
+        this.lockWait = lockWait;
+    }
+
+    /**
+     * The programs in {@code first} (the configured folders), then in the folders of {@code PATH}, then in
+     * {@code /usr/lib/postgresql/<major>/bin}; they wait up to {@code lockWait} for a table lock.
+     */
+    public static PgTools search(List<Path> first, Duration lockWait) {
+        Set<Path> dirs = new LinkedHashSet<>(first);
+        String path = System.getenv("PATH"); // the system's search path, not a setting of Lifeboat's
+        if (path != null) {
+            for (String d : path.split(":")) {
+                if (!d.isBlank()) {
+                    dirs.add(Path.of(d));
                 }
             }
         }
@@ -68,7 +79,12 @@ public final class PgTools {
                 // unreadable: fall back to PATH alone
             }
         }
-        return new PgTools(new ArrayList<>(dirs));
+        return new PgTools(new ArrayList<>(dirs), lockWait);
+    }
+
+    /** How long a backup or restore waits for a table lock that another session holds. */
+    public Duration lockWait() {
+        return lockWait;
     }
 
     /**

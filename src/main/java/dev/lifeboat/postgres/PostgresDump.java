@@ -62,7 +62,7 @@ public final class PostgresDump implements Closeable {
     }
 
     public static PostgresDump prepare(PgTools tools, PgConnection conn) {
-        Duration lockWait = LockWait.configured();
+        Duration lockWait = tools.lockWait();
         // Lifeboat's session and pg_dump's share a name, by which a watch finds them when they wait for a lock
         // (they give up on their own after lockWait): until pg_dump's first byte, after which it takes no more locks.
         String appName = "lifeboat-backup-" + java.util.UUID.randomUUID().toString().substring(0, 8);

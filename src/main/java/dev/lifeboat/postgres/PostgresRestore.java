@@ -36,10 +36,10 @@ public final class PostgresRestore {
     private final PgTools tools;
     private final Duration lockWait;
 
-    /** Reads {@code LIFEBOAT_PG_LOCK_WAIT} now, so that a bad value stops a restore before it changes anything. */
+    /** Waits for table locks up to {@link PgTools#lockWait()}. */
     public PostgresRestore(PgTools tools) {
         this.tools = tools;
-        this.lockWait = LockWait.configured();
+        this.lockWait = tools.lockWait();
     }
 
     /**

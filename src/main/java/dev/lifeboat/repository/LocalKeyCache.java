@@ -8,13 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Map;
 import java.util.Optional;
 
 /**
  * The backup host's copy of each encrypted repository's chunk-id key, one 0600 file per repository id
- * in {@code $LIFEBOAT_KEY_DIR}, else {@code $XDG_CONFIG_HOME/lifeboat/keys}, else
- * {@code ~/.config/lifeboat/keys}. The key names chunks so that equal data is stored once; it cannot
+ * in a folder: {@code Settings.keyDir} ({@code LIFEBOAT_KEY_DIR}, else {@code $XDG_CONFIG_HOME/lifeboat/keys},
+ * else {@code ~/.config/lifeboat/keys}). The key names chunks so that equal data is stored once; it cannot
  * decrypt anything. See docs/SECURITY.md.
  */
 public final class LocalKeyCache {
@@ -22,17 +21,6 @@ public final class LocalKeyCache {
 
     public LocalKeyCache(Path dir) {
         this.dir = dir;
-    }
-
-    public static LocalKeyCache fromEnvironment(Map<String, String> env) {
-        String explicit = env.get("LIFEBOAT_KEY_DIR");
-        if (explicit != null && !explicit.isBlank()) {
-            return new LocalKeyCache(Path.of(explicit));
-        }
-        String xdg = env.get("XDG_CONFIG_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg)
-                : Path.of(System.getProperty("user.home"), ".config");
-        return new LocalKeyCache(base.resolve("lifeboat").resolve("keys"));
     }
 
     public Path fileFor(String repositoryId) {

@@ -26,12 +26,22 @@ import java.util.UUID;
  * with this package.
  */
 public final class Repository {
+    /** How long {@link #lock} waits for a conflicting lock unless told otherwise ({@link #withLockWait}). */
+    public static final Duration DEFAULT_LOCK_WAIT = Duration.ofMinutes(5);
+
     private final Storage storage;
     private final RepoConfig config;
+    private final Duration lockWait;
 
-    private Repository(Storage storage, RepoConfig config) {
+    private Repository(Storage storage, RepoConfig config, Duration lockWait) {
         this.storage = storage;
         this.config = config;
+        this.lockWait = lockWait;
+    }
+
+    /** This repository, whose {@link #lock} waits up to {@code wait} for conflicting locks (LIFEBOAT_LOCK_WAIT). */
+    public Repository withLockWait(Duration wait) {
+        return new Repository(storage, config, wait);
     }
 
     public Storage storage() {
@@ -68,7 +78,7 @@ public final class Repository {
                 chunker, new RepoConfig.Compression("zstd", level), encryption == null ? "sha256" : "hmac-sha256",
                 encryption);
         storage.write(RepoConfig.BLOB, Json.MAPPER.writeValueAsBytes(config));
-        return new Repository(storage, config);
+        return new Repository(storage, config, DEFAULT_LOCK_WAIT);
     }
 
     public static Repository open(Storage storage) throws IOException {
@@ -98,7 +108,7 @@ public final class Repository {
             throw FormatCheck.newer("config.json of the repository at " + storage.location(), config.version(),
                     RepoConfig.VERSION, null);
         }
-        return new Repository(storage, config);
+        return new Repository(storage, config, DEFAULT_LOCK_WAIT);
     }
 
     /**
@@ -159,22 +169,9 @@ public final class Repository {
         }
     }
 
-    /**
-     * Takes a repository lock, waiting for conflicting ones up to {@code LIFEBOAT_LOCK_WAIT} seconds
-     * (default 300; the system property {@code lifeboat.lock.waitSeconds} overrides it).
-     */
+    /** Takes a repository lock, waiting for conflicting ones up to the lock wait ({@link #withLockWait}). */
     public RepositoryLock lock(RepositoryLock.Kind kind, String purpose) throws IOException {
-        return RepositoryLock.acquire(storage, kind, purpose, staleAfter(), Clock.systemUTC(), lockWait());
-    }
-
-    private static Duration lockWait() {
-        String s = System.getProperty("lifeboat.lock.waitSeconds", System.getenv("LIFEBOAT_LOCK_WAIT"));
-        try {
-            return Duration.ofSeconds(s == null || s.isBlank() ? 300 : Long.parseLong(s.trim()));
-        } catch (NumberFormatException e) {
-            throw new LifeboatException(ErrorCode.USAGE, "LIFEBOAT_LOCK_WAIT must be a number of seconds, not '" + s + "'",
-                    null);
-        }
+        return RepositoryLock.acquire(storage, kind, purpose, staleAfter(), Clock.systemUTC(), lockWait);
     }
 
     private static Duration staleAfter() {

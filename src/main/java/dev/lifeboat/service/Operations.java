@@ -67,7 +67,7 @@ public final class Operations {
             throw new LifeboatException(ErrorCode.USAGE, "no database is configured to back up",
                     "set DATABASE_URL or the databases: list of lifeboat.yml, then restart the service");
         }
-        Keys keys = repo.writeKeys(LocalKeyCache.fromEnvironment(System.getenv()), identities());
+        Keys keys = repo.writeKeys(new LocalKeyCache(settings.keyDir), identities());
         // The estimate for the job's progress comes from the backups the service already holds in memory.
         Manifest m = new BackupEngine(repo, keys, tools, job, clock)
                 .withLastDumpSize(db -> BackupEngine.lastDumpSize(catalog.entries(ESTIMATE_AGE), db))

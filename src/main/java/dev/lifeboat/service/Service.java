@@ -86,7 +86,7 @@ public final class Service implements AutoCloseable {
         this.instance = instance;
         config(); // fails now, naming the setting, if a stored or configured value is invalid
         this.jobs = new Jobs(state, instance, gate, clock);
-        this.ops = new Operations(repo, catalog, settings, this::config, PgTools.fromEnvironment(System.getenv()), clock);
+        this.ops = new Operations(repo, catalog, settings, this::config, PgTools.search(settings.pgBin, settings.pgLockWait), clock);
         this.metrics = new ServiceMetrics(() -> scheduler == null ? Optional.empty() : scheduler.nextRun(),
                 () -> jobs.active().size());
         jobs.onEnd(job -> catalog.invalidate());

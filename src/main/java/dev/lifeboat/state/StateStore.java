@@ -54,8 +54,8 @@ import javax.sql.DataSource;
  */
 public final class StateStore implements AutoCloseable {
     public static final String FILE_NAME = "state.db";
+    /** The variables of the data folder and of the state location, as messages name them (Settings reads them). */
     public static final String DATA_DIR_ENV = "LIFEBOAT_DATA_DIR";
-    /** Environment variable with the state location, when {@code --state} is not given. */
     public static final String STATE_ENV = "LIFEBOAT_STATE";
     public static final Path DEFAULT_DATA_DIR = Path.of("lifeboat-data");
     static final String MIGRATIONS = "classpath:db/migration/sqlite";
@@ -97,28 +97,17 @@ public final class StateStore implements AutoCloseable {
         this.settings = new SettingsStore(this);
     }
 
-    /** The data folder: {@code option} when given, else {@code LIFEBOAT_DATA_DIR}, else {@code ./lifeboat-data}. */
-    public static Path dataDir(Path option, Map<String, String> env) {
-        if (option != null) {
-            return option;
-        }
-        String fromEnv = env.get(DATA_DIR_ENV);
-        return fromEnv != null && !fromEnv.isBlank() ? Path.of(fromEnv) : DEFAULT_DATA_DIR;
-    }
-
-    /** The state location: {@code option} when given, else {@code LIFEBOAT_STATE}, else null (SQLite in the data folder). */
-    public static String stateUrl(String option, Map<String, String> env) {
-        if (option != null && !option.isBlank()) {
-            return option.strip();
-        }
-        String fromEnv = env.get(STATE_ENV);
-        return fromEnv != null && !fromEnv.isBlank() ? fromEnv.strip() : null;
+    /** Whether {@code location} names a PostgreSQL database, as {@link #open(String, Path, Clock)} takes it. */
+    public static boolean isPostgresLocation(String location) {
+        return PgLocation.isPostgres(location);
     }
 
     /**
      * Opens the state at {@code stateUrl}: null or blank for SQLite in {@code dataDir}; a {@code postgres://}
      * or {@code postgresql://} URI, or a {@code jdbc:postgresql:} URL, for PostgreSQL (nothing is then written to
-     * {@code dataDir}). The password comes from the URI, else {@code PGPASSWORD}, else {@code ~/.pgpass}.
+     * {@code dataDir}; null there is {@link #DEFAULT_DATA_DIR}). The password comes from the URI, else
+     * {@code PGPASSWORD}, else {@code ~/.pgpass}: like libpq, the {@code PG*} variables of the process's
+     * environment fill in what the URI leaves out.
      *
      * @throws LifeboatException {@link ErrorCode#USAGE} for another kind of location, {@link ErrorCode#STORAGE}
      *         when the database cannot be opened or migrated
@@ -129,7 +118,7 @@ public final class StateStore implements AutoCloseable {
 
     static StateStore open(String stateUrl, Path dataDir, Clock clock, Map<String, String> env) {
         if (stateUrl == null || stateUrl.isBlank()) {
-            return open(dataDir != null ? dataDir : dataDir(null, env), clock);
+            return open(dataDir != null ? dataDir : DEFAULT_DATA_DIR, clock);
         }
         if (PgLocation.isPostgres(stateUrl)) {
             return openPostgres(PgLocation.parse(stateUrl, env), clock);

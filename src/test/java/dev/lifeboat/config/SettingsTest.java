@@ -1,6 +1,8 @@
 package dev.lifeboat.config;
 
+import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,5 +120,110 @@ class SettingsTest {
                 .isInstanceOf(LifeboatException.class).hasMessageContaining("LIFEBOAT_CONFIRMATION_TTL");
         assertThatThrownBy(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_CLUSTER_POLL_SECONDS", "301")))
                 .isInstanceOf(LifeboatException.class).hasMessageContaining("LIFEBOAT_CLUSTER_POLL_SECONDS");
+    }
+
+    /** A usage error whose message holds every one of {@code parts} (the setting's name, the bad value). */
+    private static void usageError(ThrowingCallable load, String hint, String... parts) {
+        assertThatThrownBy(load).isInstanceOfSatisfying(LifeboatException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.USAGE);
+            assertThat(e.getMessage()).contains(parts);
+            assertThat(e.hint()).contains(hint);
+        });
+    }
+
+    @Test
+    void theRepositoryLockWaitComesFromTheFileThenLifeboatLockWait() throws IOException {
+        assertThat(Settings.load(yaml(""), Map.of()).lockWait).isEqualTo(Duration.ofMinutes(5));
+        Path f = yaml("lockWaitSeconds: 60\n");
+        assertThat(Settings.load(f, Map.of()).lockWait).isEqualTo(Duration.ofSeconds(60));
+        assertThat(Settings.load(f, Map.of("LIFEBOAT_LOCK_WAIT", " 0 ")).lockWait).isZero();
+        assertThat(Settings.load(f, Map.of("LIFEBOAT_LOCK_WAIT", " ")).lockWait).isEqualTo(Duration.ofSeconds(60));
+
+        usageError(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_LOCK_WAIT", "5m")), "LIFEBOAT_LOCK_WAIT=300",
+                "LIFEBOAT_LOCK_WAIT must be a whole number from 0 to 604800, not '5m'");
+        usageError(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_LOCK_WAIT", "-1")), "LIFEBOAT_LOCK_WAIT=300",
+                "LIFEBOAT_LOCK_WAIT", "not -1");
+        usageError(() -> Settings.load(yaml("lockWaitSeconds: 604801\n"), Map.of()), "lockWaitSeconds: 300",
+                "lockWaitSeconds must be a whole number from 0 to 604800, not 604801");
+    }
+
+    @Test
+    void thePostgresLockWaitComesFromTheFileThenLifeboatPgLockWait() throws IOException {
+        assertThat(Settings.load(yaml(""), Map.of()).pgLockWait).isEqualTo(Duration.ofMinutes(5));
+        Path f = yaml("pgLockWaitSeconds: 30\n");
+        assertThat(Settings.load(f, Map.of()).pgLockWait).isEqualTo(Duration.ofSeconds(30));
+        assertThat(Settings.load(f, Map.of("LIFEBOAT_PG_LOCK_WAIT", "2")).pgLockWait).isEqualTo(Duration.ofSeconds(2));
+
+        for (String bad : List.of("0", "-5", "5m", "99999999")) {
+            usageError(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_PG_LOCK_WAIT", bad)), "e.g. 300",
+                    "LIFEBOAT_PG_LOCK_WAIT must be a whole number from 1 to 604800", bad);
+        }
+        usageError(() -> Settings.load(yaml("pgLockWaitSeconds: 0\n"), Map.of()), "pgLockWaitSeconds: 300",
+                "pgLockWaitSeconds must be a whole number from 1 to 604800, not 0");
+    }
+
+    @Test
+    void theKeyFolderComesFromTheFileThenLifeboatKeyDirElseTheXdgConfigFolder() throws IOException {
+        assertThat(Settings.load(yaml(""), Map.of()).keyDir)
+                .isEqualTo(Path.of(System.getProperty("user.home"), ".config", "lifeboat", "keys"));
+        assertThat(Settings.load(yaml(""), Map.of("XDG_CONFIG_HOME", "/home/b/.cfg")).keyDir)
+                .isEqualTo(Path.of("/home/b/.cfg/lifeboat/keys"));
+        Path f = yaml("keyDir: /etc/lifeboat/keys\n");
+        assertThat(Settings.load(f, Map.of("XDG_CONFIG_HOME", "/home/b/.cfg")).keyDir)
+                .isEqualTo(Path.of("/etc/lifeboat/keys"));
+        assertThat(Settings.load(f, Map.of("LIFEBOAT_KEY_DIR", "/srv/keys")).keyDir).isEqualTo(Path.of("/srv/keys"));
+
+        usageError(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_KEY_DIR", "/srv/\0keys")), "LIFEBOAT_KEY_DIR=/",
+                "LIFEBOAT_KEY_DIR is not a valid path: '/srv/\0keys'");
+        usageError(() -> Settings.load(yaml("keyDir: \"a\\0b\"\n"), Map.of()), "keyDir: /",
+                "keyDir is not a valid path");
+    }
+
+    @Test
+    void thePostgresFoldersComeFromTheFileThenLifeboatPgBin() throws IOException {
+        assertThat(Settings.load(yaml(""), Map.of()).pgBin).isEmpty();
+        Path f = yaml("pgBin: [/opt/pg17/bin, /opt/pg13/bin]\n");
+        assertThat(Settings.load(f, Map.of()).pgBin).containsExactly(Path.of("/opt/pg17/bin"), Path.of("/opt/pg13/bin"));
+        assertThat(Settings.load(f, Map.of("LIFEBOAT_PG_BIN", "/usr/lib/postgresql/16/bin::/opt/x/bin:")).pgBin)
+                .containsExactly(Path.of("/usr/lib/postgresql/16/bin"), Path.of("/opt/x/bin"));
+
+        usageError(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_PG_BIN", "/ok:/b\0d")), "LIFEBOAT_PG_BIN=/usr/lib",
+                "LIFEBOAT_PG_BIN is not a valid path: '/b\0d'");
+    }
+
+    @Test
+    void theServicesStateComesFromLifeboatStateAndLifeboatDataDir() throws IOException {
+        Settings defaults = Settings.load(yaml(""), Map.of());
+        assertThat(defaults.state.url()).isNull();
+        assertThat(defaults.state.dataDir()).isEqualTo(Path.of("lifeboat-data"));
+        assertThat(Settings.StateLocation.fromEnvironment(Map.of("LIFEBOAT_DATA_DIR", " "))).isEqualTo(defaults.state);
+
+        Settings s = Settings.load(yaml(""), Map.of("LIFEBOAT_STATE", " postgres://lb@db/state ",
+                "LIFEBOAT_DATA_DIR", "/srv/lifeboat"));
+        assertThat(s.state).isEqualTo(new Settings.StateLocation("postgres://lb@db/state", Path.of("/srv/lifeboat")));
+        assertThat(Settings.StateLocation.fromEnvironment(Map.of("LIFEBOAT_STATE", "jdbc:postgresql://db/state")).url())
+                .isEqualTo("jdbc:postgresql://db/state");
+
+        usageError(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_STATE", "mysql://root:hunter2@db/state")),
+                "LIFEBOAT_STATE=postgres://", "LIFEBOAT_STATE must be a postgres:// URI, not 'mysql:...'");
+        assertThatThrownBy(() -> Settings.StateLocation.fromEnvironment(Map.of("LIFEBOAT_STATE", "postgres//u:hunter2@db")))
+                .hasMessageContaining("LIFEBOAT_STATE").hasMessageContaining("without a scheme")
+                .hasMessageNotContaining("hunter2");
+        usageError(() -> Settings.StateLocation.fromEnvironment(Map.of("LIFEBOAT_DATA_DIR", "/srv/\0")),
+                "LIFEBOAT_DATA_DIR=/", "LIFEBOAT_DATA_DIR is not a valid path");
+    }
+
+    @Test
+    void theLogLevelIsReadOnItsOwnAndWithTheOtherSettings() throws IOException {
+        assertThat(Settings.logLevel(Map.of())).isNull();
+        assertThat(Settings.logLevel(Map.of("LIFEBOAT_LOG_LEVEL", " "))).isNull();
+        assertThat(Settings.logLevel(Map.of("LIFEBOAT_LOG_LEVEL", " debug "))).isEqualTo("DEBUG");
+        assertThat(Settings.load(yaml(""), Map.of("LIFEBOAT_LOG_LEVEL", "Info")).logLevel).isEqualTo("INFO");
+        assertThat(Settings.load(yaml(""), Map.of()).logLevel).isNull();
+
+        usageError(() -> Settings.logLevel(Map.of("LIFEBOAT_LOG_LEVEL", "verbose")), "LIFEBOAT_LOG_LEVEL=debug",
+                "LIFEBOAT_LOG_LEVEL must be one of OFF, ERROR, WARN, INFO, DEBUG, TRACE, ALL, not 'verbose'");
+        usageError(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_LOG_LEVEL", "verbose")), "LIFEBOAT_LOG_LEVEL=debug",
+                "LIFEBOAT_LOG_LEVEL", "'verbose'");
     }
 }

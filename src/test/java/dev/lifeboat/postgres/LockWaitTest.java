@@ -9,20 +9,14 @@ import java.util.List;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** How long a backup or restore waits for a table lock, and how a wait that ran out is told. */
 class LockWaitTest {
     @Test
-    void theWaitIsFiveMinutesUnlessSetAndABadValueIsAUsageError() {
-        assertThat(LockWait.parse(null)).isEqualTo(Duration.ofMinutes(5));
-        assertThat(LockWait.parse(" ")).isEqualTo(Duration.ofMinutes(5));
-        assertThat(LockWait.parse("30")).isEqualTo(Duration.ofSeconds(30));
-        for (String bad : List.of("0", "-5", "5m", "99999999")) {
-            assertThatThrownBy(() -> LockWait.parse(bad)).isInstanceOf(LifeboatException.class)
-                    .hasMessageContaining("LIFEBOAT_PG_LOCK_WAIT").hasMessageContaining("'" + bad + "'")
-                    .extracting(e -> ((LifeboatException) e).code()).isEqualTo(ErrorCode.USAGE);
-        }
+    void theWaitIsFiveMinutesUnlessConfiguredAndGivenToPostgresInSeconds() {
+        // LIFEBOAT_PG_LOCK_WAIT and pgLockWaitSeconds are parsed by Settings (SettingsTest)
+        assertThat(new PgTools(List.of()).lockWait()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(new PgTools(List.of(), Duration.ofSeconds(30)).lockWait()).isEqualTo(Duration.ofSeconds(30));
         assertThat(LockWait.setting(Duration.ofSeconds(300))).isEqualTo("300s");
     }
 

@@ -30,7 +30,7 @@ class PostgresDumpTest {
 
         PgConnection owner = PgConnection.parse("postgres://dumptest_owner:" + URLEncoder.encode(password,
                 StandardCharsets.UTF_8) + "@" + pg.host() + ":" + pg.port() + "/" + db);
-        PgTools tools = PgTools.fromEnvironment(java.util.Map.of("LIFEBOAT_PG_BIN", pg.binDir().toString()));
+        PgTools tools = PgTools.search(java.util.List.of(pg.binDir()), LockWait.DEFAULT);
         try (PostgresDump dump = PostgresDump.prepare(tools, owner)) {
             long estimate = dump.estimatedBytes();
             long actual;

@@ -237,6 +237,25 @@ class RepositoryTest {
     }
 
     @Test
+    void aRepositorysLocksWaitAsLongAsItIsTold() throws IOException {
+        MemoryStorage storage = new MemoryStorage();
+        Repository repo = Repository.init(storage, List.of(), SMALL, 3, new LocalKeyCache(keyDir));
+        try (RepositoryLock prune = repo.lock(RepositoryLock.Kind.EXCLUSIVE, "prune")) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> repo.withLockWait(Duration.ZERO).lock(RepositoryLock.Kind.SHARED, "backup"))
+                    .isInstanceOfSatisfying(LifeboatException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LOCKED));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no wait").isLessThan(Duration.ofSeconds(1));
+
+            start = System.nanoTime();
+            Repository waiting = Repository.open(storage).withLockWait(Duration.ofSeconds(1));
+            assertThatThrownBy(() -> waiting.lock(RepositoryLock.Kind.SHARED, "verify"))
+                    .isInstanceOfSatisfying(LifeboatException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LOCKED));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("a second's wait")
+                    .isBetween(Duration.ofMillis(900), Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
     void staleLocksAreJudgedByTheStoragesClockNotTheHostsThatWroteThem() throws IOException {
         MutableClock storageClock = new MutableClock(Instant.parse("2026-11-21T03:00:00Z"));
         MemoryStorage storage = new MemoryStorage(storageClock);

@@ -17,7 +17,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -26,15 +25,6 @@ import static dev.lifeboat.testing.Requirements.require;
 class StateStoreTest {
     @TempDir
     Path temp;
-
-    @Test
-    void dataDirComesFromOptionThenEnvironmentThenDefault() {
-        Map<String, String> env = Map.of("LIFEBOAT_DATA_DIR", "/srv/lifeboat");
-        assertThat(StateStore.dataDir(Path.of("/opt/x"), env)).isEqualTo(Path.of("/opt/x"));
-        assertThat(StateStore.dataDir(null, env)).isEqualTo(Path.of("/srv/lifeboat"));
-        assertThat(StateStore.dataDir(null, Map.of())).isEqualTo(Path.of("lifeboat-data"));
-        assertThat(StateStore.dataDir(null, Map.of("LIFEBOAT_DATA_DIR", " "))).isEqualTo(Path.of("lifeboat-data"));
-    }
 
     @Test
     void migrationsApplyOnceAndReopeningChangesNothing() throws Exception {
@@ -88,16 +78,6 @@ class StateStoreTest {
                     assertThat(e.code()).isEqualTo(ErrorCode.USAGE);
                     assertThat(e.hint()).contains("--data-dir");
                 });
-    }
-
-    @Test
-    void stateComesFromOptionThenEnvironmentElseSqlite() {
-        Map<String, String> env = Map.of("LIFEBOAT_STATE", "postgres://env@db/state");
-        assertThat(StateStore.stateUrl("postgres://opt@db/state", env)).isEqualTo("postgres://opt@db/state");
-        assertThat(StateStore.stateUrl(null, env)).isEqualTo("postgres://env@db/state");
-        assertThat(StateStore.stateUrl(" ", env)).isEqualTo("postgres://env@db/state");
-        assertThat(StateStore.stateUrl(null, Map.of())).isNull();
-        assertThat(StateStore.stateUrl(null, Map.of("LIFEBOAT_STATE", ""))).isNull();
     }
 
     @Test

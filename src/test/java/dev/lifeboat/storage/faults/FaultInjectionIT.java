@@ -33,7 +33,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -65,7 +64,7 @@ class FaultInjectionIT {
     @BeforeAll
     void createSource() {
         pg = PgCluster.shared();
-        tools = PgTools.fromEnvironment(Map.of("LIFEBOAT_PG_BIN", pg.binDir().toString()));
+        tools = PgTools.search(List.of(pg.binDir()), dev.lifeboat.postgres.LockWait.DEFAULT);
         pg.dropDatabase(SOURCE);
         pg.createDatabase(SOURCE);
         pg.psql(SOURCE, """
