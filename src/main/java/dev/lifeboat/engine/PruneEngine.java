@@ -63,7 +63,7 @@ public final class PruneEngine {
             refuseUnreadable(entries);
             Map<String, BackupEntry> byId = entries.stream().collect(Collectors.toMap(BackupEntry::id, Function.identity()));
             List<Candidate> candidates = entries.stream()
-                    .map(e -> new Candidate(e.id(), e.started(), e.complete(), e.pinned())).toList();
+                    .map(e -> new Candidate(e.id(), e.started(), e.complete(), e.pinned(), e.safety())).toList();
             List<Decision> decisions = Retention.decide(candidates, request.policy(), now, request.zone());
 
             ChunkIdSet referenced = new ChunkIdSet();

@@ -48,6 +48,11 @@ public record BackupEntry(String id, Manifest manifest, String manifestError, Ba
         return row;
     }
 
+    /** A restore's safety backup, which retention keeps by a rule of its own. */
+    public boolean safety() {
+        return manifest != null && manifest.safety();
+    }
+
     /** Complete backups count towards retention; corrupt ones do not. */
     public boolean complete() {
         return manifest != null && !BackupStatus.CORRUPT.equals(effectiveStatus());

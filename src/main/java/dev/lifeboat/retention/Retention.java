@@ -41,7 +41,9 @@ import java.util.function.Function;
  * </ul>
  * Only complete backups count towards {@code last}, the calendar buckets and {@code minimum}, so a failed,
  * interrupted or corrupt backup never takes the place of a complete one; it is kept only when pinned or
- * within D.
+ * within D. A restore's safety backup has a rule of its own, {@code safety within S}
+ * ({@link RetentionPolicy#keepSafetyWithin()}), and counts towards no other: two failed restores do not push
+ * ordinary backups out of {@code minimum 3}.
  */
 public final class Retention {
     /** Newest first: by start time, then by id, both descending. */
@@ -79,10 +81,28 @@ public final class Retention {
                 new Calendar("monthly", policy.keepMonthly(), t -> YearMonth.from(t).toString()),
                 new Calendar("yearly", policy.keepYearly(), t -> String.valueOf(t.getYear())));
 
+        Instant safetyCutoff = policy.keepSafetyWithin() == null ? null : cutoff(now, policy.keepSafetyWithin());
+        String safetyWithin = policy.keepSafetyWithin() == null ? null
+                : RetentionPolicy.formatDuration(policy.keepSafetyWithin());
         List<Decision> decisions = new ArrayList<>(ordered.size());
         int completeSeen = 0;
         for (Candidate c : ordered) {
             List<String> reasons = new ArrayList<>();
+            if (c.safety()) {
+                if (safetyCutoff != null && c.started().isAfter(safetyCutoff)) {
+                    reasons.add("safety within " + safetyWithin);
+                }
+                if (c.pinned()) {
+                    reasons.add("pinned");
+                }
+                boolean keep = !reasons.isEmpty();
+                if (!keep) {
+                    reasons.add(safetyWithin == null ? "safety backup, not pinned"
+                            : "safety backup older than " + safetyWithin);
+                }
+                decisions.add(new Decision(c.id(), keep, reasons));
+                continue;
+            }
             if (c.complete() && completeSeen < policy.keepLast()) {
                 reasons.add("last " + policy.keepLast());
             }

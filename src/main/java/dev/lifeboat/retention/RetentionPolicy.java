@@ -23,23 +23,36 @@ import java.util.regex.Pattern;
  * @param keepMonthly the same for months
  * @param keepYearly  the same for years
  * @param minimumKeep the N newest complete backups, regardless of age
+ * @param keepSafetyWithin how long a restore's safety backup is kept; safety backups count towards no other rule
+ *                    but {@code pinned}, so they never take an ordinary backup's place; null keeps them only when
+ *                    pinned
  */
 public record RetentionPolicy(int keepLast, Duration keepWithin, int keepHourly, int keepDaily, int keepWeekly,
-                              int keepMonthly, int keepYearly, int minimumKeep) {
+                              int keepMonthly, int keepYearly, int minimumKeep, Duration keepSafetyWithin) {
+
+    /** How long safety backups are kept unless the policy says otherwise. */
+    public static final Duration DEFAULT_SAFETY = Duration.ofDays(7);
+
+    /** A policy whose safety backups are kept {@link #DEFAULT_SAFETY}. */
+    public RetentionPolicy(int keepLast, Duration keepWithin, int keepHourly, int keepDaily, int keepWeekly,
+                           int keepMonthly, int keepYearly, int minimumKeep) {
+        this(keepLast, keepWithin, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, minimumKeep,
+                DEFAULT_SAFETY);
+    }
 
     /** This policy with {@code keepWithin} replaced (the service's {@code retentionDays}). */
     public RetentionPolicy withKeepWithin(Duration within) {
         return new RetentionPolicy(keepLast, within, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly,
-                minimumKeep);
+                minimumKeep, keepSafetyWithin);
     }
 
-    /** Everything from the last 30 days, and never fewer than the 3 newest complete backups. */
+    /** Everything from the last 30 days, never fewer than the 3 newest complete backups, safety backups 7 days. */
     public static final RetentionPolicy DEFAULT = new RetentionPolicy(0, Duration.ofDays(30), 0, 0, 0, 0, 0, 3);
 
     private static final String PREFIX = "LIFEBOAT_RETENTION_";
     private static final List<String> VARIABLES = List.of(PREFIX + "KEEP_LAST", PREFIX + "KEEP_WITHIN",
             PREFIX + "KEEP_HOURLY", PREFIX + "KEEP_DAILY", PREFIX + "KEEP_WEEKLY", PREFIX + "KEEP_MONTHLY",
-            PREFIX + "KEEP_YEARLY", PREFIX + "MINIMUM_KEEP");
+            PREFIX + "KEEP_YEARLY", PREFIX + "MINIMUM_KEEP", PREFIX + "KEEP_SAFETY_WITHIN");
     private static final String UNITS = "y (365 days), w (weeks), d (days), h (hours), m (minutes), s (seconds)";
     private static final Pattern DURATION = Pattern.compile("(?:\\d+[ywdhms])+");
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+)([ywdhms])");
@@ -58,6 +71,13 @@ public record RetentionPolicy(int keepLast, Duration keepWithin, int keepHourly,
         if (keepWithin != null && keepWithin.isZero()) {
             keepWithin = null;
         }
+        if (keepSafetyWithin != null && keepSafetyWithin.isNegative()) {
+            throw new IllegalArgumentException("retention keepSafetyWithin must not be negative, not "
+                    + keepSafetyWithin);
+        }
+        if (keepSafetyWithin != null && keepSafetyWithin.isZero()) {
+            keepSafetyWithin = null;
+        }
         if (keepWithin == null && keepLast + keepHourly + keepDaily + keepWeekly + keepMonthly + keepYearly == 0
                 && minimumKeep == 0) {
             throw new IllegalArgumentException("a retention policy with every rule off would delete every unpinned"
@@ -71,14 +91,28 @@ public record RetentionPolicy(int keepLast, Duration keepWithin, int keepHourly,
      * flags give them; null leaves the base's rule as it is.
      */
     public record Overrides(Integer keepLast, String keepWithin, Integer keepHourly, Integer keepDaily,
-                            Integer keepWeekly, Integer keepMonthly, Integer keepYearly, Integer minimumKeep) {
+                            Integer keepWeekly, Integer keepMonthly, Integer keepYearly, Integer minimumKeep,
+                            String keepSafetyWithin) {
+        public Overrides(Integer keepLast, String keepWithin, Integer keepHourly, Integer keepDaily,
+                         Integer keepWeekly, Integer keepMonthly, Integer keepYearly, Integer minimumKeep) {
+            this(keepLast, keepWithin, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, minimumKeep, null);
+        }
+
+        /** True when no rule is set. */
+        public boolean isEmpty() {
+            return keepLast == null && keepWithin == null && keepHourly == null && keepDaily == null
+                    && keepWeekly == null && keepMonthly == null && keepYearly == null && minimumKeep == null
+                    && keepSafetyWithin == null;
+        }
+
         /** {@code base} with these rules set; throws IllegalArgumentException naming a bad value. */
         public RetentionPolicy applyTo(RetentionPolicy base) {
             return new RetentionPolicy(or(keepLast, base.keepLast()),
                     keepWithin == null ? base.keepWithin() : parseDuration(keepWithin),
                     or(keepHourly, base.keepHourly()), or(keepDaily, base.keepDaily()), or(keepWeekly, base.keepWeekly()),
                     or(keepMonthly, base.keepMonthly()), or(keepYearly, base.keepYearly()),
-                    or(minimumKeep, base.minimumKeep()));
+                    or(minimumKeep, base.minimumKeep()),
+                    keepSafetyWithin == null ? base.keepSafetyWithin() : parseDuration(keepSafetyWithin));
         }
 
         private static int or(Integer v, int base) {
@@ -107,6 +141,8 @@ public record RetentionPolicy(int keepLast, Duration keepWithin, int keepHourly,
         addIfOn(rules, "monthly", keepMonthly);
         addIfOn(rules, "yearly", keepYearly);
         addIfOn(rules, "minimum", minimumKeep);
+        rules.add(keepSafetyWithin == null ? "safety backups only when pinned"
+                : "safety backups within " + formatDuration(keepSafetyWithin));
         return String.join(", ", rules);
     }
 
@@ -119,7 +155,8 @@ public record RetentionPolicy(int keepLast, Duration keepWithin, int keepHourly,
     /**
      * {@code base} with the {@code LIFEBOAT_RETENTION_*} variables of {@code env} applied: {@code KEEP_LAST},
      * {@code KEEP_WITHIN} (a duration for {@link #parseDuration}; {@code 0} turns it off), {@code KEEP_HOURLY},
-     * {@code KEEP_DAILY}, {@code KEEP_WEEKLY}, {@code KEEP_MONTHLY}, {@code KEEP_YEARLY}, {@code MINIMUM_KEEP}.
+     * {@code KEEP_DAILY}, {@code KEEP_WEEKLY}, {@code KEEP_MONTHLY}, {@code KEEP_YEARLY}, {@code MINIMUM_KEEP},
+     * {@code KEEP_SAFETY_WITHIN} (a duration; {@code 0} keeps safety backups only when pinned).
      * Blank values are ignored. An unknown {@code LIFEBOAT_RETENTION_*} variable is an error, so that a typo
      * cannot silently drop a rule.
      *
@@ -140,8 +177,9 @@ public record RetentionPolicy(int keepLast, Duration keepWithin, int keepHourly,
         int monthly = count(env, PREFIX + "KEEP_MONTHLY", base.keepMonthly());
         int yearly = count(env, PREFIX + "KEEP_YEARLY", base.keepYearly());
         int minimum = count(env, PREFIX + "MINIMUM_KEEP", base.minimumKeep());
+        Duration safety = duration(env, PREFIX + "KEEP_SAFETY_WITHIN", base.keepSafetyWithin());
         try {
-            return new RetentionPolicy(last, within, hourly, daily, weekly, monthly, yearly, minimum);
+            return new RetentionPolicy(last, within, hourly, daily, weekly, monthly, yearly, minimum, safety);
         } catch (IllegalArgumentException e) {
             throw new LifeboatException(ErrorCode.USAGE, "the " + PREFIX + "* variables turn every retention rule"
                     + " off, so prune would delete every unpinned backup",

@@ -25,9 +25,10 @@ class RetentionPolicyTest {
     void defaultKeeps30DaysAndAMinimumOf3() {
         assertThat(RetentionPolicy.DEFAULT)
                 .isEqualTo(new RetentionPolicy(0, Duration.ofDays(30), 0, 0, 0, 0, 0, 3));
-        assertThat(RetentionPolicy.DEFAULT.summary()).isEqualTo("within 30d, minimum 3");
-        assertThat(new RetentionPolicy(1, Duration.ofHours(36), 2, 3, 4, 5, 6, 0).summary())
-                .isEqualTo("last 1, within 1d12h, hourly 2, daily 3, weekly 4, monthly 5, yearly 6");
+        assertThat(RetentionPolicy.DEFAULT.summary()).isEqualTo("within 30d, minimum 3, safety backups within 7d");
+        assertThat(new RetentionPolicy(1, Duration.ofHours(36), 2, 3, 4, 5, 6, 0, null).summary())
+                .isEqualTo("last 1, within 1d12h, hourly 2, daily 3, weekly 4, monthly 5, yearly 6, "
+                        + "safety backups only when pinned");
     }
 
     static Stream<Arguments> negativeFields() {

@@ -258,6 +258,33 @@ class RetentionTest {
     }
 
     @Test
+    void safetyBackupsHaveTheirOwnRuleAndNeverTakeAnOrdinaryBackupsPlace() {
+        // two failed restores took safety backups after the three ordinary ones: minimum 3 still keeps all three
+        Candidate a = ok("2026-10-01T03:00Z", "aaaaa1");
+        Candidate b = ok("2026-10-02T03:00Z", "aaaaa2");
+        Candidate c = ok("2026-10-03T03:00Z", "aaaaa3");
+        Candidate firstSafety = safety("2026-11-29T10:00Z", "bbbbb1");
+        Candidate secondSafety = safety("2026-11-30T10:00Z", "bbbbb2");
+        Candidate oldSafety = safety("2026-11-01T10:00Z", "bbbbb3");
+        Candidate oldPinnedSafety = pinned(safety("2026-11-02T10:00Z", "bbbbb4"));
+        List<Decision> d = Retention.decide(List.of(a, b, c, firstSafety, secondSafety, oldSafety, oldPinnedSafety),
+                RetentionPolicy.DEFAULT, NOW, UTC);
+        assertThat(render(d)).containsExactly(
+                secondSafety.id() + " keep: safety within 7d",
+                firstSafety.id() + " keep: safety within 7d",
+                oldPinnedSafety.id() + " keep: pinned",
+                oldSafety.id() + " remove: safety backup older than 7d",
+                c.id() + " keep: minimum 3",
+                b.id() + " keep: minimum 3",
+                a.id() + " keep: minimum 3");
+        // nor do they count towards last N or the calendar buckets; with the rule off only a pin keeps them
+        RetentionPolicy lastOne = new RetentionPolicy(1, null, 0, 1, 0, 0, 0, 0, null);
+        assertThat(render(Retention.decide(List.of(c, secondSafety), lastOne, NOW, UTC))).containsExactly(
+                secondSafety.id() + " remove: safety backup, not pinned",
+                c.id() + " keep: last 1, daily 2026-10-03");
+    }
+
+    @Test
     void rejectsTheSameIdTwice() {
         assertThatThrownBy(() -> Retention.decide(List.of(ok("2026-11-29T02:00Z"), ok("2026-11-29T02:00Z")),
                 RetentionPolicy.DEFAULT, NOW, UTC))
@@ -290,7 +317,12 @@ class RetentionTest {
     }
 
     private static Candidate pinned(Candidate c) {
-        return new Candidate(c.id(), c.started(), c.complete(), true);
+        return new Candidate(c.id(), c.started(), c.complete(), true, c.safety());
+    }
+
+    private static Candidate safety(String started, String suffix) {
+        Instant t = instant(started);
+        return new Candidate(ID.format(t) + "-" + suffix, t, true, false, true);
     }
 
     /** {@code "last=2 within=30d daily=7"}: the named rules on, every other rule off (minimum too). */
