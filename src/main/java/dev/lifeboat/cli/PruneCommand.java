@@ -4,6 +4,7 @@ import dev.lifeboat.config.Settings;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.core.Units;
+import dev.lifeboat.engine.PolicyInForce;
 import dev.lifeboat.engine.PruneEngine;
 import dev.lifeboat.engine.PruneRequest;
 import dev.lifeboat.repository.Json;
@@ -22,10 +23,13 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "prune", mixinStandardHelpOptions = true, description = {
-        "Apply the retention policy, then delete chunks no backup references and leftovers of interrupted",
-        "backups. Runs under an exclusive lock. Policy: the config file's retention block, then",
-        "LIFEBOAT_RETENTION_* variables, then these flags. Default: keep everything from the last 30 days",
-        "and never fewer than the 3 newest complete backups; pinned backups are always kept."})
+        "Apply the retention policy, then delete chunks no backup references and leftovers of interrupted backups.",
+        "Runs under an exclusive lock.",
+        "The policy is the repository's own (policy.json), so that every host and the service prune alike. The",
+        "config file's retention block and the LIFEBOAT_RETENTION_* variables set it when they change, and so does",
+        "the API; the flags below apply to this run only. Default: keep everything from the last 30 days and never",
+        "fewer than the 3 newest complete backups, and a restore's safety backups for 7 days; pinned backups are",
+        "always kept. --dry-run says which policy applies and where it came from."})
 final class PruneCommand implements Callable<Integer> {
     @Mixin
     Common common;
@@ -41,6 +45,7 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--keep-monthly", paramLabel = "N") Integer keepMonthly;
     @Option(names = "--keep-yearly", paramLabel = "N") Integer keepYearly;
     @Option(names = "--minimum-keep", paramLabel = "N", description = "The N newest complete backups are never removed.") Integer minimumKeep;
+    @Option(names = "--keep-safety-within", paramLabel = "DURATION", description = "How long a restore's safety backups are kept (default 7d); 0: only when pinned.") String keepSafetyWithin;
     @Option(names = "--time-zone", paramLabel = "ZONE", description = "Zone of the calendar rules (default: LIFEBOAT_TIMEZONE, else UTC).") String zone;
 
     @Option(names = "--json", description = "Print the decisions and counts as JSON.")
@@ -49,16 +54,30 @@ final class PruneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Settings s = common.settings();
-        RetentionPolicy policy = policy(s.retention);
-        ZoneId tz = zone != null ? Settings.zone(zone, "--time-zone") : s.timeZone;
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
+            PolicyInForce inForce = PolicyInForce.resolve(repo, s.retentionFrom == null ? null : s.retention,
+                    s.retentionFrom, s.timeZone, !dryRun, Clock.systemUTC());
+            inForce = inForce.withFlags(policy(inForce.policy()));
+            if (zone != null) {
+                inForce = inForce.withZone(Settings.zone(zone, "--time-zone"));
+            }
+            RetentionPolicy policy = inForce.policy();
+            ZoneId tz = inForce.zone();
             PruneEngine.Result r = new PruneEngine(repo, Clock.systemUTC()).run(new PruneRequest(policy, tz, dryRun));
             if (json) {
-                System.out.println(Json.MAPPER.writeValueAsString(r));
+                var node = Json.MAPPER.valueToTree(r);
+                var p = ((com.fasterxml.jackson.databind.node.ObjectNode) node).putObject("policy");
+                p.put("rules", policy.summary());
+                p.put("timeZone", tz.getId());
+                p.put("source", inForce.source());
+                p.set("notes", Json.MAPPER.valueToTree(inForce.notes()));
+                System.out.println(Json.MAPPER.writeValueAsString(node));
                 return 0;
             }
+            inForce.notes().forEach(n -> System.err.println("Note: " + n));
             System.out.println("Policy: " + policy.summary() + " (calendar in " + tz + ")");
+            System.out.println("From:   " + inForce.source());
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"ID", "DECISION", "WHY"});
             for (Decision d : r.decisions()) {
@@ -80,7 +99,7 @@ final class PruneCommand implements Callable<Integer> {
     private RetentionPolicy policy(RetentionPolicy base) {
         try {
             return new RetentionPolicy.Overrides(keepLast, keepWithin, keepHourly, keepDaily, keepWeekly, keepMonthly,
-                    keepYearly, minimumKeep).applyTo(base);
+                    keepYearly, minimumKeep, keepSafetyWithin).applyTo(base);
         } catch (IllegalArgumentException e) {
             throw new LifeboatException(ErrorCode.USAGE, e.getMessage(), "see lifeboat prune --help");
         }

@@ -139,8 +139,17 @@ public final class Settings {
     public int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
     /** A query run in the scratch database after a restore drill, e.g. {@code select count(*) from users}. */
     public String drillQuery;
-    /** Which backups prune keeps: file, then LIFEBOAT_RETENTION_* variables. */
+    /**
+     * Which backups prune keeps: file, then LIFEBOAT_RETENTION_* variables. Prune stores them in the repository,
+     * whose policy is the one in force ({@code engine.PolicyInForce}); see {@link #retentionFrom}.
+     */
     public RetentionPolicy retention = RetentionPolicy.DEFAULT;
+    /**
+     * Where {@link #retention} was set: {@code lifeboat.yml} (a retention block) or {@code environment}
+     * (a LIFEBOAT_RETENTION_* or LIFEBOAT_BACKUP_RETENTION_DAYS variable, which apply last); null when neither set
+     * any rule, and the repository's stored policy applies.
+     */
+    public String retentionFrom;
     /** Zone of calendar rules (daily, weekly...): LIFEBOAT_TIMEZONE, default UTC. */
     public ZoneId timeZone = ZoneId.of("UTC");
     /** When {@code lifeboat serve} backs up: 5-field cron in {@link #timeZone}; LIFEBOAT_BACKUP_SCHEDULE. */
@@ -316,6 +325,9 @@ public final class Settings {
             service.apply(f.service);
         }
         if (f.retention != null) {
+            if (!f.retention.isEmpty()) {
+                retentionFrom = dev.lifeboat.repository.RepositoryPolicy.FROM_FILE;
+            }
             try {
                 retention = f.retention.applyTo(retention);
             } catch (IllegalArgumentException e) {
@@ -350,6 +362,10 @@ public final class Settings {
                         + days, "for example LIFEBOAT_BACKUP_RETENTION_DAYS=30");
             }
             retention = retention.withKeepWithin(java.time.Duration.ofDays(days));
+        }
+        if (env.keySet().stream().anyMatch(k -> (k.startsWith("LIFEBOAT_RETENTION_")
+                || k.equals("LIFEBOAT_BACKUP_RETENTION_DAYS")) && !env.get(k).isBlank())) {
+            retentionFrom = dev.lifeboat.repository.RepositoryPolicy.FROM_ENVIRONMENT;
         }
         if ((v = env.get("LIFEBOAT_RUN_MISSED_AT_STARTUP")) != null && !v.isBlank()) {
             runMissedAtStartup = parseBoolean(v, "LIFEBOAT_RUN_MISSED_AT_STARTUP");

@@ -298,6 +298,45 @@ public final class Repository {
         return full;
     }
 
+    /**
+     * The retention policy stored in the repository ({@link RepositoryPolicy#BLOB}), empty when none was ever set.
+     * A blob of a newer format version is refused, and so is one that is not valid, since prune must never
+     * delete by rules it cannot read.
+     */
+    public Optional<RepositoryPolicy> policy() throws IOException {
+        byte[] raw;
+        try {
+            raw = storage.readAllBytes(RepositoryPolicy.BLOB);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        String fix = "set the policy again (lifeboat.yml's retention block, the LIFEBOAT_RETENTION_* variables or "
+                + "PUT /api/v1/platform/backups/config), or delete " + RepositoryPolicy.BLOB + " to fall back to the "
+                + "default policy";
+        com.fasterxml.jackson.databind.JsonNode tree;
+        try {
+            tree = Json.MAPPER.readTree(raw);
+        } catch (JsonProcessingException e) {
+            throw new LifeboatException(ErrorCode.INTEGRITY, RepositoryPolicy.BLOB + " in " + storage.location()
+                    + " is not valid JSON", fix, e);
+        }
+        FormatCheck.version(tree, RepositoryPolicy.BLOB, RepositoryPolicy.FORMAT_VERSION, null);
+        try {
+            RepositoryPolicy p = Json.MAPPER.treeToValue(tree, RepositoryPolicy.class);
+            p.check();
+            return Optional.of(p);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new LifeboatException(ErrorCode.INTEGRITY, RepositoryPolicy.BLOB + " in " + storage.location()
+                    + " is invalid: " + e.getMessage(), fix, e);
+        }
+    }
+
+    /** Stores the retention policy every prune of this repository applies from now on. */
+    public void writePolicy(RepositoryPolicy policy) throws IOException {
+        policy.check();
+        storage.write(RepositoryPolicy.BLOB, Json.MAPPER.writeValueAsBytes(policy));
+    }
+
     /** Pinned backups are never removed by retention. */
     public record Pin(Instant pinnedAt, String note) {
         public static String blobName(String id) {

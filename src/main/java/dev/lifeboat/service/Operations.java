@@ -88,7 +88,7 @@ public final class Operations {
     public Map<String, Object> prune(Job job, boolean dryRun) throws IOException {
         ServiceConfig c = config.get();
         job.start("prune", -1);
-        PruneEngine.Result r = new PruneEngine(repo, clock).run(new PruneRequest(c.retention(), c.schedule().zone(),
+        PruneEngine.Result r = new PruneEngine(repo, clock).run(new PruneRequest(c.retention(), c.retentionZone(),
                 dryRun));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("removedBackups", r.decisions().stream().filter(d -> !d.keep()).map(Decision::id).toList());
@@ -96,6 +96,8 @@ public final class Operations {
         out.put("removedChunks", r.unreferencedChunks());
         out.put("freedBytes", r.unreferencedBytes());
         out.put("dryRun", r.dryRun());
+        out.put("policy", c.retention().summary());
+        out.put("policySource", c.retentionSource());
         return out;
     }
 

@@ -8,6 +8,10 @@ import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.Catalog;
 import dev.lifeboat.repository.Repository;
+import dev.lifeboat.engine.PolicyInForce;
+import dev.lifeboat.repository.RepositoryPolicy;
+import dev.lifeboat.repository.RepositoryLock;
+import dev.lifeboat.retention.RetentionPolicy;
 import dev.lifeboat.retention.Candidate;
 import dev.lifeboat.retention.Decision;
 import dev.lifeboat.retention.Retention;
@@ -68,6 +72,14 @@ public final class Service implements AutoCloseable {
 
     /** The configuration last read, and when. */
     private record Config(ServiceConfig value, Instant at) {}
+
+    /** The retention policy last read from the repository, and when. */
+    private record PolicyRead(PolicyInForce value, Instant at) {}
+
+    static final Duration POLICY_MAX_AGE = Duration.ofSeconds(30);
+    private volatile PolicyRead policyRead;
+    /** Notes about the policy already logged, so that each is logged once. */
+    private final java.util.Set<String> policyNotes = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** The last list computed: for the same snapshot and configuration, within a minute, it is reused. */
     private record Views(List<BackupEntry> snapshot, ServiceConfig config, Instant at, List<BackupView> list) {}
@@ -260,10 +272,58 @@ public final class Service implements AutoCloseable {
         Config c = config;
         Instant now = clock.instant();
         if (fresh || c == null || Duration.between(c.at(), now).compareTo(CONFIG_MAX_AGE) >= 0 || now.isBefore(c.at())) {
-            c = new Config(ServiceConfig.load(settings, state.settings()), now);
+            PolicyInForce p = policy(fresh);
+            c = new Config(ServiceConfig.load(settings, state.settings(), p.policy(), p.zone(), p.source()), now);
             config = c;
         }
         return c.value();
+    }
+
+    /**
+     * The repository's retention policy, read again after {@link #POLICY_MAX_AGE} (a CLI on another host may have
+     * set it); lifeboat.yml's or the environment's rules are stored first when they changed. When the storage
+     * cannot be read, the policy read last stays in force.
+     */
+    private PolicyInForce policy(boolean fresh) {
+        PolicyRead last = policyRead;
+        Instant now = clock.instant();
+        if (!fresh && last != null && Duration.between(last.at(), now).compareTo(POLICY_MAX_AGE) < 0
+                && !now.isBefore(last.at())) {
+            return last.value();
+        }
+        try {
+            moveLegacyRetention();
+            PolicyInForce p = PolicyInForce.resolve(repo, settings.retentionFrom == null ? null : settings.retention,
+                    settings.retentionFrom, settings.timeZone, true, clock);
+            for (String note : p.notes()) {
+                if (policyNotes.add(note)) {
+                    LOG.warn("retention: {}", note);
+                }
+            }
+            policyRead = new PolicyRead(p, now);
+            return p;
+        } catch (IOException e) {
+            if (last != null) {
+                LOG.warn("could not read the repository's retention policy ({}); the one read at {} stays in force",
+                        e.toString(), last.at());
+                return last.value();
+            }
+            throw new LifeboatException(ErrorCode.STORAGE, "could not read the repository's retention policy ("
+                    + RepositoryPolicy.BLOB + "): " + e.getMessage(), "check that the storage is reachable", e);
+        }
+    }
+
+    /** Retention days set through the API of an earlier release, in the state store, move into the repository once. */
+    private void moveLegacyRetention() throws IOException {
+        Optional<Long> days = ServiceConfig.legacyRetentionDays(state.settings());
+        if (days.isEmpty() || settings.retentionFrom != null || repo.policy().isPresent()) {
+            return;
+        }
+        RetentionPolicy p = settings.retention.withKeepWithin(Duration.ofDays(days.get()));
+        repo.writePolicy(new RepositoryPolicy(RepositoryPolicy.FORMAT_VERSION, RepositoryPolicy.Rules.of(p),
+                settings.timeZone.getId(), clock.instant(), "an admin through the API (moved from the service's state "
+                + "store)", RepositoryPolicy.FROM_API, null));
+        LOG.info("retention: moved the retention days set through the API ({} days) into the repository", days.get());
     }
 
     public Optional<Instant> nextRun() {
@@ -286,10 +346,10 @@ public final class Service implements AutoCloseable {
         }
         List<Candidate> candidates = new ArrayList<>(entries.size());
         for (BackupEntry e : entries) {
-            candidates.add(new Candidate(e.id(), e.started(), e.complete(), e.pinned()));
+            candidates.add(new Candidate(e.id(), e.started(), e.complete(), e.pinned(), e.safety()));
         }
         Map<String, Decision> decisions = new HashMap<>();
-        for (Decision d : Retention.decide(candidates, c.retention(), now, c.schedule().zone())) {
+        for (Decision d : Retention.decide(candidates, c.retention(), now, c.retentionZone())) {
             decisions.put(d.id(), d);
         }
         Duration within = c.retention().keepWithin();
@@ -428,7 +488,11 @@ public final class Service implements AutoCloseable {
         require(who, Role.ADMIN, "config.update", null);
         ServiceConfig next;
         try {
-            next = freshConfig().update(body, state.settings(), who.name());
+            ServiceConfig before = freshConfig();
+            next = before.update(body, state.settings(), who.name());
+            if (!next.retention().equals(before.retention()) || !next.retentionZone().equals(before.retentionZone())) {
+                writePolicy(who, next);
+            }
         } catch (LifeboatException e) {
             state.audit().record(who.name(), "config.update", null, "failed", Map.of("error", e.getMessage()));
             throw e;
@@ -440,6 +504,22 @@ public final class Service implements AutoCloseable {
         state.audit().record(who.name(), "config.update", null, "ok", next.toJson());
         LOG.info("configuration changed by {}: {}", who.name(), next.toJson());
         return next;
+    }
+
+    /** Writes a retention change made through the API to the repository, where every prune reads it. */
+    private void writePolicy(Principal who, ServiceConfig next) {
+        try {
+            Optional<RepositoryPolicy> stored = repo.policy();
+            repo.writePolicy(new RepositoryPolicy(RepositoryPolicy.FORMAT_VERSION,
+                    RepositoryPolicy.Rules.of(next.retention()), next.retentionZone().getId(), clock.instant(),
+                    who.name() + " through the API on host " + RepositoryLock.hostname(), RepositoryPolicy.FROM_API,
+                    stored.map(RepositoryPolicy::configured).orElse(null)));
+            policyRead = null;
+        } catch (IOException e) {
+            throw new LifeboatException(ErrorCode.STORAGE, "the retention policy could not be written to the "
+                    + "repository (" + RepositoryPolicy.BLOB + "): " + e.getMessage() + "; a schedule change in the "
+                    + "same request was saved", "check the storage and set the retention again", e);
+        }
     }
 
     private String resolveAudited(Principal who, String action, String idOrPrefix) throws IOException {

@@ -17,16 +17,25 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The backup schedule and retention the service applies, in layers: lifeboat.yml, then the environment
- * ({@code LIFEBOAT_BACKUP_SCHEDULE}, {@code LIFEBOAT_BACKUP_RETENTION_DAYS}, {@code LIFEBOAT_TIMEZONE}),
- * then what an admin set through the API, kept in the state store under the keys below. A value set
- * through the API wins until it is set again.
+ * The backup schedule and retention the service applies. The schedule comes in layers: lifeboat.yml, then the
+ * environment ({@code LIFEBOAT_BACKUP_SCHEDULE}, {@code LIFEBOAT_TIMEZONE}), then what an admin set through the
+ * API, kept in the state store under the keys below; a value set through the API wins until it is set again.
+ * Retention is the repository's own policy ({@code engine.PolicyInForce}), which the CLI's prune applies too: a
+ * change through the API is written to the repository, not to the state store.
  *
  * @param schedule           when the scheduled backup runs, in its zone
  * @param retention          what prune keeps after each scheduled backup
  * @param runMissedAtStartup run once at start-up a scheduled backup missed while the service was down
+ * @param retentionZone      the zone of retention's calendar rules
+ * @param retentionSource    where the retention policy came from, for people
  */
-public record ServiceConfig(CronSchedule schedule, RetentionPolicy retention, boolean runMissedAtStartup) {
+public record ServiceConfig(CronSchedule schedule, RetentionPolicy retention, boolean runMissedAtStartup,
+                            ZoneId retentionZone, String retentionSource) {
+    /** A configuration whose retention comes from the settings, calendar in the schedule's zone. */
+    public ServiceConfig(CronSchedule schedule, RetentionPolicy retention, boolean runMissedAtStartup) {
+        this(schedule, retention, runMissedAtStartup, schedule.zone(), "the service's settings");
+    }
+
     static final String SCHEDULE = "backup.schedule";
     static final String TIME_ZONE = "backup.timeZone";
     static final String RETENTION_DAYS = "backup.retentionDays";
@@ -46,16 +55,40 @@ public record ServiceConfig(CronSchedule schedule, RetentionPolicy retention, bo
         }
     }
 
-    /** The configuration now in force. */
+    /**
+     * The configuration now in force without a repository: retention from the settings, and the retention days an
+     * earlier release kept in the state store ({@link #legacyRetentionDays}).
+     */
     public static ServiceConfig load(Settings settings, SettingsStore stored) {
+        RetentionPolicy retention = settings.retention;
+        Optional<Long> days = legacyRetentionDays(stored);
+        if (days.isPresent()) {
+            retention = retention.withKeepWithin(Duration.ofDays(days.get()));
+        }
+        CronSchedule schedule = schedule(settings, stored);
+        return new ServiceConfig(schedule, retention, settings.runMissedAtStartup, schedule.zone(),
+                "the service's settings");
+    }
+
+    /** The configuration now in force, with the repository's retention policy. */
+    public static ServiceConfig load(Settings settings, SettingsStore stored, RetentionPolicy retention,
+                                     ZoneId retentionZone, String retentionSource) {
+        return new ServiceConfig(schedule(settings, stored), retention, settings.runMissedAtStartup, retentionZone,
+                retentionSource);
+    }
+
+    private static CronSchedule schedule(Settings settings, SettingsStore stored) {
         ZoneId zone = stored.get(TIME_ZONE).map(j -> zoneOf(tree(j).asText())).orElse(settings.timeZone);
         String expression = stored.get(SCHEDULE).map(j -> tree(j).asText()).orElse(settings.schedule);
-        RetentionPolicy retention = settings.retention;
-        Optional<String> days = stored.get(RETENTION_DAYS);
-        if (days.isPresent()) {
-            retention = retention.withKeepWithin(Duration.ofDays(tree(days.get()).asLong()));
-        }
-        return new ServiceConfig(CronSchedule.parse(expression, zone), retention, settings.runMissedAtStartup);
+        return CronSchedule.parse(expression, zone);
+    }
+
+    /**
+     * The retention days an admin set through the API before the policy was kept in the repository (they were kept
+     * in the state store); the service moves them into the repository once.
+     */
+    public static Optional<Long> legacyRetentionDays(SettingsStore stored) {
+        return stored.get(RETENTION_DAYS).map(j -> tree(j).asLong());
     }
 
     private static JsonNode tree(String json) {
@@ -79,6 +112,8 @@ public record ServiceConfig(CronSchedule schedule, RetentionPolicy retention, bo
         out.put("timeZone", schedule.zone().getId());
         out.put("retentionDays", retentionDays());
         out.put("retention", retention.summary());
+        out.put("retentionTimeZone", retentionZone.getId());
+        out.put("retentionSource", retentionSource);
         out.put("minimumKeep", retention.minimumKeep());
         out.put("runMissedAtStartup", runMissedAtStartup);
         out.put("description", schedule.describe());
@@ -139,9 +174,12 @@ public record ServiceConfig(CronSchedule schedule, RetentionPolicy retention, bo
                         + ", not " + v, "for example 30");
             }
             policy = policy.withKeepWithin(Duration.ofDays(v.asLong()));
-            changes.put(RETENTION_DAYS, Long.toString(v.asLong()));
         }
-        ServiceConfig next = new ServiceConfig(CronSchedule.parse(expression, zone), policy, runMissedAtStartup);
+        // retention (and the zone of its calendar rules) is the caller's to write to the repository
+        boolean retentionChanged = !policy.equals(retention) || body.has("timeZone") && !zone.equals(retentionZone);
+        ServiceConfig next = new ServiceConfig(CronSchedule.parse(expression, zone), policy, runMissedAtStartup,
+                body.has("timeZone") ? zone : retentionZone,
+                retentionChanged ? "set through the API by " + by : retentionSource);
         changes.forEach((k, v) -> stored.put(k, v, by));
         return next;
     }

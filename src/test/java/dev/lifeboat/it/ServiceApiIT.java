@@ -262,6 +262,11 @@ class ServiceApiIT {
         JsonNode after = expect(call("GET", API + "/backups/config", viewer, null), 200).json();
         assertThat(after.path("schedule").asText()).isEqualTo("15 4 1 1 *");
         assertThat(after.path("retentionDays").asInt()).isEqualTo(60);
+        assertThat(after.path("retentionSource").asText()).contains("policy.json").contains("api");
+        // one policy: the repository holds it, so a CLI prune on this (or any) host applies what the API set
+        LifeboatCli.Result dry = cli.run("prune", "--dry-run").expectSuccess();
+        assertThat(dry.stdout()).contains("Policy: within 60d, minimum 3").contains("calendar in Europe/Zurich")
+                .containsPattern("From: +the repository's policy.json, set from api by [^ ]+ through the API");
     }
 
     static Stream<Case> invalidConfigs() {

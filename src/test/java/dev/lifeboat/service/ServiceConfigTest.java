@@ -76,9 +76,13 @@ class ServiceConfigTest {
                 state.settings(), "alice");
         assertThat(after.schedule().expression()).isEqualTo("0 */6 * * *");
         assertThat(after.retentionDays()).isEqualTo(60);
+        assertThat(after.retention().minimumKeep()).isEqualTo(before.retention().minimumKeep());
+        assertThat(after.retentionSource()).isEqualTo("set through the API by alice");
         ServiceConfig reloaded = ServiceConfig.load(s, state.settings());
-        assertThat(reloaded).isEqualTo(after);
-        assertThat(reloaded.retention().minimumKeep()).isEqualTo(before.retention().minimumKeep());
+        assertThat(reloaded.schedule()).isEqualTo(after.schedule());
+        // retention is the repository's (the service writes it there), never kept in the state store again
+        assertThat(ServiceConfig.legacyRetentionDays(state.settings())).isEmpty();
+        assertThat(reloaded.retentionDays()).isEqualTo(30);
     }
 
     @ParameterizedTest
