@@ -352,10 +352,11 @@ public final class Service implements AutoCloseable {
         for (Decision d : Retention.decide(candidates, c.retention(), now, c.retentionZone())) {
             decisions.put(d.id(), d);
         }
-        Duration within = c.retention().keepWithin();
         List<BackupView> out = new ArrayList<>(entries.size());
         for (int i = entries.size() - 1; i >= 0; i--) {
             BackupEntry e = entries.get(i);
+            // a safety backup's age rule is its own
+            Duration within = e.safety() ? c.retention().keepSafetyWithin() : c.retention().keepWithin();
             out.add(new BackupView(e, decisions.get(e.id()), within == null ? null : e.started().plus(within)));
         }
         List<BackupView> list = java.util.Collections.unmodifiableList(out);
