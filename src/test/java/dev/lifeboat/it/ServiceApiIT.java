@@ -550,6 +550,10 @@ class ServiceApiIT {
         // The safety backup holds what was there before the restore.
         JsonNode row = row(expect(call("GET", API + "/backups", viewer, null), 200), safety);
         assertThat(row.path("kind").asText()).isEqualTo("pre-restore");
+        // kept by its own rule, 7 days, not by the ordinary age rule
+        assertThat(row.path("retention").path("reasons").toString()).contains("safety within 7d");
+        assertThat(Instant.parse(row.path("retention").path("expires").asText()))
+                .isEqualTo(Instant.parse(row.path("started").asText()).plus(Duration.ofDays(7)));
         assertThat(row.path("status").asText()).isEqualTo("completed");
         JsonNode shown = expect(call("GET", API + "/backups/" + safety, viewer, null), 200).json();
         assertThat(tableRowCounts(shown.path("manifest").path("sources").path(0))).containsEntry("items", 60L);
