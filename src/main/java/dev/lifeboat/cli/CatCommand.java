@@ -9,18 +9,30 @@ import dev.lifeboat.repository.Repository;
 import dev.lifeboat.storage.Storage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.FileOutputStream;
 import java.io.FileDescriptor;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Callable;
 
-@Command(name = "cat", mixinStandardHelpOptions = true, description = "Write an artifact's plain bytes to stdout (e.g. a pg_dump archive for pg_restore).")
+@Command(name = "cat", mixinStandardHelpOptions = true, description = {
+        "Write an artifact's plain bytes to stdout or a file (e.g. a pg_dump archive for pg_restore).",
+        "A binary artifact is not written to a terminal: redirect stdout, pipe it, or give -o FILE."})
 final class CatCommand implements Callable<Integer> {
     @Mixin
     Common common;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+            description = "Write to this new file (owner-only, 0600) instead of stdout; it appears only when complete.")
+    Path output;
 
     @Parameters(index = "0", paramLabel = "ID", description = "Backup id, a unique start or end of it (such as its 6 hex digits), or 'latest'.")
     String id;
@@ -36,11 +48,28 @@ final class CatCommand implements Callable<Integer> {
             Artifact a = m.artifact(artifactName);
             if (a == null) {
                 throw new LifeboatException(ErrorCode.NOT_FOUND, "backup " + m.id() + " has no artifact '"
-                        + artifactName + "'", "it has: " + m.artifacts().stream().map(Artifact::name).toList());
+                        + artifactName + "'", "give one of its artifacts: " + String.join(", ",
+                        m.artifacts().stream().map(Artifact::name).toList()));
+            }
+            if (output == null && !Artifact.PG_DUMPALL_GLOBALS.equals(a.format()) && Terminal.stdoutIsTerminal()) {
+                throw new LifeboatException(ErrorCode.USAGE, "artifact " + a.name() + " is binary (" + a.format()
+                        + ") and stdout is a terminal", "redirect it (lifeboat cat " + m.id() + " " + a.name()
+                        + " > " + a.name() + "), pipe it (| pg_restore --list), or give -o " + a.name());
+            }
+            Path partial = null;
+            if (output != null) {
+                if (Files.exists(output, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new LifeboatException(ErrorCode.USAGE, output + " already exists",
+                            "give a new file name, or delete it first");
+                }
+                Path dir = output.toAbsolutePath().getParent();
+                partial = Files.createTempFile(dir, "." + output.getFileName() + ".", ".partial",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             }
             var keys = repo.readKeys(common.identities());
             Progress progress = Terminal.progress();
-            OutputStream out = new FileOutputStream(FileDescriptor.out);
+            OutputStream out = partial != null ? Files.newOutputStream(partial)
+                    : new FileOutputStream(FileDescriptor.out);
             try (InputStream in = progress.track(repo.artifactReader(keys).open(a), "cat " + a.name(), a.size())) {
                 byte[] buf = new byte[1 << 16];
                 int n;
@@ -48,6 +77,11 @@ final class CatCommand implements Callable<Integer> {
                     out.write(buf, 0, n);
                 }
                 out.flush();
+                if (partial != null) {
+                    out.close();
+                    Files.move(partial, output, StandardCopyOption.ATOMIC_MOVE);
+                    partial = null;
+                }
             } catch (java.io.IOException e) {
                 if (e instanceof dev.lifeboat.repository.CorruptChunkException c) {
                     throw new LifeboatException(ErrorCode.INTEGRITY, "backup " + m.id() + ", artifact " + a.name()
@@ -58,6 +92,11 @@ final class CatCommand implements Callable<Integer> {
                     return 0; // the reader stopped early (| head, pg_restore --list): not an error
                 }
                 throw e;
+            } finally {
+                if (partial != null) {
+                    out.close();
+                    Files.deleteIfExists(partial); // an incomplete copy never looks like the artifact
+                }
             }
         }
         return 0;

@@ -21,6 +21,23 @@ final class Terminal {
         return tty != null ? tty.equals("true") : System.console() != null;
     }
 
+    /**
+     * Whether stdout is a terminal: the launcher tells ({@code lifeboat.stdout.tty}); else Linux's
+     * {@code /proc/self/fd/1} says where it points; else the console decides.
+     */
+    static boolean stdoutIsTerminal() {
+        String tty = System.getProperty("lifeboat.stdout.tty");
+        if (tty != null) {
+            return tty.equals("true");
+        }
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/1")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return System.console() != null;
+        }
+    }
+
     static Progress progress() {
         if (!interactive()) {
             return Progress.NONE;

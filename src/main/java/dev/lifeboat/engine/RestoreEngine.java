@@ -184,7 +184,8 @@ public final class RestoreEngine {
             Artifact a = manifest.dumpOf(name);
             if (a == null) {
                 throw new LifeboatException(ErrorCode.NOT_FOUND, "backup " + manifest.id() + " has no database dump '"
-                        + name + "'", "it has: " + dumps.stream().map(Artifact::name).toList());
+                        + name + "'", "give --database one of its databases: " + String.join(", ",
+                        dumps.stream().map(Artifact::source).toList()));
             }
             return a;
         }

@@ -94,7 +94,7 @@ class RestoreEngineTest {
                     LifeboatException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND);
                         assertThat(e.getMessage()).isEqualTo("backup " + ID + " has no database dump '" + globals + "'");
-                        assertThat(e.hint()).isEqualTo("it has: [app.dump]");
+                        assertThat(e.hint()).isEqualTo("give --database one of its databases: app");
                     });
         }
     }

@@ -115,6 +115,24 @@ class BackupRestoreIT {
         assertThat(cat.waitFor()).isZero();
         assertThat(Files.size(dump)).isEqualTo(shown.get("artifacts").get(0).get("size").asLong());
         assertThat(pg.runTool("pg_restore", "--list", dump.toString())).contains("TABLE DATA public events");
+        // a binary artifact is not written to a terminal; -o writes a new owner-only file, whole or not at all
+        LifeboatCli.Result toTerminal = cli.env("JAVA_TOOL_OPTIONS", "-Dlifeboat.stdout.tty=true")
+                .run("cat", "latest", db + ".dump");
+        cli.env("JAVA_TOOL_OPTIONS", null);
+        assertThat(toTerminal.exitCode()).as(toTerminal.stderr()).isEqualTo(2);
+        assertThat(toTerminal.stderr()).contains(db + ".dump is binary").contains("-o " + db + ".dump");
+        assertThat(toTerminal.stdout()).isEmpty();
+        Path copyFile = work.resolve("copy.dump");
+        cli.run("cat", "latest", db + ".dump", "-o", copyFile.toString()).expectSuccess();
+        assertThat(Files.readAllBytes(copyFile)).isEqualTo(Files.readAllBytes(dump));
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(copyFile)))
+                .isEqualTo("rw-------");
+        LifeboatCli.Result again = cli.run("cat", "latest", db + ".dump", "-o", copyFile.toString());
+        assertThat(again.exitCode()).isEqualTo(2);
+        assertThat(again.stderr()).contains("already exists");
+        try (var left = Files.list(work)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".partial"));
+        }
         pg.dropDatabase(db);
         pg.dropDatabase(copy);
     }
