@@ -42,7 +42,8 @@ final class RestoreCommand implements Callable<Integer> {
     boolean create;
 
     @Option(names = "--table", paramLabel = "SCHEMA.TABLE",
-            description = "Restore only this table, with its data, indexes, constraints, triggers and grants; repeatable.")
+            description = "Restore only this table, with its data, indexes, constraints, triggers and grants, "
+                    + "dropping and creating again the foreign keys and views that depend on it; repeatable.")
     List<String> tables;
 
     @Option(names = "--yes", description = "Do not ask for confirmation.")

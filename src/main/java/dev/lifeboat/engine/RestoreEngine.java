@@ -7,6 +7,7 @@ import dev.lifeboat.core.Units;
 import dev.lifeboat.postgres.PgConnection;
 import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.postgres.PostgresRestore;
+import dev.lifeboat.postgres.TableDependents;
 import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.ArtifactReader;
 import dev.lifeboat.repository.ChunkRef;
@@ -78,7 +79,7 @@ public final class RestoreEngine {
             PostgresRestore restore = new PostgresRestore(tools);
             PostgresRestore.TargetState state;
             try {
-                state = restore.inspect(target, tables.isEmpty() ? source.tables() : tables);
+                state = restore.inspect(target, tables.isEmpty() ? source.tables() : tables, !tables.isEmpty());
             } finally {
                 awaitCheck(chunksPresent); // a missing chunk is the first thing to report, before the target
             }
@@ -102,11 +103,18 @@ public final class RestoreEngine {
                         + foreign.size() + (foreign.size() == 1 ? " table" : " tables") + " of " + target + ": "
                         + Units.firstOf(foreign, 10) + "; nothing was changed", WHO_MAY_REPLACE + ": " + REPLACE_AS);
             }
+            if (!state.refused().isEmpty()) {
+                throw TableDependents.refusal(String.join(", ", tables.stream().map(Manifest.TableInfo::qualifiedName)
+                        .toList()), "database '" + target.database() + "' on " + target, state.refused(),
+                        "nothing was changed");
+            }
             String question = "Restore " + artifact.name() + " of backup " + manifest.id()
                     + (tables.isEmpty() ? "" : " (tables " + String.join(", ", request.tables()) + ")")
                     + " into database '" + target.database() + "' on " + target
                     + (state.exists() ? (state.userTables() > 0 ? ", replacing objects of the same names in its "
-                    + state.userTables() + " tables" : " (it holds no tables)") : " (to be created)") + "?";
+                    + state.userTables() + " tables" : " (it holds no tables)") : " (to be created)")
+                    + (state.recreated().isEmpty() ? "" : ", dropping and creating again what depends on "
+                    + (tables.size() == 1 ? "it" : "them") + ": " + Units.firstOf(state.recreated(), 10)) + "?";
             if (!confirmation.confirm(question, target.database())) {
                 throw new LifeboatException(ErrorCode.ABORTED, "restore into " + target.database()
                         + " was not confirmed; nothing was changed", null);
@@ -204,7 +212,9 @@ public final class RestoreEngine {
             Manifest.TableInfo t = source.tables().stream().filter(x -> x.qualifiedName().equals(qualified))
                     .findFirst().orElseThrow(() -> new LifeboatException(ErrorCode.NOT_FOUND, "table " + qualified
                             + " is not in the backup of " + source.name(),
-                            "list its tables with 'lifeboat show <id>'"));
+                            "list its tables with 'lifeboat show <id>' (a partitioned table is not one of them: its "
+                                    + "partitions are, and cannot be restored alone either; restore into a new "
+                                    + "database with --create and copy the rows over)"));
             out.add(t);
         }
         return out;

@@ -25,7 +25,7 @@ public final class LockWait {
     static final String VARIABLE = "LIFEBOAT_PG_LOCK_WAIT";
 
     private static final Pattern STATEMENT_TABLE = Pattern.compile(
-            "(?:Query|Command) was: (?:LOCK TABLE|DROP TABLE IF EXISTS|DROP TABLE|ALTER TABLE(?: IF EXISTS)?(?: ONLY)?"
+            "(?:(?:Query|Command) was:|STATEMENT:) +(?:LOCK TABLE|DROP TABLE IF EXISTS|DROP TABLE|ALTER TABLE(?: IF EXISTS)?(?: ONLY)?"
                     + "|TRUNCATE TABLE(?: ONLY)?) ((?:\"[^\"]+\"|[^\\s.;]+)\\.(?:\"[^\"]+\"|[^\\s;]+))");
 
     private LockWait() {}

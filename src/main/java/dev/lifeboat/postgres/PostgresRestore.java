@@ -46,16 +46,25 @@ public final class PostgresRestore {
      * What the target looks like before the restore. {@code user} is the role the restore connects as,
      * {@code mayCreate} whether it may create databases (known only when the target does not exist), and
      * {@code cannotReplace} the tables the restore would replace that the user may not drop, each with its owner.
+     * For tables restored alone, {@code recreated} names what depends on them that the restore drops and creates
+     * again around them, and {@code refused} what keeps them from being restored alone, with what to do.
      */
     public record TargetState(boolean exists, int serverMajor, String serverVersion, long userTables, String user,
-                              boolean mayCreate, List<String> cannotReplace) {}
+                              boolean mayCreate, List<String> cannotReplace, List<String> recreated,
+                              List<TableDependents.Refusal> refused) {}
+
+    /** {@link #inspect(PgConnection, List, boolean)} for a restore of the whole database. */
+    public TargetState inspect(PgConnection target, List<Manifest.TableInfo> replacing) {
+        return inspect(target, replacing, false);
+    }
 
     /**
      * Connects to the target itself first (the user may have no access to any other database); only when
      * it does not exist, to the server's {@code postgres} database to learn the version. {@code replacing}
-     * are the tables the restore will drop and create, checked for who may drop them.
+     * are the tables the restore will drop and create, checked for who may drop them; with {@code alone}, they are
+     * restored by themselves, and what depends on them is read too.
      */
-    public TargetState inspect(PgConnection target, List<Manifest.TableInfo> replacing) {
+    public TargetState inspect(PgConnection target, List<Manifest.TableInfo> replacing, boolean alone) {
         PgTools.Binary psql = tools.newest("psql");
         PsqlSession t;
         try {
@@ -68,16 +77,20 @@ public final class PostgresRestore {
                 String[] role = s.query("select current_user, rolcreatedb or rolsuper from pg_roles "
                         + "where rolname = current_user").get(0);
                 return new TargetState(false, Integer.parseInt(s.value("show server_version_num")) / 10000,
-                        s.value("show server_version"), 0, role[0], "t".equals(role[1]), List.of());
+                        s.value("show server_version"), 0, role[0], "t".equals(role[1]), List.of(), List.of(),
+                        List.of());
             }
         }
         try (t) {
             long tables = Long.parseLong(t.value("select count(*) from pg_class c join pg_namespace n "
                     + "on n.oid = c.relnamespace where c.relkind in ('r', 'p') and n.nspname not in "
                     + "('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%'"));
+            List<String> cannotReplace = tables > 0 ? cannotReplace(t, replacing) : List.of();
+            TableDependents.Plan plan = alone && tables > 0 ? TableDependents.of(t, replacing)
+                    : new TableDependents.Plan(List.of(), List.of());
             return new TargetState(true, Integer.parseInt(t.value("show server_version_num")) / 10000,
-                    t.value("show server_version"), tables, t.value("select current_user"), false,
-                    tables > 0 ? cannotReplace(t, replacing) : List.of());
+                    t.value("show server_version"), tables, t.value("select current_user"), false, cannotReplace,
+                    plan.described(), plan.refusals());
         }
     }
 
@@ -175,10 +188,14 @@ public final class PostgresRestore {
         // backup's settings from the start, as in a database made for it (a materialized view's refresh may need them).
         String settings = database != null && !options.created() && (facts.superuser() || facts.ownsDatabase())
                 ? sessionSettings(target, ident, database, facts.superuser()) : null;
+        // Tables alone over a database that holds objects: what depends on them is dropped and created again in
+        // the same transaction, which is psql's, running pg_restore's script between those steps.
+        boolean alone = !tables.isEmpty() && clean;
         Path listFile = null;
         try {
-            List<String> cmd = new ArrayList<>(List.of(pgRestore.path().toString(), "--single-transaction",
-                    "--exit-on-error", "--no-password", "--dbname=dbname=" + quoteConninfo(target.database())));
+            List<String> cmd = new ArrayList<>(List.of(pgRestore.path().toString()));
+            cmd.addAll(alone ? List.of("--file=-") : List.of("--single-transaction", "--exit-on-error",
+                    "--no-password", "--dbname=dbname=" + quoteConninfo(target.database())));
             if (clean) {
                 cmd.addAll(List.of("--clean", "--if-exists"));
             }
@@ -194,8 +211,10 @@ public final class PostgresRestore {
                 Files.write(listFile, ordered, StandardCharsets.UTF_8);
                 cmd.add("--use-list=" + listFile);
             }
+            Attempt attempt = alone ? c -> restoreAlone(c, pgRestore, target, archive, tables, options.notice())
+                    : c -> run(c, target, archive.get(), "pg_restore into " + target, settings);
             try {
-                run(cmd, target, archive.get(), "pg_restore into " + target, settings);
+                attempt.run(cmd);
             } catch (LifeboatException e) {
                 String refused = owners && !facts.superuser() ? ownerRefused(e.getMessage()) : null;
                 if (refused == null) {
@@ -205,8 +224,8 @@ public final class PostgresRestore {
                 options.notice().accept("Objects keep their owners only where they can: PostgreSQL refused " + refused
                         + ", so the restored objects belong to " + facts.user() + " instead (--no-owner). To keep "
                         + "the owners, restore as a superuser; pass --no-owner to say this is intended.");
-                cmd.add(cmd.indexOf("--no-password"), "--no-owner");
-                run(cmd, target, archive.get(), "pg_restore into " + target, settings);
+                cmd.add(1, "--no-owner");
+                attempt.run(cmd);
             }
         } finally {
             if (listFile != null) {
@@ -230,6 +249,11 @@ public final class PostgresRestore {
             after.addAll(statements(database, DatabaseProperties.Phase.AFTER, ident, options.privileges()));
             tell(options.notice(), target, each(target, after));
         }
+    }
+
+    /** One run of pg_restore with the arguments {@code cmd}, in one transaction. */
+    private interface Attempt {
+        void run(List<String> cmd) throws IOException, InterruptedException;
     }
 
     /** What the restore needs to know of the target before pg_restore starts; {@code roles}: is the user a member. */
@@ -313,7 +337,7 @@ public final class PostgresRestore {
     }
 
     private static final java.util.regex.Pattern OWNER_REFUSED = java.util.regex.Pattern.compile(
-            "ERROR: +(.*?); Command was: (ALTER [^;]*? OWNER TO [^;]*)");
+            "ERROR: +(.*?); (?:Command was:|STATEMENT:) +(ALTER [^;]*? OWNER TO [^;]*)");
 
     /**
      * What PostgreSQL refused, when pg_restore failed at giving an object to its owner (a user who is a member of
@@ -534,25 +558,15 @@ public final class PostgresRestore {
         List<String> cmd = new ArrayList<>(List.of(pgRestore.path().toString()));
         cmd.addAll(List.of(args));
         InputStream in = archive.get();
-        Process p;
-        try {
-            p = new ProcessBuilder(cmd).start();
-        } catch (IOException e) {
-            in.close();
-            throw e;
-        }
+        Process p = Pipes.start(new ProcessBuilder(cmd), in);
         StderrTail err = new StderrTail(p.getErrorStream(), "pg_restore-list");
         Exception[] readError = new Exception[1];
         Thread feeder = feed(in, p.getOutputStream(), p, readError);
         byte[] out = p.getInputStream().readAllBytes();
         int rc = p.waitFor();
         feeder.join();
-        if (readError[0] instanceof IOException e) {
-            throw e; // the archive could not be read (a chunk missing or damaged): that, not pg_restore's short input
-        }
-        if (readError[0] instanceof RuntimeException e) {
-            throw e;
-        }
+        // the archive could not be read (a chunk missing or damaged): that, not pg_restore's short input
+        Pipes.rethrow(readError);
         if (rc != 0) {
             throw new LifeboatException(ErrorCode.DATABASE, "pg_restore " + String.join(" ", args) + " failed: "
                     + err.text(), "check the backup with 'lifeboat show' and 'lifeboat cat'");
@@ -650,11 +664,7 @@ public final class PostgresRestore {
         if (tables.isEmpty()) {
             return List.of();
         }
-        StringBuilder values = new StringBuilder();
-        for (Manifest.TableInfo t : tables) {
-            values.append(values.length() == 0 ? "" : ", ").append('(').append(PsqlSession.literal(t.schema()))
-                    .append(", ").append(PsqlSession.literal(t.name())).append(')');
-        }
+        String values = pairs(tables);
         return s.query("select encode(convert_to(quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
                 + "|| ' (owned by ' || pg_get_userbyid(c.relowner) || ')', 'UTF8'), 'hex') "
                 + "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
@@ -776,47 +786,14 @@ public final class PostgresRestore {
         Process p = pb.start();
         LockWatch watch = LockWatch.start(tools, target, appName, lockWait, "restoring into", true);
         StderrTail err = new StderrTail(p.getErrorStream(), "pg_restore");
-        IOException[] feedError = new IOException[1];
-        Thread feeder = new Thread(() -> {
-            try (InputStream src = in) {
-                OutputStream stdin = p.getOutputStream();
-                // Large writes: one system call moves a pipe's worth, not 8 KiB.
-                byte[] buf = new byte[1 << 20];
-                while (true) {
-                    int n;
-                    try {
-                        n = src.read(buf);
-                    } catch (IOException e) {
-                        feedError[0] = e;
-                        // Kill before closing stdin: pg_restore must not mistake a broken stream for its end.
-                        p.destroyForcibly();
-                        return;
-                    }
-                    if (n < 0) {
-                        break;
-                    }
-                    try {
-                        stdin.write(buf, 0, n);
-                    } catch (IOException stopped) {
-                        // pg_restore stopped reading (it failed, and its stderr says why). Killing it now would
-                        // close that stderr before it is read and leave the error without its text.
-                        return;
-                    }
-                }
-                stdin.close(); // end of input: pg_restore may now commit
-            } catch (IOException ignored) {
-                // closing stdin or the source after pg_restore ended: its exit status decides
-            }
-        }, "pg_restore-feeder");
-        feeder.start();
+        Exception[] feedError = new Exception[1];
+        Thread feeder = feedArchive(in, p, feedError);
         int rc;
         try (watch) {
             rc = p.waitFor();
             feeder.join();
         }
-        if (feedError[0] != null) {
-            throw feedError[0]; // the archive could not be read (a chunk missing or damaged)
-        }
+        Pipes.rethrow(feedError); // the archive could not be read (a chunk missing or damaged)
         if (rc != 0) {
             String text = err.text();
             if (watch.cancelledFor() != null) {
@@ -829,27 +806,146 @@ public final class PostgresRestore {
     }
 
     /**
+     * Feeds the archive {@code in} to pg_restore {@code p} on a thread of its own; a failure to read it goes into
+     * {@code feedError}, after pg_restore was killed: it must not mistake a broken stream for its end (and commit).
+     */
+    private static Thread feedArchive(InputStream in, Process p, Exception[] feedError) {
+        Thread feeder = new Thread(() -> {
+            try (InputStream src = in) {
+                // Large writes: one system call moves a pipe's worth, not 8 KiB.
+                if (Pipes.copy(src, p.getOutputStream(), p, feedError, 1 << 20)) {
+                    p.getOutputStream().close(); // end of input: pg_restore may now commit
+                }
+                // else pg_restore stopped reading (it failed, and its stderr says why): killing it now would close
+                // that stderr before it is read and leave the error without its text
+            } catch (IOException ignored) {
+                // closing stdin or the source after pg_restore ended: its exit status decides
+            }
+        }, "pg_restore-feeder");
+        feeder.start();
+        return feeder;
+    }
+
+    /**
+     * Restores {@code tables} alone over a database that holds objects, in one transaction of one psql session: the
+     * tables are locked, what depends on them is read from the catalog ({@link TableDependents}) and dropped,
+     * pg_restore's script of the tables ({@code cmd}, which writes it to its standard output) runs, and the
+     * dependents are created again as they were, their foreign keys checked against the restored rows. Any failure
+     * ends psql before its COMMIT, so the server rolls everything back.
+     */
+    private void restoreAlone(List<String> cmd, PgTools.Binary pgRestore, PgConnection target,
+                              Supplier<InputStream> archive, List<Manifest.TableInfo> tables, Consumer<String> notice)
+            throws IOException, InterruptedException {
+        String names = String.join(", ", tables.stream().map(Manifest.TableInfo::qualifiedName).toList());
+        String appName = "lifeboat-restore-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        // the psql of pg_restore's own version (or the next) reads its script: the meta-commands it writes included
+        PgTools.Binary psql = tools.choose("psql", pgRestore.major(), "restoring into " + target);
+        TableDependents.Plan plan;
+        LifeboatException explained = null; // a failure already told in full
+        LockWatch watch = LockWatch.start(tools, target, appName, lockWait, "restoring into", true);
+        try (watch; PsqlSession s = PsqlSession.open(psql, target.withApplicationName(appName),
+                List.of("--echo-errors", "-v", "VERBOSITY=default"))) {
+            // lock_timeout off as in pg_restore's script: the watch gives up on a lock after LIFEBOAT_PG_LOCK_WAIT
+            for (String set : List.of("client_encoding = 'UTF8'", "client_min_messages = warning",
+                    "statement_timeout = 0", "lock_timeout = 0")) {
+                s.query("set " + set);
+            }
+            s.query("begin");
+            for (String[] r : s.query("select encode(convert_to(c.oid::regclass::text, 'UTF8'), 'hex') from pg_class c "
+                    + "join pg_namespace n on n.oid = c.relnamespace join (values " + pairs(tables) + ") as w(s, t) "
+                    + "on w.s = n.nspname and w.t = c.relname where c.relkind in ('r', 'p') order by 1")) {
+                s.query("LOCK TABLE " + PostgresDump.unhex(r[0]) + " IN ACCESS EXCLUSIVE MODE");
+            }
+            plan = TableDependents.of(s, tables);
+            if (!plan.refusals().isEmpty()) { // the target changed since it was inspected
+                explained = TableDependents.refusal(names, target.toString(), plan.refusals(),
+                        "the transaction was rolled back and the target is as it was");
+                throw explained;
+            }
+            for (TableDependents.Dependent d : plan.dropOrder()) {
+                d.drop().forEach(s::query);
+            }
+            s.run(script(cmd, archive.get()));
+            s.query("set client_encoding = 'UTF8'"); // the script set the archive's
+            for (TableDependents.Dependent d : plan.dependents()) {
+                for (String sql : d.create()) {
+                    try {
+                        s.query(sql);
+                    } catch (LifeboatException e) {
+                        explained = watch.cancelledFor() != null ? e : TableDependents.notCreated(d, names, target, e);
+                        throw explained;
+                    }
+                }
+            }
+            s.query("commit");
+        } catch (LifeboatException e) {
+            if (watch.cancelledFor() != null) {
+                throw LockWait.error(target, "restoring into", LockWait.table(e.getMessage()), lockWait,
+                        watch.cancelledFor(), "the transaction was rolled back; the target is as it was");
+            }
+            throw e == explained ? e : TableDependents.failed(names, target, e);
+        }
+        TableDependents.tell(notice, plan, tables);
+    }
+
+    /**
+     * The script pg_restore {@code cmd} writes of the archive {@code in}; at its end, a pg_restore that failed (or an
+     * archive that could not be read) is an error, so that no script it left unfinished is run to its end.
+     */
+    private static InputStream script(List<String> cmd, InputStream in) throws IOException {
+        Process p = Pipes.start(new ProcessBuilder(cmd), in);
+        StderrTail err = new StderrTail(p.getErrorStream(), "pg_restore");
+        Exception[] feedError = new Exception[1];
+        Thread feeder = feedArchive(in, p, feedError);
+        return new java.io.FilterInputStream(p.getInputStream()) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n < 0) {
+                    int rc;
+                    try {
+                        rc = p.waitFor();
+                        feeder.join();
+                    } catch (InterruptedException e) {
+                        p.destroyForcibly();
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("stopped while pg_restore wrote its script");
+                    }
+                    Pipes.rethrow(feedError); // the archive could not be read (a chunk missing or damaged)
+                    if (rc != 0) {
+                        throw new LifeboatException(ErrorCode.DATABASE, "pg_restore failed (exit " + rc + "): "
+                                + err.text(), "the transaction was rolled back; the target is as it was");
+                    }
+                }
+                return n;
+            }
+
+            @Override
+            public void close() throws IOException {
+                p.destroyForcibly(); // when psql stopped reading it; after its end, pg_restore has exited already
+                super.close();
+            }
+        };
+    }
+
+    /** {@code (schema, name)} of each table, as SQL values. */
+    static String pairs(List<Manifest.TableInfo> tables) {
+        StringBuilder values = new StringBuilder();
+        for (Manifest.TableInfo t : tables) {
+            values.append(values.length() == 0 ? "" : ", ").append('(').append(PsqlSession.literal(t.schema()))
+                    .append(", ").append(PsqlSession.literal(t.name())).append(')');
+        }
+        return values.toString();
+    }
+
+    /**
      * Copies {@code in} to pg_restore until either ends; a failure to read {@code in} goes into {@code readError}
      * (and ends pg_restore), one to write is pg_restore having read what it wanted: the table of contents.
      */
     private static Thread feed(InputStream in, OutputStream out, Process p, Exception[] readError) {
         Thread t = new Thread(() -> {
             try (InputStream src = in; OutputStream dst = out) {
-                byte[] buf = new byte[1 << 16];
-                while (true) {
-                    int n;
-                    try {
-                        n = src.read(buf);
-                    } catch (IOException | RuntimeException e) {
-                        readError[0] = e;
-                        p.destroyForcibly();
-                        return;
-                    }
-                    if (n < 0) {
-                        return;
-                    }
-                    dst.write(buf, 0, n);
-                }
+                Pipes.copy(src, dst, p, readError, 1 << 16);
             } catch (IOException ignored) {
                 // pg_restore --list stops reading after the table of contents
             }

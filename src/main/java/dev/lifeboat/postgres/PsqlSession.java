@@ -6,7 +6,9 @@ import dev.lifeboat.core.LifeboatException;
 import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 public final class PsqlSession implements Closeable {
     private static final String SEP = "\u001f";
     private final Process process;
+    private final OutputStream raw;
     private final Writer stdin;
     private final BufferedReader stdout;
     private final StderrTail stderr;
@@ -32,14 +35,22 @@ public final class PsqlSession implements Closeable {
     private PsqlSession(Process process, String what) {
         this.process = process;
         this.what = what;
-        this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        this.raw = process.getOutputStream();
+        this.stdin = new OutputStreamWriter(raw, StandardCharsets.UTF_8);
         this.stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         this.stderr = new StderrTail(process.getErrorStream(), "psql");
     }
 
     public static PsqlSession open(PgTools.Binary psql, PgConnection conn) {
-        ProcessBuilder pb = new ProcessBuilder(psql.path().toString(), "-X", "-q", "-A", "-t", "-F", SEP,
-                "-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=terse");
+        return open(psql, conn, List.of());
+    }
+
+    /** A session with more psql options after the usual ones (which they override, as {@code -v VERBOSITY=...}). */
+    public static PsqlSession open(PgTools.Binary psql, PgConnection conn, List<String> options) {
+        List<String> cmd = new ArrayList<>(List.of(psql.path().toString(), "-X", "-q", "-A", "-t", "-F", SEP,
+                "-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=terse"));
+        cmd.addAll(options);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().clear();
         pb.environment().putAll(conn.environment(System.getenv()));
         pb.environment().put("PGCONNECT_TIMEOUT", conn.get("connect_timeout") != null ? conn.get("connect_timeout") : "15");
@@ -72,6 +83,52 @@ public final class PsqlSession implements Closeable {
             // psql exited: the reason is on stderr
         }
         throw failure();
+    }
+
+    /**
+     * Runs a script, such as the one {@code pg_restore --file=-} writes, in this session, and returns once psql has
+     * run all of it; what it prints is dropped. A failure to read {@code script} (its writer failed) ends psql at
+     * once, so that nothing after the part it got is run, and is rethrown; a statement that fails ends psql as
+     * {@link #query} does.
+     */
+    public void run(InputStream script) throws IOException {
+        String marker = "__lifeboat_" + UUID.randomUUID().toString().replace("-", "") + "__";
+        Exception[] readError = new Exception[1];
+        Thread writer = new Thread(() -> {
+            try (script) {
+                stdin.flush();
+                if (Pipes.copy(script, raw, process, readError, 1 << 20)) {
+                    raw.write(("\n\\echo " + marker + "\n").getBytes(StandardCharsets.UTF_8));
+                    raw.flush();
+                }
+            } catch (IOException stopped) {
+                // psql ended (a statement failed): its stderr says why
+            }
+        }, "psql-script");
+        writer.start();
+        boolean done = false;
+        try {
+            String line;
+            while ((line = stdout.readLine()) != null) {
+                if (line.equals(marker)) {
+                    done = true;
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            // psql exited
+        }
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("stopped while psql ran a script");
+        }
+        Pipes.rethrow(readError);
+        if (!done) {
+            throw failure();
+        }
     }
 
     /** A single value. */

@@ -39,6 +39,8 @@ class LockWaitTest {
                 + "request\nCommand was: DROP TABLE IF EXISTS \"Sales 2026\".\"Orders\";")).contains("\"Sales 2026\".\"Orders\"");
         assertThat(LockWait.table("Command was: ALTER TABLE ONLY public.orders DROP CONSTRAINT orders_pkey;"))
                 .contains("public.orders");
+        assertThat(LockWait.table("ERROR:  canceling statement due to user request; STATEMENT:  ALTER TABLE ONLY "
+                + "public.orders; DROP CONSTRAINT orders_user_id_fkey")).contains("public.orders");
         assertThat(LockWait.table("ERROR:  canceling statement due to lock timeout")).isEmpty();
     }
 

@@ -83,6 +83,10 @@ class PostgresRestoreTest {
         assertThat(PostgresRestore.ownerRefused("pg_restore: error: could not execute query: ERROR:  permission denied "
                 + "for schema public; Command was: ALTER TABLE public.loose OWNER TO keeper;"))
                 .isEqualTo("ALTER TABLE public.loose OWNER TO keeper (permission denied for schema public)");
+        // psql --echo-errors, which runs pg_restore's script of tables restored alone
+        assertThat(PostgresRestore.ownerRefused("database u@h/app: ERROR:  permission denied for schema public; "
+                + "STATEMENT:  ALTER TABLE public.loose OWNER TO keeper;"))
+                .isEqualTo("ALTER TABLE public.loose OWNER TO keeper (permission denied for schema public)");
         assertThat(PostgresRestore.ownerRefused("pg_restore: error: could not execute query: ERROR:  relation "
                 + "\"t\" already exists; Command was: CREATE TABLE public.t (id integer);")).isNull();
     }
