@@ -41,20 +41,30 @@ final class Pages {
     static BackupRow backupRow(BackupView v, Instant now, ZoneId zone) {
         Manifest m = v.manifest();
         Instant started = v.entry().started();
-        return new BackupRow(v.id(), Badge.of(v.status()), m == null ? "" : Objects.toString(m.label(), ""),
+        return new BackupRow(v.id(), badge(v), m == null ? "" : Objects.toString(m.label(), ""),
                 m != null && m.safety(), v.entry().pinned(), Human.time(started, zone), Human.age(started, now),
                 m == null ? Human.UNKNOWN : Human.bytes(m.logicalBytes()),
                 m == null ? Human.UNKNOWN : Human.bytes(m.storedBytes()),
                 verification(v.entry().status(), now), retention(v, now, zone), dueForRemoval(v));
     }
 
-    /** {@code verified 2 h ago}, {@code corrupt 5 min ago}, {@code never verified}. */
+    /** The backup's status with the level of the check it rests on: {@code verified (read-data)}. */
+    static Badge badge(BackupView v) {
+        return v.manifest() == null ? Badge.of(v.status()) : Badge.ofBackup(v.status(), v.entry().statusLevel());
+    }
+
+    /**
+     * When the last check ran: {@code checked 2 h ago}; with its level when the status rests on another one
+     * ({@code checked 5 min ago (exists)} after a read); {@code never verified}.
+     */
     static String verification(BackupStatus s, Instant now) {
         if (s == null) {
             return "never verified";
         }
-        return s.status() + " " + Human.age(s.checked(), now);
+        return "checked " + Human.age(s.checked(), now)
+                + (Objects.equals(s.level(), s.statusLevel()) ? "" : " (" + s.level() + ")");
     }
+
 
     static boolean dueForRemoval(BackupView v) {
         return v.retention() != null && !v.retention().keep();

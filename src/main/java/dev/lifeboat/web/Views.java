@@ -1,6 +1,7 @@
 package dev.lifeboat.web;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.repository.Json;
 import dev.lifeboat.state.Role;
 
@@ -73,6 +74,22 @@ public final class Views {
             };
         }
 
+        /**
+         * A backup's status with the level of the check it rests on ({@code verified (read-data)}); {@code verified
+         * (exists)}, a check that read nothing back, is not shown as a success.
+         */
+        public static Badge ofBackup(String status, String level) {
+            Badge b = of(status);
+            if (level == null) {
+                return b;
+            }
+            String text = status + " (" + level + ")";
+            if (BackupStatus.VERIFIED.equals(status) && BackupStatus.rank(level) == 0) {
+                return new Badge(text, "info", "•");
+            }
+            return new Badge(text, b.tone(), b.symbol());
+        }
+
         public String cssClass() {
             return "badge badge-" + tone;
         }
@@ -98,7 +115,9 @@ public final class Views {
     /**
      * One line of the list.
      *
-     * @param verification {@code verified 2 h ago}, {@code never verified}
+     * @param status       the status with the level of the check it rests on: {@code verified (read-data)}
+     * @param verification {@code checked 2 h ago}, {@code checked 5 min ago (exists)} when the last check was of
+     *                     another level than the status rests on, {@code never verified}
      * @param retention    {@code kept until 2026-06-01 (in 30 d)}, {@code due for removal at the next prune}
      */
     public record BackupRow(String id, Badge status, String label, boolean safety, boolean pinned, String started,

@@ -294,7 +294,8 @@ public final class WebUi {
         List<BackupRow> rows = all.subList(pager.offset(), pager.end()).stream()
                 .map(v -> Pages.backupRow(v, now, zone)).toList();
         String newest = all.stream().filter(v -> v.manifest() != null && !v.manifest().safety()).findFirst()
-                .map(v -> Human.age(v.entry().started(), now) + ": " + v.id() + ", " + v.status()).orElse(null);
+                .map(v -> Human.age(v.entry().started(), now) + ": " + v.id() + ", " + v.entry().statusWithLevel())
+                .orElse(null);
         render(ctx, 200, "backups.jte", new BackupsPage(chrome(s, "backups"), rows, pager, newest,
                 schedule(c), nextRun(zone, now), null));
     }
@@ -308,7 +309,7 @@ public final class WebUi {
                         .map(j -> Pages.jobRow(j, now, zone)).toList(),
                 service.state().jobs().forBackup(v.id(), BACKUP_JOBS).stream().map(r -> Pages.jobRow(r, now, zone))
                         .toList());
-        render(ctx, 200, "backup.jte", new BackupPage(chrome(s, "backups"), v.id(), Views.Badge.of(v.status()),
+        render(ctx, 200, "backup.jte", new BackupPage(chrome(s, "backups"), v.id(), Pages.badge(v),
                 m == null ? "" : String.valueOf(m.label() == null ? "" : m.label()),
                 m == null ? "unreadable" : m.safety() ? "safety backup, taken before a restore" : "backup",
                 m != null && m.safety(), v.entry().pinned(), Human.time(v.entry().started(), zone),
