@@ -171,7 +171,7 @@ final class BackupsApi {
 
     /**
      * Waits for the job, unless {@code ?async=true}: then answers 202 at once with the job to poll. A job
-     * that fails answers with its error and the job id.
+     * that fails answers with its error, the job id, and what it still reported ({@code error.result}).
      */
     private void respond(Context ctx, Job job, int okStatus) throws InterruptedException {
         boolean async = "true".equalsIgnoreCase(ctx.queryParam("async"));
@@ -186,8 +186,12 @@ final class BackupsApi {
         }
         if (done.state() != Job.State.SUCCEEDED) {
             Job.Failure f = done.failure();
-            throw ApiError.of(f.code(), f.message(), f.hint()).with("jobId", done.id()).with("jobStatus",
+            ApiError e = ApiError.of(f.code(), f.message(), f.hint()).with("jobId", done.id()).with("jobStatus",
                     done.state().label());
+            if (!done.result().isEmpty()) { // what a failed verify found
+                e.with("result", done.result());
+            }
+            throw e;
         }
         Map<String, Object> out = new LinkedHashMap<>(done.result());
         out.put("jobId", done.id());

@@ -39,6 +39,15 @@ public record BackupEntry(String id, Manifest manifest, String manifestError, Ba
     }
 
     /**
+     * Whether a check read its data ({@code read-data}, a slice of it, or a drill) and left it good: what the
+     * service's {@code lifeboat_backups_unverified} counts the backups without. A corrupt backup is neither.
+     */
+    public boolean verifiedBeyondExistence() {
+        return !BackupStatus.CORRUPT.equals(effectiveStatus()) && status != null
+                && BackupStatus.rank(status.statusLevel()) > 0;
+    }
+
+    /**
      * When the backup started; for an unreadable manifest (or valid JSON without a start time, which would
      * otherwise fail the listing's sort), the second its id encodes.
      */

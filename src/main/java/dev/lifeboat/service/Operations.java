@@ -102,7 +102,8 @@ public final class Operations {
     /**
      * Verifies one backup: every chunk read and checked, every artifact's checksum recomputed, dumps parsed
      * by pg_restore; with {@code drill}, restored into a scratch database too. The result is recorded in the
-     * repository, so the backup's status moves from completed to verified (or corrupt).
+     * repository, so the backup's status moves from completed to verified (or corrupt); damage found fails the
+     * job ({@link JobFailure}, {@link ErrorCode#INTEGRITY}) with the same result.
      */
     public Map<String, Object> verify(Job job, String backupId, boolean drill) throws Exception {
         List<String> ids = identities();
@@ -120,6 +121,13 @@ public final class Operations {
         out.put("problems", r.problems());
         if (r.drill() != null) {
             out.put("drill", r.drill());
+        }
+        if (!r.ok()) {
+            // A verify that finds damage is a failed job: the API's 422, the log, the job pages, the failure count.
+            throw new JobFailure(ErrorCode.INTEGRITY, "backup " + r.id() + " is corrupt: " + r.problems().get(0)
+                    + (r.problems().size() > 1 ? " (and " + (r.problems().size() - 1) + " more problems)" : ""),
+                    "restore missing or damaged blobs from a replica and verify again, or rely on another backup", out,
+                    null);
         }
         return out;
     }

@@ -91,20 +91,21 @@ public final class Service implements AutoCloseable {
                 () -> jobs.active().size());
         jobs.onEnd(job -> catalog.invalidate());
         jobs.onEnd(metrics::jobEnded);
+        // before the job's answer: what a verify found shows in /metrics (lifeboat_backups_corrupt) when it answers
+        jobs.onEnd(job -> countBackups(LIST_MAX_AGE));
         jobs.onEnd(job -> {
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("job", job.id());
             if (job.failure() != null) {
                 d.put("error", job.failure().message());
-            } else {
-                d.putAll(job.result());
             }
+            d.putAll(job.result()); // a failed job's too: what a verify found
             state.audit().record(job.requestedBy(), job.kind().label() + ".end", (String) job.result()
                     .getOrDefault("id", job.target()), job.state().label(), d);
         });
         jobs.onEnd(job -> {
             try {
-                refresher.execute(this::refreshRepositoryMetrics);
+                refresher.execute(() -> metrics.measure(repo.storage()));
             } catch (java.util.concurrent.RejectedExecutionException stopping) {
                 // the service is stopping: nothing to measure for
             }
@@ -128,24 +129,25 @@ public final class Service implements AutoCloseable {
                 this::lastScheduledRun);
         refresher.execute(this::refreshRepositoryMetrics); // loads the list in the background: the port opens at once
         long every = LIST_MAX_AGE.toMillis() / 2;
-        refresher.scheduleWithFixedDelay(() -> {
-            try {
-                catalog.entries(LIST_MAX_AGE.dividedBy(2));
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("cannot refresh the list of backups: {}", e.toString());
-            }
-        }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        // what other processes (the CLI, other instances) verified shows in the list and the metrics within this time
+        refresher.scheduleWithFixedDelay(() -> countBackups(LIST_MAX_AGE.dividedBy(2)), every, every,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
         scheduler.start();
     }
 
     /** On the refresher thread: the list of backups (refreshed when stale) and the repository's size. */
     private void refreshRepositoryMetrics() {
+        countBackups(LIST_MAX_AGE);
+        metrics.measure(repo.storage());
+    }
+
+    /** The backups' counts in the metrics (all, corrupt, unverified), from the list refreshed when older than this. */
+    private void countBackups(Duration maxAge) {
         try {
-            metrics.seed(catalog.entries(LIST_MAX_AGE));
+            metrics.seed(catalog.entries(maxAge));
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot list the repository's backups: {}", e.toString());
         }
-        metrics.measure(repo.storage());
     }
 
     /** When the last scheduled backup started: the job history, else the newest backup in the repository. */

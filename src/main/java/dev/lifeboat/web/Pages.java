@@ -65,6 +65,24 @@ final class Pages {
                 + (Objects.equals(s.level(), s.statusLevel()) ? "" : " (" + s.level() + ")");
     }
 
+    /**
+     * {@code 2 backups are recorded as corrupt ...}: the summary above the list, or null when none is; a backup
+     * whose manifest cannot be read counts.
+     */
+    static String corruptSummary(List<BackupView> all) {
+        long n = all.stream().filter(v -> BackupStatus.CORRUPT.equals(v.status())).count();
+        if (n == 0) {
+            return null;
+        }
+        return (n == 1 ? "1 backup is" : n + " backups are") + " recorded as corrupt. Restore missing or damaged "
+                + "blobs from a replica and verify again, or rely on another backup.";
+    }
+
+    /** The newest corrupt backups, at most {@code max}. */
+    static List<String> corruptIds(List<BackupView> all, int max) {
+        return all.stream().filter(v -> BackupStatus.CORRUPT.equals(v.status())).map(BackupView::id).limit(max)
+                .toList();
+    }
 
     static boolean dueForRemoval(BackupView v) {
         return v.retention() != null && !v.retention().keep();

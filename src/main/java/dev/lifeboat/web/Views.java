@@ -108,9 +108,11 @@ public final class Views {
      * @param newest     the newest backup that is not a safety backup, as a sentence, or null when there is none
      * @param schedule   the schedule described ({@code at 03:00 every day (UTC)})
      * @param nextRun    when the next scheduled backup starts
+     * @param corrupt    how many backups are recorded as corrupt, as a sentence, or null when none is
+     * @param corruptIds the first of them, newest first, for links
      */
     public record BackupsPage(Chrome chrome, List<BackupRow> rows, Pager pager, String newest, String schedule,
-                              String nextRun, String flash) {}
+                              String nextRun, String flash, String corrupt, List<String> corruptIds) {}
 
     /**
      * One line of the list.

@@ -297,7 +297,7 @@ public final class WebUi {
                 .map(v -> Human.age(v.entry().started(), now) + ": " + v.id() + ", " + v.entry().statusWithLevel())
                 .orElse(null);
         render(ctx, 200, "backups.jte", new BackupsPage(chrome(s, "backups"), rows, pager, newest,
-                schedule(c), nextRun(zone, now), null));
+                schedule(c), nextRun(zone, now), null, Pages.corruptSummary(all), Pages.corruptIds(all, 10)));
     }
 
     private void backup(Context ctx, Session s) throws IOException {

@@ -7,7 +7,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Which check a backup's status rests on: what list and the web UI show beside the status. */
+/** Which check a backup's status rests on: what list and the web UI show beside the status, and what the metrics count. */
 class BackupStatusTest {
     private static final Instant T = Instant.parse("2026-05-01T12:00:00Z");
 
@@ -64,15 +64,19 @@ class BackupStatusTest {
     }
 
     @Test
-    void anEntryShowsItsStatusWithTheLevel() {
+    void anEntryShowsItsStatusWithTheLevelAndWhetherItWasEverRead() {
         assertThat(entry(null).statusWithLevel()).isEqualTo("completed");
+        assertThat(entry(null).verifiedBeyondExistence()).isFalse();
         assertThat(entry(check("verified", "exists")).statusWithLevel()).isEqualTo("verified (exists)");
+        assertThat(entry(check("verified", "exists")).verifiedBeyondExistence()).isFalse();
         BackupEntry read = entry(checks(check("verified", "read-data"), check("verified", "exists")));
         assertThat(read.statusWithLevel()).isEqualTo("verified (read-data)");
+        assertThat(read.verifiedBeyondExistence()).isTrue();
         assertThat(read.summary()).containsEntry("status", "verified").containsEntry("statusLevel", "read-data");
         assertThat(entry(check("drilled", "drill")).statusWithLevel()).isEqualTo("drilled (drill)");
         BackupEntry corrupt = entry(check("corrupt", "read-data", "p"));
         assertThat(corrupt.statusWithLevel()).isEqualTo("corrupt (read-data)");
+        assertThat(corrupt.verifiedBeyondExistence()).isFalse();
         assertThat(new BackupEntry("20260501T090000Z-abcdef", null, "not JSON", null, false).statusWithLevel())
                 .isEqualTo("corrupt (manifest)");
     }

@@ -76,6 +76,17 @@ class PagesTest {
     }
 
     @Test
+    void theSummarySaysWhenAnyBackupIsCorrupt() {
+        BackupStatus corrupt = new BackupStatus("corrupt", NOW, "read-data", List.of("chunk x"), null, null);
+        BackupStatus fine = new BackupStatus("verified", NOW, "read-data", List.of(), null, null);
+        assertThat(Pages.corruptSummary(List.of(view("", fine, null, null, false)))).isNull();
+        List<BackupView> two = List.of(view("", corrupt, null, null, false), view("", fine, null, null, false),
+                view("", corrupt, null, null, false));
+        assertThat(Pages.corruptSummary(two)).startsWith("2 backups are recorded as corrupt.");
+        assertThat(Pages.corruptIds(two, 1)).containsExactly("20260501T090000Z-abcdef");
+    }
+
+    @Test
     void retentionSaysWhenABackupGoesAndWhy() {
         assertThat(Pages.retention(view("", null, new Decision("x", false, List.of("40d old and matched no rule")), null,
                 false), NOW, UTC)).isEqualTo("due for removal at the next prune (40d old and matched no rule)");

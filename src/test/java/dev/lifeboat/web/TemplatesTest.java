@@ -26,7 +26,8 @@ class TemplatesTest {
 
     static BackupsPage list(Role role, String label) {
         return new BackupsPage(new Chrome("alice", role, "csrf-123", "backups"), List.of(row(label)),
-                Pager.of("1", 100, 1), null, "at 03:00 (0 3 * * *, UTC)", "2026-05-02 03:00:00 UTC (in 15 h)", null);
+                Pager.of("1", 100, 1), null, "at 03:00 (0 3 * * *, UTC)", "2026-05-02 03:00:00 UTC (in 15 h)", null,
+                null, List.of());
     }
 
     @Test
