@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * A job that failed and still has a result to show: a verify that found damage (what it found, as a passing
- * verify reports it). {@link Jobs} records the job as failed, with this message, and keeps the result; the API
- * answers with both.
+ * verify reports it), a restore that failed after its safety backup (which backup that is). {@link Jobs} records
+ * the job as failed, with this message, and keeps the result; the API answers with both.
  */
 public final class JobFailure extends LifeboatException {
     private final Map<String, Object> result;

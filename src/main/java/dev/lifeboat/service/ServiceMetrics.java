@@ -74,7 +74,7 @@ public final class ServiceMetrics {
                 .description("Backups in the repository").register(registry);
         Gauge.builder("lifeboat_backups_corrupt", corrupt, AtomicLong::get)
                 .description("Backups recorded as corrupt by a verify, or whose manifest cannot be read (-1: not "
-                        + "counted yet)").register(registry);
+                        + "counted yet); a restore refuses them unless forced").register(registry);
         Gauge.builder("lifeboat_backups_unverified", unverified, AtomicLong::get)
                 .description("Backups no verify has read (never verified, or only their chunks' existence checked), "
                         + "corrupt ones aside (-1: not counted yet)").register(registry);

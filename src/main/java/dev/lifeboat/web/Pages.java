@@ -74,8 +74,9 @@ final class Pages {
         if (n == 0) {
             return null;
         }
-        return (n == 1 ? "1 backup is" : n + " backups are") + " recorded as corrupt. Restore missing or damaged "
-                + "blobs from a replica and verify again, or rely on another backup.";
+        return (n == 1 ? "1 backup is" : n + " backups are") + " recorded as corrupt: a restore of "
+                + (n == 1 ? "it" : "them") + " is refused unless forced. Restore missing or damaged blobs from a "
+                + "replica and verify again, or rely on another backup.";
     }
 
     /** The newest corrupt backups, at most {@code max}. */

@@ -189,13 +189,18 @@ public final class Views {
     // ---- restore
 
     /**
-     * Step one of a restore: where it goes, and the name to type.
+     * Step one of a restore: where it goes, and the name to type; for a backup recorded as corrupt, first the
+     * choice between the newest good backup and restoring this one anyway ({@code choose}), then the same
+     * confirmation with the warning.
      *
-     * @param typed what was typed when the name did not match, to show again; empty at first
+     * @param typed      what was typed when the name did not match, to show again; empty at first
+     * @param corrupt    what the verify found, for a backup recorded as corrupt; null for a healthy one
+     * @param newestGood the newest good backup of the database then, or null
+     * @param choose     the refusal with the choice (no confirmation token yet), rather than the confirmation
      */
     public record RestorePage(Chrome chrome, String backupId, String backupLabel, String backupStarted,
                               String database, String target, String token, String expires, String typed,
-                              String error) {}
+                              String error, String corrupt, String newestGood, boolean choose) {}
 
     // ---- settings and audit
 

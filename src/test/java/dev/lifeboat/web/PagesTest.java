@@ -82,7 +82,8 @@ class PagesTest {
         assertThat(Pages.corruptSummary(List.of(view("", fine, null, null, false)))).isNull();
         List<BackupView> two = List.of(view("", corrupt, null, null, false), view("", fine, null, null, false),
                 view("", corrupt, null, null, false));
-        assertThat(Pages.corruptSummary(two)).startsWith("2 backups are recorded as corrupt.");
+        assertThat(Pages.corruptSummary(two)).startsWith("2 backups are recorded as corrupt: a restore of them is "
+                + "refused unless forced.");
         assertThat(Pages.corruptIds(two, 1)).containsExactly("20260501T090000Z-abcdef");
     }
 

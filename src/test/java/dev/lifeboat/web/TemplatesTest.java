@@ -39,7 +39,7 @@ class TemplatesTest {
                 "Not found", "no backup with id '" + EVIL + "'", EVIL, "/ui/backups"));
         assertThat(error).doesNotContain("<script>alert").doesNotContain("<img src=x");
         String restore = templates.render("restore.jte", new RestorePage(new Chrome("alice", Role.ADMIN, "c", ""),
-                "id1", EVIL, "then", "app", "postgres@db:5432/app", "lbc_x", "soon", EVIL, EVIL));
+                "id1", EVIL, "then", "app", "postgres@db:5432/app", "lbc_x", "soon", EVIL, EVIL, null, null, false));
         assertThat(restore).doesNotContain("<script>alert").doesNotContain("<img src=x")
                 .doesNotContain("value=\"" + EVIL);
     }
