@@ -2,6 +2,7 @@ package dev.lifeboat.api;
 
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.engine.RestoreCheck;
 import dev.lifeboat.service.Service;
 import dev.lifeboat.service.ServiceConfig;
 import dev.lifeboat.state.ConfirmationException;
@@ -60,7 +61,8 @@ public final class ApiError extends RuntimeException {
     /**
      * An error of the engine or the service as the API and the web UI answer it: the status and code of its
      * {@link ErrorCode} ({@link #of(ErrorCode, String, String)}), with the field of a
-     * {@link ServiceConfig.InvalidField}; 503 {@code not_configured} for {@link Service.NotConfigured}; and for a
+     * {@link ServiceConfig.InvalidField}, with the newest good backup and whether {@code force} would do of a
+     * {@link RestoreCheck.Refused} restore; 503 {@code not_configured} for {@link Service.NotConfigured}; and for a
      * {@link ConfirmationException} its own status and code: 400 {@code confirmation_invalid} (unknown), 403
      * {@code confirmation_mismatch} (wrong user or backup), 409 {@code confirmation_used}, 410
      * {@code confirmation_expired}.
@@ -80,6 +82,9 @@ public final class ApiError extends RuntimeException {
         ApiError a = of(e.code(), e.getMessage(), e.hint());
         if (e instanceof ServiceConfig.InvalidField f) {
             a.with("field", f.field());
+        }
+        if (e instanceof RestoreCheck.Refused r) {
+            a.with("newestGoodBackupId", r.newestGood()).with("forcible", r.forcible());
         }
         return a;
     }

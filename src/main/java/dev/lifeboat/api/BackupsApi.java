@@ -104,15 +104,22 @@ final class BackupsApi {
     private void requestRestore(Context ctx) throws Exception {
         JsonNode body = optionalBody(ctx);
         Service.RestoreOffer offer = service.requestRestore(Auth.principal(ctx), ctx.pathParam("id"),
-                text(body, "database"));
+                text(body, "database"), bool(body, "force"));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("backupId", offer.backupId());
         out.put("database", offer.database());
         out.put("target", offer.target());
         out.put("confirmationToken", offer.confirmationToken());
         out.put("expires", offer.expires());
-        out.put("warning", "confirming replaces database " + offer.database() + " on " + offer.target()
+        String corrupt = offer.corrupt() == null ? "" : offer.corrupt() + (offer.newestGood() == null ? ""
+                : "; the newest good backup of " + offer.database() + " is " + offer.newestGood())
+                + "; confirm with \"force\": true to restore it anyway. ";
+        out.put("warning", corrupt + "confirming replaces database " + offer.database() + " on " + offer.target()
                 + " with this backup, after a safety backup of its current content");
+        if (offer.corrupt() != null) {
+            out.put("corrupt", true);
+            out.put("newestGoodBackupId", offer.newestGood());
+        }
         ctx.json(out);
     }
 
@@ -123,7 +130,7 @@ final class BackupsApi {
             throw new ApiError(400, "invalid_request", "confirmationToken: missing",
                     "send {\"confirmationToken\": \"...\"} as returned by POST .../restore");
         }
-        Job job = service.confirmRestore(Auth.principal(ctx), ctx.pathParam("id"), token);
+        Job job = service.confirmRestore(Auth.principal(ctx), ctx.pathParam("id"), token, null, bool(body, "force"));
         respond(ctx, job, 200);
     }
 
@@ -171,7 +178,7 @@ final class BackupsApi {
 
     /**
      * Waits for the job, unless {@code ?async=true}: then answers 202 at once with the job to poll. A job
-     * that fails answers with its error and the job id.
+     * that fails answers with its error, the job id, and what it still reported ({@code error.result}).
      */
     private void respond(Context ctx, Job job, int okStatus) throws InterruptedException {
         boolean async = "true".equalsIgnoreCase(ctx.queryParam("async"));
@@ -186,8 +193,12 @@ final class BackupsApi {
         }
         if (done.state() != Job.State.SUCCEEDED) {
             Job.Failure f = done.failure();
-            throw ApiError.of(f.code(), f.message(), f.hint()).with("jobId", done.id()).with("jobStatus",
+            ApiError e = ApiError.of(f.code(), f.message(), f.hint()).with("jobId", done.id()).with("jobStatus",
                     done.state().label());
+            if (!done.result().isEmpty()) { // what a failed verify found, the safety backup a failed restore took
+                e.with("result", done.result());
+            }
+            throw e;
         }
         Map<String, Object> out = new LinkedHashMap<>(done.result());
         out.put("jobId", done.id());

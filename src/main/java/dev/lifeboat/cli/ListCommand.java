@@ -16,7 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "list", mixinStandardHelpOptions = true, description = "List the backups in the repository, oldest first.")
+@Command(name = "list", mixinStandardHelpOptions = true, description = {
+        "List the backups in the repository, oldest first. STATUS is completed (never checked), verified or drilled",
+        "with the level of the check it rests on (exists: its chunks exist; read-data: every byte read back;",
+        "read-data-subset k/n; drill: restored and counted), or corrupt with the check that found the damage."})
 final class ListCommand implements Callable<Integer> {
     @Mixin
     Common common;
@@ -54,10 +57,10 @@ final class ListCommand implements Callable<Integer> {
             for (BackupEntry e : backups) {
                 Manifest m = e.manifest();
                 if (m == null) {
-                    rows.add(new String[] {e.id(), e.effectiveStatus(), "", "", "", "", "", "", e.manifestError()});
+                    rows.add(new String[] {e.id(), e.statusWithLevel(), "", "", "", "", "", "", e.manifestError()});
                     continue;
                 }
-                rows.add(new String[] {e.id(), e.effectiveStatus() + (e.pinned() ? " (pinned)" : ""), Terminal.time(m.started()),
+                rows.add(new String[] {e.id(), e.statusWithLevel() + (e.pinned() ? ", pinned" : ""), Terminal.time(m.started()),
                         Units.compactDuration(Duration.between(m.started(), m.finished())),
                         String.join(",", m.sources().stream().map(Manifest.Source::name).toList()),
                         Units.bytes(m.logicalBytes()), Units.bytes(m.storedBytes()),

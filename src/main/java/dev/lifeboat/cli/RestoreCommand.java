@@ -20,7 +20,8 @@ import java.util.concurrent.FutureTask;
 
 @Command(name = "restore", mixinStandardHelpOptions = true, description = {
         "Restore a database from a backup, in one transaction.",
-        "Asks for confirmation (type the target's name) unless --yes; takes a safety backup of a target that holds tables."})
+        "Asks for confirmation (type the target's name) unless --yes; takes a safety backup of a target that holds tables.",
+        "Refuses first, naming the newest good backup, a backup with a missing chunk or one recorded as corrupt (--force)."})
 final class RestoreCommand implements Callable<Integer> {
     @Mixin
     Common common;
@@ -52,6 +53,11 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--no-safety-backup", description = "Skip the backup of the target taken before restoring over it.")
     boolean noSafetyBackup;
 
+    @Option(names = "--force", description = "Restore a backup that a verify recorded as corrupt (refused otherwise, "
+            + "naming the newest good backup); a damaged chunk of what it restores stops the restore, which rolls "
+            + "back. A backup with a missing chunk is refused all the same.")
+    boolean force;
+
     @Option(names = "--no-privileges", description = "Leave out GRANTs and REVOKEs, as on a server that lacks the "
             + "roles they name.")
     boolean noPrivileges;
@@ -69,7 +75,7 @@ final class RestoreCommand implements Callable<Integer> {
             RestoreEngine engine = new RestoreEngine(repo, keys, common.pgTools(),
                     Terminal.progress(), confirmation(), msg -> System.err.println(msg));
             RestoreEngine.Result r = engine.run(new RestoreRequest(id, database, target, create,
-                    tables == null ? List.of() : tables, !noSafetyBackup, !noPrivileges, !noOwner));
+                    tables == null ? List.of() : tables, !noSafetyBackup, !noPrivileges, !noOwner, force));
             System.out.println("Restored " + r.artifact() + " of backup " + r.backupId() + " into " + r.target()
                     + (r.safetyBackupId() != null ? "; safety backup taken first: " + r.safetyBackupId() : ""));
         }

@@ -48,7 +48,8 @@ final class ShowCommand implements Callable<Integer> {
             }
             out.println("Backup   " + m.id() + (m.label() != null ? "  (" + m.label() + ")" : ""));
             BackupStatus st = repo.status(m.id());
-            out.println("Status   " + (st == null ? m.status() + " (never verified)" : st.status() + " (" + st.level()
+            out.println("Status   " + (st == null ? m.status() + " (never verified)" : st.status() + " (" + st.statusLevel()
+                    + (java.util.Objects.equals(st.statusLevel(), st.level()) ? "" : "; last check: " + st.level())
                     + ", " + Terminal.time(st.checked()) + ")") + repo.pinOf(m.id()).map(ShowCommand::pinned).orElse(""));
             if (st != null) {
                 st.problems().forEach(p -> out.println("         problem: " + p));

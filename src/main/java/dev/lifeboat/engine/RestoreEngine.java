@@ -10,7 +10,6 @@ import dev.lifeboat.postgres.PostgresRestore;
 import dev.lifeboat.postgres.TableDependents;
 import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.ArtifactReader;
-import dev.lifeboat.repository.ChunkRef;
 import dev.lifeboat.repository.Keys;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
@@ -19,9 +18,7 @@ import dev.lifeboat.repository.RepositoryLock;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.Consumer;
@@ -30,9 +27,10 @@ import java.util.regex.Pattern;
 
 /**
  * Restores a database from a backup, as a list of steps: find the backup and its archive, check the
- * identity and that every chunk is present, look at the target, ask for confirmation, take a safety
- * backup of a target that holds tables, create the target if asked, and stream the archive into
- * pg_restore in one transaction.
+ * identity, that every chunk is present and that the backup is not recorded as corrupt ({@link RestoreCheck}),
+ * look at the target, ask for confirmation, take a safety backup of a target that holds tables, create the
+ * target if asked, and stream the archive into pg_restore in one transaction. A failure after the safety
+ * backup names it ({@link FailedAfterSafetyBackup}).
  */
 public final class RestoreEngine {
     /** What happened: the backup restored and the safety backup taken first, if any. */
@@ -69,19 +67,22 @@ public final class RestoreEngine {
 
         try (RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "restore " + manifest.id())) {
             // The listing of chunks and the look at the target both mostly wait (storage, psql): side by side.
-            FutureTask<Void> chunksPresent = new FutureTask<>(() -> {
-                checkChunksPresent(manifest, artifact);
-                return null;
-            });
-            Thread checker = new Thread(chunksPresent, "restore-chunk-check");
+            FutureTask<RestoreCheck> checked = new FutureTask<>(() -> RestoreCheck.of(repo, manifest, artifact,
+                    request.force()));
+            Thread checker = new Thread(checked, "restore-chunk-check");
             checker.setDaemon(true);
             checker.start();
             PostgresRestore restore = new PostgresRestore(tools);
             PostgresRestore.TargetState state;
+            RestoreCheck check;
             try {
                 state = restore.inspect(target, tables.isEmpty() ? source.tables() : tables, !tables.isEmpty());
             } finally {
-                awaitCheck(chunksPresent); // a missing chunk is the first thing to report, before the target
+                // a missing chunk or a corrupt backup is the first thing to report, before the target
+                check = awaitCheck(checked);
+            }
+            if (check.corrupt() != null) {
+                notice.accept("Warning: " + check.warning() + ". Restoring it anyway, as forced.");
             }
             if (!state.exists() && !request.create()) {
                 throw new LifeboatException(ErrorCode.NOT_FOUND, "database " + target.database()
@@ -109,6 +110,7 @@ public final class RestoreEngine {
                         "nothing was changed");
             }
             String question = "Restore " + artifact.name() + " of backup " + manifest.id()
+                    + (check.corrupt() != null ? " (recorded as corrupt)" : "")
                     + (tables.isEmpty() ? "" : " (tables " + String.join(", ", request.tables()) + ")")
                     + " into database '" + target.database() + "' on " + target
                     + (state.exists() ? (state.userTables() > 0 ? ", replacing objects of the same names in its "
@@ -151,8 +153,17 @@ public final class RestoreEngine {
                                 request.privileges(), request.owners(), notice));
             } catch (LifeboatException e) {
                 dropIfCreated(restore, target, state);
-                throw explain(e, manifest, !state.exists());
-            } catch (IOException | InterruptedException | RuntimeException e) {
+                throw afterSafetyBackup(explain(e, manifest, !state.exists()), safetyId, target.database());
+            } catch (java.io.InterruptedIOException | java.nio.channels.ClosedByInterruptException e) {
+                dropIfCreated(restore, target, state);
+                throw e; // a stop, not a failure
+            } catch (IOException e) {
+                dropIfCreated(restore, target, state);
+                if (safetyId == null) {
+                    throw e;
+                }
+                throw afterSafetyBackup(UserErrors.ofStorage(e), safetyId, target.database());
+            } catch (InterruptedException | RuntimeException e) {
                 dropIfCreated(restore, target, state);
                 throw e;
             }
@@ -237,26 +248,31 @@ public final class RestoreEngine {
         }
     }
 
-    private static void awaitCheck(FutureTask<Void> check) throws IOException, InterruptedException {
+    private static <T> T awaitCheck(FutureTask<T> check) throws IOException, InterruptedException {
         try {
-            check.get();
+            return check.get();
         } catch (ExecutionException e) {
             throw Futures.rethrow(e.getCause());
         }
     }
 
-    /** Fails before touching the target when any chunk of the artifact is missing. */
-    private void checkChunksPresent(Manifest manifest, Artifact artifact) throws IOException {
-        Set<String> missing = new HashSet<>(); // what the listing has not shown yet: only this artifact's chunks
-        artifact.chunks().forEach(ref -> missing.add(ref.id()));
-        repo.forEachChunk((id, stored) -> missing.remove(id));
-        for (ChunkRef ref : artifact.chunks()) {
-            if (missing.contains(ref.id())) {
-                throw new LifeboatException(ErrorCode.INTEGRITY, "backup " + manifest.id() + ", artifact "
-                        + artifact.name() + ": chunk " + ref.id() + " is missing from the repository",
-                        "restore that blob from a replica, or restore an older backup; nothing was changed");
-            }
+    /** A restore that failed after its safety backup: the error names that backup, wherever it is reported. */
+    public static final class FailedAfterSafetyBackup extends LifeboatException {
+        private final String safetyBackupId;
+
+        FailedAfterSafetyBackup(LifeboatException e, String safetyBackupId, String database) {
+            super(e.code(), e.getMessage() + "; the safety backup taken of " + database + " first is "
+                    + safetyBackupId, e.hint(), e);
+            this.safetyBackupId = safetyBackupId;
         }
+
+        public String safetyBackupId() {
+            return safetyBackupId;
+        }
+    }
+
+    private static LifeboatException afterSafetyBackup(LifeboatException e, String safetyId, String database) {
+        return safetyId == null ? e : new FailedAfterSafetyBackup(e, safetyId, database);
     }
 
     static int majorOf(String tool) {

@@ -14,9 +14,17 @@ import java.util.List;
  * @param privileges   restore GRANTs and REVOKEs (false: {@code --no-privileges}, for a server without the roles)
  * @param owners       keep the objects' owners where the target has the roles (false: {@code --no-owner}, every
  *                     object belongs to the user restoring)
+ * @param force        restore a backup that a verify recorded as corrupt ({@code --force}); one with a missing
+ *                     chunk is refused all the same
  */
 public record RestoreRequest(String backupId, String artifact, String target, boolean create, List<String> tables,
-                             boolean safetyBackup, boolean privileges, boolean owners) {
+                             boolean safetyBackup, boolean privileges, boolean owners, boolean force) {
+    /** A restore that refuses a backup recorded as corrupt. */
+    public RestoreRequest(String backupId, String artifact, String target, boolean create, List<String> tables,
+                          boolean safetyBackup, boolean privileges, boolean owners) {
+        this(backupId, artifact, target, create, tables, safetyBackup, privileges, owners, false);
+    }
+
     /** A restore that keeps owners where it can. */
     public RestoreRequest(String backupId, String artifact, String target, boolean create, List<String> tables,
                           boolean safetyBackup, boolean privileges) {

@@ -77,10 +77,11 @@ public final class VerifyEngine {
             Map<String, String> sliceChecked = new HashMap<>(); // chunk id -> problem, or "" when whole
             for (BackupEntry e : entries) {
                 Result r = verify(e, present, request, subset, sliceChecked);
-                if (r.ok() && !r.level().equals("read-data") && !r.level().equals("drill")) {
-                    // A passing cheap check confirms the backup's current status without upgrading it.
-                    String keep = e.effectiveStatus();
-                    r = new Result(r.id(), keep, r.level(), r.problems(), r.drill());
+                if (r.ok() && !r.level().equals("read-data") && !r.level().equals("drill") && e.status() != null) {
+                    // A passing cheap check confirms the backup's current status without upgrading it: a corrupt
+                    // backup stays corrupt, a read one keeps the level of its read (BackupStatus.statusLevel). One
+                    // never checked becomes verified at this level, which list shows as such: verified (exists).
+                    r = new Result(r.id(), e.effectiveStatus(), r.level(), r.problems(), r.drill());
                 }
                 repo.recordStatus(e.id(), new BackupStatus(r.status(), clock.instant(), r.level(), r.problems(), r.drill(), null));
                 results.add(r);

@@ -20,6 +20,34 @@ public record BackupEntry(String id, Manifest manifest, String manifestError, Ba
     }
 
     /**
+     * {@link #effectiveStatus()} with the level of the check it rests on ({@link BackupStatus#statusLevel()}), as
+     * {@code list} and the web UI show it: {@code verified (exists)}, {@code verified (read-data)},
+     * {@code drilled (drill)}, {@code corrupt (read-data)}; {@code completed} when never checked, and
+     * {@code corrupt (manifest)} for an unreadable manifest.
+     */
+    public String statusWithLevel() {
+        if (manifest == null) {
+            return BackupStatus.CORRUPT + " (manifest)";
+        }
+        String level = statusLevel();
+        return effectiveStatus() + (level == null ? "" : " (" + level + ")");
+    }
+
+    /** The level of the check the status rests on, or null when the backup was never checked. */
+    public String statusLevel() {
+        return status == null || manifest == null ? null : status.statusLevel();
+    }
+
+    /**
+     * Whether a check read its data ({@code read-data}, a slice of it, or a drill) and left it good: what the
+     * service's {@code lifeboat_backups_unverified} counts the backups without. A corrupt backup is neither.
+     */
+    public boolean verifiedBeyondExistence() {
+        return !BackupStatus.CORRUPT.equals(effectiveStatus()) && status != null
+                && BackupStatus.rank(status.statusLevel()) > 0;
+    }
+
+    /**
      * When the backup started; for an unreadable manifest (or valid JSON without a start time, which would
      * otherwise fail the listing's sort), the second its id encodes.
      */
@@ -32,7 +60,8 @@ public record BackupEntry(String id, Manifest manifest, String manifestError, Ba
     }
 
     /**
-     * {@link Manifest#summary()} with the status verification gave it; for an unreadable manifest, the id,
+     * {@link Manifest#summary()} with the status verification gave it and the level of the check it rests on
+     * ({@code statusLevel}, null when never checked); for an unreadable manifest, the id,
      * {@code corrupt} and the error.
      */
     public java.util.Map<String, Object> summary() {
@@ -45,6 +74,7 @@ public record BackupEntry(String id, Manifest manifest, String manifestError, Ba
         }
         java.util.Map<String, Object> row = manifest.summary();
         row.put("status", effectiveStatus());
+        row.put("statusLevel", statusLevel());
         return row;
     }
 

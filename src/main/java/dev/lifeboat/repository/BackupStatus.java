@@ -41,6 +41,71 @@ public record BackupStatus(String status, Instant checked, String level, List<St
     public record Drill(String scratchDatabase, double seconds, int tablesChecked, List<String> mismatches,
                         String queryResult) {}
 
+    /**
+     * How thorough a check of this level is: {@code exists} 0, {@code read-data-subset k/n} 1, {@code read-data} 2,
+     * {@code drill} 3; an unknown level counts as {@code exists}.
+     */
+    public static int rank(String level) {
+        if (level == null) {
+            return 0;
+        }
+        if (level.equals("drill")) {
+            return 3;
+        }
+        if (level.equals("read-data")) {
+            return 2;
+        }
+        return level.startsWith("read-data-subset") ? 1 : 0;
+    }
+
+    /**
+     * The level of the check this status rests on, which {@code list} and the web UI show beside it
+     * ({@code verified (read-data)}): for {@code verified} and {@code drilled}, the most thorough of the checks
+     * that gave or kept this status, this one and those before it without a change of status (a chunks-exist
+     * check after a full read leaves it read-data); for {@code corrupt}, the newest check that found problems.
+     * Only the results kept here count: this one and its {@value #HISTORY} earlier ones.
+     */
+    public String statusLevel() {
+        if (CORRUPT.equals(status)) {
+            return finding().level();
+        }
+        List<BackupStatus> checks = new java.util.ArrayList<>();
+        checks.add(this);
+        if (history != null) {
+            checks.addAll(history);
+        }
+        String best = level;
+        for (BackupStatus c : checks) {
+            if (!java.util.Objects.equals(c.status, status)) {
+                break;
+            }
+            if (rank(c.level) > rank(best)) {
+                best = c.level;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * For a corrupt status, the newest check that found the problems (a later cheap check that passed keeps the
+     * status corrupt and finds none); this result when none among those kept here did, or the status is not
+     * corrupt.
+     */
+    public BackupStatus finding() {
+        if (!CORRUPT.equals(status) || problems != null && !problems.isEmpty() || history == null) {
+            return this;
+        }
+        for (BackupStatus c : history) {
+            if (!CORRUPT.equals(c.status)) {
+                break;
+            }
+            if (c.problems != null && !c.problems.isEmpty()) {
+                return c;
+            }
+        }
+        return this;
+    }
+
     /** This result with {@code previous} (and its history) pushed into the history. */
     public BackupStatus after(BackupStatus previous) {
         if (previous == null) {

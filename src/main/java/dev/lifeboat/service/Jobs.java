@@ -139,6 +139,9 @@ public final class Jobs {
             job.running(start);
             LOG.info("job {} {} started", job.id(), job.kind().label());
             result = body.run(job);
+        } catch (JobFailure e) {
+            result = new LinkedHashMap<>(e.result());
+            failure = new Job.Failure(e.code(), e.getMessage(), e.hint());
         } catch (LifeboatException e) {
             failure = new Job.Failure(e.code(), e.getMessage(), e.hint());
         } catch (InterruptedException | java.io.InterruptedIOException

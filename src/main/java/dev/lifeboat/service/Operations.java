@@ -8,6 +8,7 @@ import dev.lifeboat.engine.BackupEngine;
 import dev.lifeboat.engine.BackupRequest;
 import dev.lifeboat.engine.PruneEngine;
 import dev.lifeboat.engine.PruneRequest;
+import dev.lifeboat.engine.RestoreCheck;
 import dev.lifeboat.engine.RestoreEngine;
 import dev.lifeboat.engine.RestoreRequest;
 import dev.lifeboat.engine.VerifyEngine;
@@ -15,6 +16,7 @@ import dev.lifeboat.engine.VerifyRequest;
 import dev.lifeboat.postgres.PgConnection;
 import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.repository.Catalog;
 import dev.lifeboat.repository.Keys;
 import dev.lifeboat.repository.LocalKeyCache;
@@ -104,7 +106,8 @@ public final class Operations {
     /**
      * Verifies one backup: every chunk read and checked, every artifact's checksum recomputed, dumps parsed
      * by pg_restore; with {@code drill}, restored into a scratch database too. The result is recorded in the
-     * repository, so the backup's status moves from completed to verified (or corrupt).
+     * repository, so the backup's status moves from completed to verified (or corrupt); damage found fails the
+     * job ({@link JobFailure}, {@link ErrorCode#INTEGRITY}) with the same result.
      */
     public Map<String, Object> verify(Job job, String backupId, boolean drill) throws Exception {
         List<String> ids = identities();
@@ -122,6 +125,13 @@ public final class Operations {
         out.put("problems", r.problems());
         if (r.drill() != null) {
             out.put("drill", r.drill());
+        }
+        if (!r.ok()) {
+            // A verify that finds damage is a failed job: the API's 422, the log, the job pages, the failure count.
+            throw new JobFailure(ErrorCode.INTEGRITY, "backup " + r.id() + " is corrupt: " + r.problems().get(0)
+                    + (r.problems().size() > 1 ? " (and " + (r.problems().size() - 1) + " more problems)" : ""),
+                    "restore missing or damaged blobs from a replica and verify again, or rely on another backup; a "
+                            + "restore of this one is refused unless forced", out, null);
         }
         return out;
     }
@@ -176,17 +186,47 @@ public final class Operations {
     }
 
     /**
-     * Restores a backup into its database, after a safety backup of what is there now, in one transaction.
-     * The confirmation was given through the API's two steps before the job was submitted.
+     * What a restore checks before it asks anything ({@link RestoreCheck}): every chunk of the dump present, and
+     * the backup not recorded as corrupt unless {@code force}; refused with the newest good backup named.
      */
-    public Map<String, Object> restore(Job job, RestorePlan plan) throws Exception {
+    public RestoreCheck checkRestore(RestorePlan plan, boolean force) throws IOException {
+        Manifest m = repo.manifest(plan.backupId());
+        return RestoreCheck.of(repo, m, m.artifact(plan.artifact()), force);
+    }
+
+    /**
+     * Refuses a backup recorded as corrupt unless {@code force}: the second step of a restore checks this before it
+     * uses its confirmation, which stays valid.
+     */
+    public void requireNotCorrupt(String backupId, boolean force) throws IOException {
+        BackupStatus s = repo.status(backupId);
+        if (!force && s != null && BackupStatus.CORRUPT.equals(s.status())) {
+            throw new LifeboatException(ErrorCode.INTEGRITY, "backup " + backupId + " is recorded as corrupt; "
+                    + "nothing was done", "confirm with \"force\": true, as the request was, to restore it anyway; "
+                    + "the confirmation token is still valid");
+        }
+    }
+
+    /**
+     * Restores a backup into its database, after a safety backup of what is there now, in one transaction.
+     * The confirmation was given through the API's two steps before the job was submitted. A failure after the
+     * safety backup keeps its id in the job's result ({@code preRestoreBackupId}) and names it in the error.
+     */
+    public Map<String, Object> restore(Job job, RestorePlan plan, boolean force) throws Exception {
         Keys keys = repo.readKeys(identities());
-        RestoreEngine.Result r = new RestoreEngine(repo, keys, tools, job, (question, expected) -> true, msg -> {})
-                .run(new RestoreRequest(plan.backupId(), plan.artifact(), plan.spec(), false, List.of(),
-                        true, true));
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("id", r.backupId());
+        out.put("id", plan.backupId());
         out.put("database", plan.database());
+        RestoreEngine.Result r;
+        try {
+            r = new RestoreEngine(repo, keys, tools, job, (question, expected) -> true, msg -> {})
+                    .run(new RestoreRequest(plan.backupId(), plan.artifact(), plan.spec(), false, List.of(),
+                            true, true, true, force));
+        } catch (RestoreEngine.FailedAfterSafetyBackup e) {
+            out.put("target", plan.display());
+            out.put("preRestoreBackupId", e.safetyBackupId());
+            throw new JobFailure(e.code(), e.getMessage(), e.hint(), out, e);
+        }
         out.put("target", r.target());
         out.put("preRestoreBackupId", r.safetyBackupId());
         return out;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lifeboat.config.Settings;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.engine.RestoreCheck;
 import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.Catalog;
@@ -103,20 +104,21 @@ public final class Service implements AutoCloseable {
                 () -> jobs.active().size());
         jobs.onEnd(job -> catalog.invalidate());
         jobs.onEnd(metrics::jobEnded);
+        // before the job's answer: what a verify found shows in /metrics (lifeboat_backups_corrupt) when it answers
+        jobs.onEnd(job -> countBackups(LIST_MAX_AGE));
         jobs.onEnd(job -> {
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("job", job.id());
             if (job.failure() != null) {
                 d.put("error", job.failure().message());
-            } else {
-                d.putAll(job.result());
             }
+            d.putAll(job.result()); // a failed job's too: what a verify found, a restore's safety backup
             state.audit().record(job.requestedBy(), job.kind().label() + ".end", (String) job.result()
                     .getOrDefault("id", job.target()), job.state().label(), d);
         });
         jobs.onEnd(job -> {
             try {
-                refresher.execute(this::refreshRepositoryMetrics);
+                refresher.execute(() -> metrics.measure(repo.storage()));
             } catch (java.util.concurrent.RejectedExecutionException stopping) {
                 // the service is stopping: nothing to measure for
             }
@@ -140,24 +142,25 @@ public final class Service implements AutoCloseable {
                 this::lastScheduledRun);
         refresher.execute(this::refreshRepositoryMetrics); // loads the list in the background: the port opens at once
         long every = LIST_MAX_AGE.toMillis() / 2;
-        refresher.scheduleWithFixedDelay(() -> {
-            try {
-                catalog.entries(LIST_MAX_AGE.dividedBy(2));
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("cannot refresh the list of backups: {}", e.toString());
-            }
-        }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        // what other processes (the CLI, other instances) verified shows in the list and the metrics within this time
+        refresher.scheduleWithFixedDelay(() -> countBackups(LIST_MAX_AGE.dividedBy(2)), every, every,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
         scheduler.start();
     }
 
     /** On the refresher thread: the list of backups (refreshed when stale) and the repository's size. */
     private void refreshRepositoryMetrics() {
+        countBackups(LIST_MAX_AGE);
+        metrics.measure(repo.storage());
+    }
+
+    /** The backups' counts in the metrics (all, corrupt, unverified), from the list refreshed when older than this. */
+    private void countBackups(Duration maxAge) {
         try {
-            metrics.seed(catalog.entries(LIST_MAX_AGE));
+            metrics.seed(catalog.entries(maxAge));
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot list the repository's backups: {}", e.toString());
         }
-        metrics.measure(repo.storage());
     }
 
     /** When the last scheduled backup started: the job history, else the newest backup in the repository. */
@@ -431,48 +434,72 @@ public final class Service implements AutoCloseable {
 
     /** Step one of a restore (admin): says where it would go and returns a single-use token, valid 5 minutes. */
     public RestoreOffer requestRestore(Principal who, String idOrPrefix, String database) throws IOException {
+        return requestRestore(who, idOrPrefix, database, false);
+    }
+
+    /**
+     * {@link #requestRestore(Principal, String, String)}, refusing first, with no token issued, a backup with a
+     * missing chunk, or one recorded as corrupt unless {@code force} ({@link RestoreCheck.Refused}, naming the
+     * newest good backup of the database).
+     */
+    public RestoreOffer requestRestore(Principal who, String idOrPrefix, String database, boolean force)
+            throws IOException {
         require(who, Role.ADMIN, "restore.request", idOrPrefix);
         requireDatabase(who, "restore.request", idOrPrefix);
         String id = resolveAudited(who, "restore.request", idOrPrefix);
         Operations.RestorePlan plan;
+        RestoreCheck check;
         try {
             plan = ops.planRestore(id, database);
+            check = ops.checkRestore(plan, force);
         } catch (LifeboatException e) {
             state.audit().record(who.name(), "restore.request", id, "failed", Map.of("error", e.getMessage()));
             throw e;
         }
         String token = state.confirmations().issue(id, who, plan.database(), confirmationTtl);
-        state.audit().record(who.name(), "restore.request", id, "ok", Map.of("database", plan.database(),
-                "target", plan.display()));
-        return new RestoreOffer(id, plan.database(), plan.display(), token, clock.instant().plus(confirmationTtl));
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("database", plan.database());
+        details.put("target", plan.display());
+        if (check.corrupt() != null) {
+            details.put("force", true);
+            details.put("warning", check.warning());
+        }
+        state.audit().record(who.name(), "restore.request", id, "ok", details);
+        return new RestoreOffer(id, plan.database(), plan.display(), token, clock.instant().plus(confirmationTtl),
+                check.finding(), check.newestGood() == null ? null : check.newestGood().id());
     }
 
     /**
      * What step one returns. The person confirming must see {@code target}; the web UI has them type
      * {@code database}.
+     *
+     * @param corrupt    for a backup recorded as corrupt (a forced request), what the verify found, else null
+     * @param newestGood then, the newest good backup of the database, or null
      */
     public record RestoreOffer(String backupId, String database, String target, String confirmationToken,
-                               Instant expires) {}
+                               Instant expires, String corrupt, String newestGood) {}
 
     /**
      * Step two (admin): consumes the token (bound to this backup and this user, single use, 5 minutes) and
      * queues the restore, which takes a safety backup first and restores in one transaction.
      */
     public Job confirmRestore(Principal who, String idOrPrefix, String confirmationToken) throws IOException {
-        return confirmRestore(who, idOrPrefix, confirmationToken, null);
+        return confirmRestore(who, idOrPrefix, confirmationToken, null, false);
     }
 
     /**
      * {@link #confirmRestore(Principal, String, String)}; when {@code typedDatabase} is not null (the web UI has
      * the person type the database's name), it must be the database the token was issued for, else nothing
-     * is done and the token stays valid.
+     * is done and the token stays valid. A backup recorded as corrupt needs {@code force} here too, as in step
+     * one (a token says nothing of it); without, nothing is done and the token stays valid.
      */
-    public Job confirmRestore(Principal who, String idOrPrefix, String confirmationToken, String typedDatabase)
-            throws IOException {
+    public Job confirmRestore(Principal who, String idOrPrefix, String confirmationToken, String typedDatabase,
+                              boolean force) throws IOException {
         require(who, Role.ADMIN, "restore.confirm", idOrPrefix);
         String id = resolveAudited(who, "restore.confirm", idOrPrefix);
         Confirmed ok;
         try {
+            ops.requireNotCorrupt(id, force);
             ok = state.confirmations().consume(confirmationToken, id, who, typedDatabase);
         } catch (LifeboatException e) {
             state.audit().record(who.name(), "restore.confirm", id, "denied", Map.of("error", e.getMessage()));
@@ -480,8 +507,9 @@ public final class Service implements AutoCloseable {
         }
         Operations.RestorePlan chosen = ops.planRestore(id, ok.target());
         return audited(who, "restore.confirm", id, Map.of("database", chosen.database(), "target", chosen.display()),
-                accepted -> jobs.submit(JobKind.RESTORE, id, who.name(), Map.of("database", chosen.database()),
-                        accepted, job -> ops.restore(job, chosen)));
+                accepted -> jobs.submit(JobKind.RESTORE, id, who.name(), force ? Map.of("database",
+                        chosen.database(), "force", true) : Map.of("database", chosen.database()), accepted,
+                        job -> ops.restore(job, chosen, force)));
     }
 
     /** Changes schedule, time zone or retention (admin); nothing changes when any field is wrong. */

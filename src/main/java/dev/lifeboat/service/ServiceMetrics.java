@@ -1,6 +1,7 @@
 package dev.lifeboat.service;
 
 import dev.lifeboat.repository.BackupEntry;
+import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.storage.Storage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -21,9 +22,11 @@ import java.util.function.Supplier;
 
 /**
  * What {@code /metrics} shows, in Prometheus' text format: per job kind the time and duration of the
- * last success and the count of runs and failures; the size of the last backup; the repository's size
- * and backup count; when the next scheduled backup runs. Alert on
- * {@code time() - lifeboat_job_last_success_timestamp_seconds{kind="backup"} > 26*3600}.
+ * last success and the count of runs and failures (a verify that finds damage is a failure); the size of the
+ * last backup; the repository's size and backup count, and how many backups are corrupt or were never read by
+ * a verify; when the next scheduled backup runs. Alert on
+ * {@code time() - lifeboat_job_last_success_timestamp_seconds{kind="backup"} > 26*3600} and on
+ * {@code lifeboat_backups_corrupt > 0}.
  */
 public final class ServiceMetrics {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceMetrics.class);
@@ -36,6 +39,8 @@ public final class ServiceMetrics {
     private final AtomicLong repositoryBytes = new AtomicLong(-1);
     private final AtomicLong repositoryChunks = new AtomicLong(-1);
     private final AtomicLong backups = new AtomicLong(-1);
+    private final AtomicLong corrupt = new AtomicLong(-1);
+    private final AtomicLong unverified = new AtomicLong(-1);
 
     public ServiceMetrics(Supplier<java.util.Optional<Instant>> nextRun, Supplier<Integer> activeJobs) {
         new JvmMemoryMetrics().bindTo(registry);
@@ -67,6 +72,12 @@ public final class ServiceMetrics {
                 .description("Chunks in the repository").register(registry);
         Gauge.builder("lifeboat_repository_backups", backups, AtomicLong::get)
                 .description("Backups in the repository").register(registry);
+        Gauge.builder("lifeboat_backups_corrupt", corrupt, AtomicLong::get)
+                .description("Backups recorded as corrupt by a verify, or whose manifest cannot be read (-1: not "
+                        + "counted yet); a restore refuses them unless forced").register(registry);
+        Gauge.builder("lifeboat_backups_unverified", unverified, AtomicLong::get)
+                .description("Backups no verify has read (never verified, or only their chunks' existence checked), "
+                        + "corrupt ones aside (-1: not counted yet)").register(registry);
         Gauge.builder("lifeboat_next_backup_timestamp_seconds",
                         () -> nextRun.get().map(i -> i.toEpochMilli() / 1000.0).orElse(0.0))
                 .description("When the next scheduled backup starts").register(registry);
@@ -96,9 +107,15 @@ public final class ServiceMetrics {
         }
     }
 
-    /** Takes the last backup's time and sizes from the repository, so a restart does not reset them. */
+    /**
+     * Counts the backups, the corrupt ones and those no verify has read; takes the last backup's time and sizes
+     * from the repository, so a restart does not reset them.
+     */
     public void seed(List<BackupEntry> entries) {
         backups.set(entries.size());
+        corrupt.set(entries.stream().filter(e -> BackupStatus.CORRUPT.equals(e.effectiveStatus())).count());
+        unverified.set(entries.stream().filter(e -> !BackupStatus.CORRUPT.equals(e.effectiveStatus())
+                && !e.verifiedBeyondExistence()).count());
         entries.stream().filter(e -> e.manifest() != null && !e.manifest().safety()).reduce((a, b) -> b).ifPresent(e -> {
             if (lastSuccess.get(JobKind.BACKUP).get() == 0) {
                 lastSuccess.get(JobKind.BACKUP).set(e.manifest().finished().toEpochMilli());

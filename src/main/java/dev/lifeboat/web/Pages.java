@@ -41,19 +41,48 @@ final class Pages {
     static BackupRow backupRow(BackupView v, Instant now, ZoneId zone) {
         Manifest m = v.manifest();
         Instant started = v.entry().started();
-        return new BackupRow(v.id(), Badge.of(v.status()), m == null ? "" : Objects.toString(m.label(), ""),
+        return new BackupRow(v.id(), badge(v), m == null ? "" : Objects.toString(m.label(), ""),
                 m != null && m.safety(), v.entry().pinned(), Human.time(started, zone), Human.age(started, now),
                 m == null ? Human.UNKNOWN : Human.bytes(m.logicalBytes()),
                 m == null ? Human.UNKNOWN : Human.bytes(m.storedBytes()),
                 verification(v.entry().status(), now), retention(v, now, zone), dueForRemoval(v));
     }
 
-    /** {@code verified 2 h ago}, {@code corrupt 5 min ago}, {@code never verified}. */
+    /** The backup's status with the level of the check it rests on: {@code verified (read-data)}. */
+    static Badge badge(BackupView v) {
+        return v.manifest() == null ? Badge.of(v.status()) : Badge.ofBackup(v.status(), v.entry().statusLevel());
+    }
+
+    /**
+     * When the last check ran: {@code checked 2 h ago}; with its level when the status rests on another one
+     * ({@code checked 5 min ago (exists)} after a read); {@code never verified}.
+     */
     static String verification(BackupStatus s, Instant now) {
         if (s == null) {
             return "never verified";
         }
-        return s.status() + " " + Human.age(s.checked(), now);
+        return "checked " + Human.age(s.checked(), now)
+                + (Objects.equals(s.level(), s.statusLevel()) ? "" : " (" + s.level() + ")");
+    }
+
+    /**
+     * {@code 2 backups are recorded as corrupt ...}: the summary above the list, or null when none is; a backup
+     * whose manifest cannot be read counts.
+     */
+    static String corruptSummary(List<BackupView> all) {
+        long n = all.stream().filter(v -> BackupStatus.CORRUPT.equals(v.status())).count();
+        if (n == 0) {
+            return null;
+        }
+        return (n == 1 ? "1 backup is" : n + " backups are") + " recorded as corrupt: a restore of "
+                + (n == 1 ? "it" : "them") + " is refused unless forced. Restore missing or damaged blobs from a "
+                + "replica and verify again, or rely on another backup.";
+    }
+
+    /** The newest corrupt backups, at most {@code max}. */
+    static List<String> corruptIds(List<BackupView> all, int max) {
+        return all.stream().filter(v -> BackupStatus.CORRUPT.equals(v.status())).map(BackupView::id).limit(max)
+                .toList();
     }
 
     static boolean dueForRemoval(BackupView v) {

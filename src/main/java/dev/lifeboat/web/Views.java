@@ -1,6 +1,7 @@
 package dev.lifeboat.web;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.repository.Json;
 import dev.lifeboat.state.Role;
 
@@ -73,6 +74,22 @@ public final class Views {
             };
         }
 
+        /**
+         * A backup's status with the level of the check it rests on ({@code verified (read-data)}); {@code verified
+         * (exists)}, a check that read nothing back, is not shown as a success.
+         */
+        public static Badge ofBackup(String status, String level) {
+            Badge b = of(status);
+            if (level == null) {
+                return b;
+            }
+            String text = status + " (" + level + ")";
+            if (BackupStatus.VERIFIED.equals(status) && BackupStatus.rank(level) == 0) {
+                return new Badge(text, "info", "•");
+            }
+            return new Badge(text, b.tone(), b.symbol());
+        }
+
         public String cssClass() {
             return "badge badge-" + tone;
         }
@@ -91,14 +108,18 @@ public final class Views {
      * @param newest     the newest backup that is not a safety backup, as a sentence, or null when there is none
      * @param schedule   the schedule described ({@code at 03:00 every day (UTC)})
      * @param nextRun    when the next scheduled backup starts
+     * @param corrupt    how many backups are recorded as corrupt, as a sentence, or null when none is
+     * @param corruptIds the first of them, newest first, for links
      */
     public record BackupsPage(Chrome chrome, List<BackupRow> rows, Pager pager, String newest, String schedule,
-                              String nextRun, String flash) {}
+                              String nextRun, String flash, String corrupt, List<String> corruptIds) {}
 
     /**
      * One line of the list.
      *
-     * @param verification {@code verified 2 h ago}, {@code never verified}
+     * @param status       the status with the level of the check it rests on: {@code verified (read-data)}
+     * @param verification {@code checked 2 h ago}, {@code checked 5 min ago (exists)} when the last check was of
+     *                     another level than the status rests on, {@code never verified}
      * @param retention    {@code kept until 2026-06-01 (in 30 d)}, {@code due for removal at the next prune}
      */
     public record BackupRow(String id, Badge status, String label, boolean safety, boolean pinned, String started,
@@ -168,13 +189,18 @@ public final class Views {
     // ---- restore
 
     /**
-     * Step one of a restore: where it goes, and the name to type.
+     * Step one of a restore: where it goes, and the name to type; for a backup recorded as corrupt, first the
+     * choice between the newest good backup and restoring this one anyway ({@code choose}), then the same
+     * confirmation with the warning.
      *
-     * @param typed what was typed when the name did not match, to show again; empty at first
+     * @param typed      what was typed when the name did not match, to show again; empty at first
+     * @param corrupt    what the verify found, for a backup recorded as corrupt; null for a healthy one
+     * @param newestGood the newest good backup of the database then, or null
+     * @param choose     the refusal with the choice (no confirmation token yet), rather than the confirmation
      */
     public record RestorePage(Chrome chrome, String backupId, String backupLabel, String backupStarted,
                               String database, String target, String token, String expires, String typed,
-                              String error) {}
+                              String error, String corrupt, String newestGood, boolean choose) {}
 
     // ---- settings and audit
 

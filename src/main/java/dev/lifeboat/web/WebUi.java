@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeboat.api.ApiError;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.engine.RestoreCheck;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.service.BackupView;
 import dev.lifeboat.service.Job;
@@ -294,9 +295,10 @@ public final class WebUi {
         List<BackupRow> rows = all.subList(pager.offset(), pager.end()).stream()
                 .map(v -> Pages.backupRow(v, now, zone)).toList();
         String newest = all.stream().filter(v -> v.manifest() != null && !v.manifest().safety()).findFirst()
-                .map(v -> Human.age(v.entry().started(), now) + ": " + v.id() + ", " + v.status()).orElse(null);
+                .map(v -> Human.age(v.entry().started(), now) + ": " + v.id() + ", " + v.entry().statusWithLevel())
+                .orElse(null);
         render(ctx, 200, "backups.jte", new BackupsPage(chrome(s, "backups"), rows, pager, newest,
-                schedule(c), nextRun(zone, now), null));
+                schedule(c), nextRun(zone, now), null, Pages.corruptSummary(all), Pages.corruptIds(all, 10)));
     }
 
     private void backup(Context ctx, Session s) throws IOException {
@@ -308,7 +310,7 @@ public final class WebUi {
                         .map(j -> Pages.jobRow(j, now, zone)).toList(),
                 service.state().jobs().forBackup(v.id(), BACKUP_JOBS).stream().map(r -> Pages.jobRow(r, now, zone))
                         .toList());
-        render(ctx, 200, "backup.jte", new BackupPage(chrome(s, "backups"), v.id(), Views.Badge.of(v.status()),
+        render(ctx, 200, "backup.jte", new BackupPage(chrome(s, "backups"), v.id(), Pages.badge(v),
                 m == null ? "" : String.valueOf(m.label() == null ? "" : m.label()),
                 m == null ? "unreadable" : m.safety() ? "safety backup, taken before a restore" : "backup",
                 m != null && m.safety(), v.entry().pinned(), Human.time(v.entry().started(), zone),
@@ -337,12 +339,29 @@ public final class WebUi {
 
     // ---- restore, in two steps
 
+    /**
+     * Step one. A backup recorded as corrupt is refused with a choice: the newest good backup of the database, or
+     * this one anyway (the form's {@code force}), which leads to the same confirmation with the warning on it. A
+     * backup with a missing chunk is refused with the error page, which names the newest good backup.
+     */
     private void requestRestore(Context ctx, Session s) throws IOException {
-        Service.RestoreOffer offer = service.requestRestore(s.principal(), ctx.pathParam("id"),
-                blankToNull(ctx.formParam("database")));
+        String id = ctx.pathParam("id");
+        Service.RestoreOffer offer;
+        try {
+            offer = service.requestRestore(s.principal(), id, blankToNull(ctx.formParam("database")),
+                    ctx.formParam("force") != null);
+        } catch (RestoreCheck.Refused e) {
+            if (!e.forcible()) {
+                throw e;
+            }
+            restorePage(ctx, s, 422, id, e.database(), "", "", "", "", null, sentence(e.getMessage()), e.newestGood(),
+                    true);
+            return;
+        }
         ZoneId zone = service.config().schedule().zone();
         restorePage(ctx, s, 200, offer.backupId(), offer.database(), offer.target(), offer.confirmationToken(),
-                Human.time(offer.expires(), zone), "", null);
+                Human.time(offer.expires(), zone), "", null, offer.corrupt() == null ? null : sentence(offer.corrupt()),
+                offer.newestGood(), false);
     }
 
     /**
@@ -359,7 +378,7 @@ public final class WebUi {
             error = "Type the name of the database to confirm. Nothing was done.";
         } else {
             try {
-                Job job = service.confirmRestore(s.principal(), id, token, typed);
+                Job job = service.confirmRestore(s.principal(), id, token, typed, ctx.formParam("force") != null);
                 ctx.redirect("/ui/jobs/" + job.id(), HttpStatus.SEE_OTHER);
                 return;
             } catch (LifeboatException e) {
@@ -370,7 +389,8 @@ public final class WebUi {
                         + (e.hint() == null ? "." : ": " + e.hint() + ".");
             }
         }
-        restorePage(ctx, s, 400, id, database, ctx.formParam("target"), token, ctx.formParam("expires"), typed, error);
+        restorePage(ctx, s, 400, id, database, ctx.formParam("target"), token, ctx.formParam("expires"), typed, error,
+                blankToNull(ctx.formParam("corrupt")), blankToNull(ctx.formParam("newestGood")), false);
     }
 
     /** {@code The name typed...} from {@code the name typed...}. */
@@ -379,13 +399,15 @@ public final class WebUi {
     }
 
     private void restorePage(Context ctx, Session s, int status, String id, String database, String target,
-                             String token, String expires, String typed, String error) throws IOException {
+                             String token, String expires, String typed, String error, String corrupt,
+                             String newestGood, boolean choose) throws IOException {
         BackupView v = service.backup(id);
         ZoneId zone = service.config().schedule().zone();
         String label = v.manifest() == null || v.manifest().label() == null ? "" : v.manifest().label();
         render(ctx, status, "restore.jte", new RestorePage(chrome(s, "backups"), v.id(), label,
                 Human.time(v.entry().started(), zone) + " (" + Human.age(v.entry().started(), clock.instant()) + ")",
-                database, target == null ? "" : target, token, expires == null ? "" : expires, typed, error));
+                database, target == null ? "" : target, token, expires == null ? "" : expires, typed, error, corrupt,
+                newestGood, choose));
     }
 
     // ---- jobs

@@ -247,11 +247,7 @@ class WebUiIT {
         assertThat(items()).isEqualTo(changed);
         shot("09-restore-wrong-name");
 
-        page.fill("#typed", DB);
-        page.click("#confirm-restore");
-        page.waitForURL(Pattern.compile(".*/ui/jobs/[^/]+$"));
-        awaitJob("succeeded");
-        String safety = page.textContent("#safety-backup").strip();
+        String safety = confirmRestore("succeeded");
         assertThat(safety).isNotBlank().isNotEqualTo(backupId);
         assertThat(items()).isEqualTo(original);
         assertThat(page.textContent("#restored-into")).contains("database " + DB);
@@ -391,6 +387,98 @@ class WebUiIT {
 
     @Test
     @Order(10)
+    void aCorruptBackupFailsItsVerifyAndIsRestoredOnlyByAnExplicitChoice() throws IOException {
+        // a backup with chunks of its own, one of which is then damaged
+        pg.psql(DB, "create table bulk as select g, md5(g::text) || md5((g * 13)::text) as v "
+                + "from generate_series(1, 60000) g");
+        String items = items();
+        page.navigate(base + "/ui/backups");
+        page.fill("#label", "to be damaged");
+        page.click("#backup-now button[type=submit]");
+        page.waitForURL(Pattern.compile(".*/ui/jobs/[^/]+$"));
+        awaitJob("succeeded");
+        String victim = page.textContent("#new-backup").strip();
+        String chunk = chunkOnlyOf(victim);
+        Path blob = work.resolve("repo").resolve("chunks").resolve(chunk.substring(0, 2)).resolve(chunk);
+        byte[] bytes = Files.readAllBytes(blob);
+        bytes[bytes.length / 2] ^= 0x5A;
+        Files.write(blob, bytes);
+
+        // the verify that finds it is a failed job, here and in the list of jobs
+        page.navigate(base + "/ui/backups/" + victim);
+        page.click("#verify");
+        page.waitForURL(Pattern.compile(".*/ui/jobs/[^/]+$"));
+        awaitJob("failed");
+        assertThat(page.textContent("#job-error")).contains("is corrupt").contains(chunk).contains("corrupt");
+        assertThat(page.locator("#job-outcome").count()).isZero();
+        shot("18c-verify-found-damage");
+        page.navigate(base + "/ui/jobs");
+        assertThat(page.textContent("#job-history tbody tr:first-child")).contains("verify").contains("failed")
+                .doesNotContain("succeeded");
+
+        // the list says which check each status rests on, and its summary that a backup is corrupt
+        page.navigate(base + "/ui/backups");
+        assertThat(page.textContent("#corrupt-summary")).contains("1 backup is recorded as corrupt");
+        assertThat(page.locator("#corrupt-summary a").first().textContent()).isEqualTo(victim);
+        assertThat(page.textContent("#backups tr[data-id='" + victim + "']")).contains("corrupt (read-data)");
+        assertThat(page.textContent("#backups tr[data-id='" + backupId + "']")).contains("verified (read-data)");
+        shot("18d-backups-one-corrupt");
+
+        // a restore of it is refused before any safety backup, with the good backup to restore instead
+        int backups = backupCount();
+        page.navigate(base + "/ui/backups/" + victim);
+        Response refused = page.waitForResponse(r -> r.url().endsWith("/restore"), () -> page.click("#restore"));
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(page.textContent("#restore-refused")).contains("recorded as corrupt").contains(chunk)
+                .contains("no safety backup was taken");
+        String good = page.textContent("#newest-good").strip();
+        assertThat(good).matches("\\d{8}T\\d{6}Z-[0-9a-f]{6}").isNotEqualTo(victim);
+        assertThat(page.locator("#restore-good").count()).isEqualTo(1);
+        assertThat(backupCount()).isEqualTo(backups);
+        shot("18e-restore-corrupt-refused");
+
+        // restoring it anyway is an explicit choice, and the confirmation says what it is
+        page.check("#force");
+        page.click("#restore-anyway");
+        page.waitForSelector("#restore-corrupt");
+        assertThat(page.textContent("#restore-corrupt")).contains("recorded as corrupt").contains(good);
+        assertThat(page.textContent("#confirm-restore")).contains("corrupt as it is");
+        shot("18f-restore-corrupt-confirm");
+        String safety = confirmRestore("failed");
+        assertThat(safety).matches("\\d{8}T\\d{6}Z-[0-9a-f]{6}");
+        assertThat(page.textContent("#job-error")).contains(chunk).contains("safety backup taken of " + DB + " first is "
+                + safety);
+        assertThat(backupCount()).isEqualTo(backups + 1);
+        assertThat(items()).as("rolled back").isEqualTo(items);
+        shot("18g-restore-corrupt-failed");
+    }
+
+    /** A chunk of the backup's dump that no other backup references, and not its first (the dump's header). */
+    private String chunkOnlyOf(String id) throws IOException {
+        List<String> own = new java.util.ArrayList<>();
+        java.util.Set<String> others = new java.util.HashSet<>();
+        try (Stream<Path> dirs = Files.list(work.resolve("repo").resolve("backups"))) {
+            for (Path dir : dirs.toList()) {
+                boolean mine = dir.getFileName().toString().equals(id);
+                for (var a : new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("manifest.json")
+                        .toFile()).get("artifacts")) {
+                    java.util.Collection<String> into = mine && a.get("name").asText().equals(DB + ".dump") ? own : others;
+                    a.get("chunks").forEach(c -> into.add(c.get("id").asText()));
+                }
+            }
+        }
+        return own.subList(1, own.size()).stream().filter(c -> !others.contains(c)).reduce((x, y) -> y)
+                .orElseThrow(() -> new AssertionError("backup " + id + " has no chunk of its own"));
+    }
+
+    private int backupCount() throws IOException {
+        try (Stream<Path> s = Files.list(work.resolve("repo").resolve("backups"))) {
+            return (int) s.count();
+        }
+    }
+
+    @Test
+    @Order(11)
     void aFailedJobShowsItsMessageAndHint() {
         pg.dropDatabase(DB);
         page.navigate(base + "/ui/backups");
@@ -406,7 +494,7 @@ class WebUiIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void theAuditLogShowsWhoDidWhatAndSignOutEndsTheSession() {
         Response audit = page.navigate(base + "/ui/audit");
         assertThat(audit.status()).isEqualTo(200);
@@ -442,6 +530,18 @@ class WebUiIT {
             }
         });
         return p;
+    }
+
+    /**
+     * Types the database's name on the restore's confirmation, confirms, and waits on the job page until the restore
+     * ends as {@code expected}; returns the safety backup it names.
+     */
+    private String confirmRestore(String expected) {
+        page.fill("#typed", DB);
+        page.click("#confirm-restore");
+        page.waitForURL(Pattern.compile(".*/ui/jobs/[^/]+$"));
+        awaitJob(expected);
+        return page.textContent("#safety-backup").strip();
     }
 
     /** Waits on the job page until the job ends, and checks how. */

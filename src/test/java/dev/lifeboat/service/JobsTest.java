@@ -109,6 +109,27 @@ class JobsTest {
     }
 
     @Test
+    void aFailureWithAResultFailsTheJobAndKeepsWhatItFound() throws Exception {
+        // a verify that found damage: failed, not succeeded, and what it found stays with the job
+        Map<String, Object> found = new java.util.LinkedHashMap<>();
+        found.put("id", "b1");
+        found.put("status", "corrupt");
+        found.put("ok", false);
+        found.put("problems", List.of("artifact a.dump: chunk x is not a valid zstd frame"));
+        Job j = jobs.submit(JobKind.VERIFY, "b1", "alice", Map.of(), job -> {
+            throw new JobFailure(ErrorCode.INTEGRITY, "backup b1 is corrupt: artifact a.dump: chunk x is not a valid "
+                    + "zstd frame", "restore the blob from a replica", found, null);
+        });
+        j.done().get(10, TimeUnit.SECONDS);
+        assertThat(j.state()).isEqualTo(Job.State.FAILED);
+        assertThat(j.failure().code()).isEqualTo(ErrorCode.INTEGRITY);
+        assertThat(j.result()).containsExactlyEntriesOf(found);
+        assertThat(record(j).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(record(j).backupId()).isEqualTo("b1");
+        assertThat(record(j).error()).startsWith("backup b1 is corrupt");
+    }
+
+    @Test
     void aStorageFailureIsTheUsersToFixNotAnUnexpectedError() throws Exception {
         // a scheduled backup into a full disk: the job says so, and what to do, instead of "unexpected error"
         Job j = jobs.submit(JobKind.BACKUP, null, "schedule", Map.of(), job -> {

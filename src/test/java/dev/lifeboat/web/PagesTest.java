@@ -46,16 +46,45 @@ class PagesTest {
         BackupStatus verified = new BackupStatus("verified", NOW.minusSeconds(600), "read-data", List.of(), null, null);
         var row = Pages.backupRow(view("nightly", verified, new Decision("x", true, List.of("within 30d")),
                 NOW.plus(Duration.ofDays(29)), false), NOW, UTC);
-        assertThat(row.status().text()).isEqualTo("verified");
+        assertThat(row.status().text()).isEqualTo("verified (read-data)");
         assertThat(row.status().tone()).isEqualTo("ok");
         assertThat(row.label()).isEqualTo("nightly");
         assertThat(row.age()).isEqualTo("3 h ago");
         assertThat(row.started()).isEqualTo("2026-05-01 09:00:00 UTC");
         assertThat(row.size()).isEqualTo("4.8 MiB");
         assertThat(row.stored()).isEqualTo("1.1 MiB");
-        assertThat(row.verification()).isEqualTo("verified 10 min ago");
+        assertThat(row.verification()).isEqualTo("checked 10 min ago");
         assertThat(row.retention()).isEqualTo("kept until 2026-05-30 12:00:00 UTC (in 29 d)");
         assertThat(row.expiring()).isFalse();
+    }
+
+    @Test
+    void theStatusSaysWhichCheckItRestsOnAndAnExistenceCheckIsNoSuccess() {
+        BackupStatus exists = new BackupStatus("verified", NOW.minusSeconds(60), "exists", List.of(), null, null);
+        var onlyExists = Pages.backupRow(view("", exists, null, null, false), NOW, UTC);
+        assertThat(onlyExists.status().text()).isEqualTo("verified (exists)");
+        assertThat(onlyExists.status().tone()).isEqualTo("info");
+        BackupStatus read = new BackupStatus("verified", NOW.minusSeconds(600), "read-data", List.of(), null, null);
+        var readThenExists = Pages.backupRow(view("", exists.after(read), null, null, false), NOW, UTC);
+        assertThat(readThenExists.status().text()).isEqualTo("verified (read-data)");
+        assertThat(readThenExists.verification()).isEqualTo("checked 1 min ago (exists)");
+        BackupStatus corrupt = new BackupStatus("corrupt", NOW, "read-data", List.of("chunk x"), null, null);
+        var bad = Pages.backupRow(view("", corrupt, null, null, false), NOW, UTC);
+        assertThat(bad.status().text()).isEqualTo("corrupt (read-data)");
+        assertThat(bad.status().tone()).isEqualTo("bad");
+        assertThat(Pages.backupRow(view("", null, null, null, false), NOW, UTC).status().text()).isEqualTo("completed");
+    }
+
+    @Test
+    void theSummarySaysWhenAnyBackupIsCorrupt() {
+        BackupStatus corrupt = new BackupStatus("corrupt", NOW, "read-data", List.of("chunk x"), null, null);
+        BackupStatus fine = new BackupStatus("verified", NOW, "read-data", List.of(), null, null);
+        assertThat(Pages.corruptSummary(List.of(view("", fine, null, null, false)))).isNull();
+        List<BackupView> two = List.of(view("", corrupt, null, null, false), view("", fine, null, null, false),
+                view("", corrupt, null, null, false));
+        assertThat(Pages.corruptSummary(two)).startsWith("2 backups are recorded as corrupt: a restore of them is "
+                + "refused unless forced.");
+        assertThat(Pages.corruptIds(two, 1)).containsExactly("20260501T090000Z-abcdef");
     }
 
     @Test

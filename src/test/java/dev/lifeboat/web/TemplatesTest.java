@@ -26,7 +26,8 @@ class TemplatesTest {
 
     static BackupsPage list(Role role, String label) {
         return new BackupsPage(new Chrome("alice", role, "csrf-123", "backups"), List.of(row(label)),
-                Pager.of("1", 100, 1), null, "at 03:00 (0 3 * * *, UTC)", "2026-05-02 03:00:00 UTC (in 15 h)", null);
+                Pager.of("1", 100, 1), null, "at 03:00 (0 3 * * *, UTC)", "2026-05-02 03:00:00 UTC (in 15 h)", null,
+                null, List.of());
     }
 
     @Test
@@ -38,7 +39,7 @@ class TemplatesTest {
                 "Not found", "no backup with id '" + EVIL + "'", EVIL, "/ui/backups"));
         assertThat(error).doesNotContain("<script>alert").doesNotContain("<img src=x");
         String restore = templates.render("restore.jte", new RestorePage(new Chrome("alice", Role.ADMIN, "c", ""),
-                "id1", EVIL, "then", "app", "postgres@db:5432/app", "lbc_x", "soon", EVIL, EVIL));
+                "id1", EVIL, "then", "app", "postgres@db:5432/app", "lbc_x", "soon", EVIL, EVIL, null, null, false));
         assertThat(restore).doesNotContain("<script>alert").doesNotContain("<img src=x")
                 .doesNotContain("value=\"" + EVIL);
     }
