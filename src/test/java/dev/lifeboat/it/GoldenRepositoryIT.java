@@ -132,20 +132,21 @@ class GoldenRepositoryIT {
                 select array_to_string(s.setconfig, ','), shobj_description(d.oid, 'pg_database')
                 from pg_database d join pg_db_role_setting s on s.setdatabase = d.oid and s.setrole = 0
                 where d.datname = current_database()""")).isEqualTo("work_mem=8MB|scratch notes");
-        restoreAndCompare(cli, base, verified, "golden_shop", p + "verified", SHOP_2);
+        restoreAndCompare(cli, base, safety, "golden_shop", p + "safety", SHOP_2);
 
-        // prune: only the newest (the safety backup) and the pinned one stay; nothing they need is deleted
+        // prune: only the newest ordinary backup and the pinned one stay; nothing they need is deleted
         int chunksBefore = countChunks(variant);
-        cli.run("prune", "--keep-within=0", "--keep-last=1", "--minimum-keep=1").expectSuccess();
+        cli.run("prune", "--keep-within=0", "--keep-last=1", "--minimum-keep=1", "--keep-safety-within=0")
+                .expectSuccess();
         List<String> kept = new ArrayList<>();
         list(cli).forEach(b -> kept.add(b.path("id").asText()));
-        assertThat(kept).containsExactly(pinned, safety);
+        assertThat(kept).containsExactly(pinned, verified);
         assertThat(countChunks(variant)).as("chunks only the removed backups held are deleted")
                 .isLessThan(chunksBefore);
         LifeboatCli.Result after = cli.run("verify", "--read-data", "--all");
         assertThat(after.exitCode()).as(after.stderr()).isZero();
         restoreAndCompare(cli, base, pinned, "golden_shop", p + "pinned", SHOP_1);
-        restoreAndCompare(cli, base, safety, "golden_shop", p + "safety", SHOP_2);
+        restoreAndCompare(cli, base, verified, "golden_shop", p + "verified", SHOP_2);
 
         if (variant.equals("encrypted")) {
             // the repository holds the only key: without the identity its data cannot be read
