@@ -4,6 +4,7 @@ import dev.lifeboat.config.Settings;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.crypto.IdentityFile;
+import dev.lifeboat.postgres.PgAuth;
 import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.repository.LocalKeyCache;
 import dev.lifeboat.repository.Repository;
@@ -85,8 +86,13 @@ final class Common {
         return new LocalKeyCache(settings().keyDir);
     }
 
-    /** PostgreSQL's programs, found in LIFEBOAT_PG_BIN first, waiting up to LIFEBOAT_PG_LOCK_WAIT for table locks. */
+    /**
+     * PostgreSQL's programs, found in LIFEBOAT_PG_BIN first, waiting up to LIFEBOAT_PG_LOCK_WAIT for table locks. A
+     * password that a server asks for and libpq finds nowhere is asked for on the terminal, once per login
+     * ({@link PgAuth}); the service, which never asks, builds its own.
+     */
     PgTools pgTools() {
+        PgAuth.askWith(Terminal::readPassword);
         return PgTools.search(settings().pgBin, settings().pgLockWait);
     }
 }

@@ -15,8 +15,6 @@ import picocli.CommandLine.Parameters;
 import java.io.Console;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 
 @Command(name = "restore", mixinStandardHelpOptions = true, description = {
         "Restore a database from a backup, in one transaction.",
@@ -103,18 +101,8 @@ final class RestoreCommand implements Callable<Integer> {
      * Ctrl-C at the question must stop the restore at once (see {@link Main}), not after the stop's grace period.
      */
     private static String readLine(Console console) {
-        FutureTask<String> line = new FutureTask<>(console::readLine);
-        Thread reader = new Thread(line, "confirmation");
-        reader.setDaemon(true);
-        reader.start();
-        try {
-            return line.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LifeboatException(ErrorCode.ABORTED, "the restore was stopped at its confirmation; nothing was"
-                    + " changed", null);
-        } catch (ExecutionException e) {
-            return null; // the terminal went away: not confirmed
-        }
+        // null when the terminal went away: not confirmed
+        return Terminal.readInterruptibly(console::readLine, "the restore was stopped at its confirmation; nothing was"
+                + " changed");
     }
 }

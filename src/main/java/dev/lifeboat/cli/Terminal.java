@@ -1,12 +1,18 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.engine.Progress;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
+import java.io.Console;
 import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * What the CLI shows a person: progress bars only on a terminal, times and tables. Sizes and durations
@@ -95,6 +101,36 @@ final class Terminal {
                 }
             }
         };
+    }
+
+    /**
+     * A password typed on the console, not echoed; null when there is no console (Lifeboat's input or output is not a
+     * terminal) or the terminal went away.
+     */
+    static char[] readPassword(String question) {
+        Console console = System.console();
+        return console == null ? null
+                : readInterruptibly(() -> console.readPassword("%s", question), "stopped at the password prompt");
+    }
+
+    /**
+     * What {@code read} reads from the console, read on a thread of its own: a console read cannot be interrupted, and
+     * a Ctrl-C at a question must stop the command at once (see {@link Main}), not after the stop's grace period.
+     * Null when the terminal went away; a stop meanwhile is the error {@code stopped}.
+     */
+    static <T> T readInterruptibly(Callable<T> read, String stopped) {
+        FutureTask<T> answer = new FutureTask<>(read);
+        Thread reader = new Thread(answer, "console-read");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            return answer.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LifeboatException(ErrorCode.ABORTED, stopped, null);
+        } catch (ExecutionException e) {
+            return null;
+        }
     }
 
     /** An instant as {@code 2026-11-21 03:00:00Z}. */

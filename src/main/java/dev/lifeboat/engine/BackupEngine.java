@@ -3,6 +3,7 @@ package dev.lifeboat.engine;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.core.Version;
+import dev.lifeboat.postgres.PgAuth;
 import dev.lifeboat.postgres.PgConnection;
 import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.postgres.PostgresDump;
@@ -229,8 +230,10 @@ public final class BackupEngine {
         }
         int rc = p.waitFor();
         if (rc != 0) {
-            throw new LifeboatException(ErrorCode.DATABASE, "pg_dumpall --globals-only on " + conn + " failed: "
-                    + err.text(), "globals need a superuser; back up without --globals if you have none");
+            String text = err.text();
+            LifeboatException login = PgAuth.error(conn, text);
+            throw login != null ? login : new LifeboatException(ErrorCode.DATABASE, "pg_dumpall --globals-only on "
+                    + conn + " failed: " + text, "globals need a superuser; back up without --globals if you have none");
         }
         return a;
     }

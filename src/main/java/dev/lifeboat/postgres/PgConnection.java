@@ -95,9 +95,16 @@ public final class PgConnection {
     /**
      * The environment for a PostgreSQL client program: {@code base} (so inherited {@code PG*} settings
      * such as PGPASSWORD or PGSSLMODE still apply, as they would for libpq) with this connection's
-     * parameters set over it.
+     * parameters set over it, and, when neither gives a password, the one typed for its login ({@link PgAuth}).
      */
     public Map<String, String> environment(Map<String, String> base) {
+        Map<String, String> env = settings(base);
+        PgAuth.supply(env);
+        return env;
+    }
+
+    /** {@code base} with this connection's parameters set over it. */
+    private Map<String, String> settings(Map<String, String> base) {
         Map<String, String> env = new HashMap<>(base);
         params.forEach((k, v) -> env.put(ENV.get(k), v));
         return env;
@@ -113,7 +120,7 @@ public final class PgConnection {
     }
 
     String describe(Map<String, String> env) {
-        Map<String, String> e = environment(env);
+        Map<String, String> e = settings(env);
         StringBuilder b = new StringBuilder();
         if (e.get("PGUSER") != null) {
             b.append(e.get("PGUSER")).append('@');
@@ -131,7 +138,7 @@ public final class PgConnection {
      * ~/.pgpass), for a manifest from which a drill can find the source server again.
      */
     public String withoutPassword(Map<String, String> env) {
-        Map<String, String> e = environment(env);
+        Map<String, String> e = settings(env);
         StringBuilder b = new StringBuilder();
         for (String key : java.util.List.of("host", "port", "user", "dbname", "sslmode")) {
             String v = e.get(ENV.get(key));

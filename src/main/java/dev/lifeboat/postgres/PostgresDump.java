@@ -304,6 +304,10 @@ public final class PostgresDump implements Closeable {
             if (LockWait.timedOut(text)) {
                 throw lockError(tools, conn, LockWait.table(text), lockWait);
             }
+            LifeboatException login = PgAuth.error(conn, text);
+            if (login != null) {
+                throw login;
+            }
             throw new LifeboatException(ErrorCode.DATABASE, "pg_dump of " + conn + " failed (exit " + rc + "): "
                     + text, hint(text));
         }

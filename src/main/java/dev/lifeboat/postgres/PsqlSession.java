@@ -30,34 +30,55 @@ public final class PsqlSession implements Closeable {
     private final Writer stdin;
     private final BufferedReader stdout;
     private final StderrTail stderr;
-    private final String what;
+    private final PgConnection conn;
 
-    private PsqlSession(Process process, String what) {
+    private PsqlSession(Process process, PgConnection conn) {
         this.process = process;
-        this.what = what;
+        this.conn = conn;
         this.raw = process.getOutputStream();
         this.stdin = new OutputStreamWriter(raw, StandardCharsets.UTF_8);
         this.stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         this.stderr = new StderrTail(process.getErrorStream(), "psql");
     }
 
+    /**
+     * Connects. psql never prompts ({@code -w}): when the server asks for a password that libpq finds nowhere, it is
+     * asked for once ({@link PgAuth#ask}, on a terminal only) and the session started again with it.
+     */
     public static PsqlSession open(PgTools.Binary psql, PgConnection conn) {
         return open(psql, conn, List.of());
     }
 
     /** A session with more psql options after the usual ones (which they override, as {@code -v VERBOSITY=...}). */
     public static PsqlSession open(PgTools.Binary psql, PgConnection conn, List<String> options) {
-        List<String> cmd = new ArrayList<>(List.of(psql.path().toString(), "-X", "-q", "-A", "-t", "-F", SEP,
-                "-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=terse"));
+        PsqlSession s = start(psql, conn, options);
+        try {
+            s.query("select 1");
+        } catch (LifeboatException e) {
+            if (!PgAuth.notGiven(s.stderr.text()) || !PgAuth.ask(conn)) {
+                throw e;
+            }
+            s = start(psql, conn, options);
+            s.query("select 1");
+        }
+        return s;
+    }
+
+    /** The psql command; nothing of the connection is on it (that is in the environment). */
+    static List<String> command(PgTools.Binary psql) {
+        return List.of(psql.path().toString(), "-X", "-q", "-w", "-A", "-t", "-F", SEP, "-v", "ON_ERROR_STOP=1",
+                "-v", "VERBOSITY=terse");
+    }
+
+    private static PsqlSession start(PgTools.Binary psql, PgConnection conn, List<String> options) {
+        List<String> cmd = new ArrayList<>(command(psql));
         cmd.addAll(options);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().clear();
         pb.environment().putAll(conn.environment(System.getenv()));
         pb.environment().put("PGCONNECT_TIMEOUT", conn.get("connect_timeout") != null ? conn.get("connect_timeout") : "15");
         try {
-            PsqlSession s = new PsqlSession(pb.start(), conn.toString());
-            s.query("select 1");
-            return s;
+            return new PsqlSession(pb.start(), conn);
         } catch (IOException e) {
             throw new LifeboatException(ErrorCode.TOOLS, "cannot run " + psql.path() + ": " + e.getMessage(),
                     "install the PostgreSQL client tools", e);
@@ -147,7 +168,8 @@ public final class PsqlSession implements Closeable {
             Thread.currentThread().interrupt();
         }
         String err = stderr.text();
-        return new LifeboatException(ErrorCode.DATABASE, "database " + what + ": "
+        LifeboatException login = PgAuth.error(conn, err);
+        return login != null ? login : new LifeboatException(ErrorCode.DATABASE, "database " + conn + ": "
                 + (err.isEmpty() ? "psql ended unexpectedly" : err), hint(err));
     }
 
