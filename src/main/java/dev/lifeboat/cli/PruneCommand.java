@@ -56,26 +56,28 @@ final class PruneCommand implements Callable<Integer> {
         Settings s = common.settings();
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
-            PolicyInForce inForce = PolicyInForce.resolve(repo, s.retentionFrom == null ? null : s.retention,
-                    s.retentionFrom, s.timeZone, !dryRun, Clock.systemUTC());
-            inForce = inForce.withFlags(policy(inForce.policy()));
+            // stored only once the prune has run: a prune that refuses, or a dry run, changes nothing
+            PolicyInForce resolved = PolicyInForce.resolve(repo, s.retentionFrom == null ? null : s.retention,
+                    s.retentionFrom, s.timeZone, Clock.systemUTC());
+            PolicyInForce inForce = resolved.withFlags(policy(resolved.policy()));
             if (zone != null) {
                 inForce = inForce.withZone(Settings.zone(zone, "--time-zone"));
             }
             RetentionPolicy policy = inForce.policy();
             ZoneId tz = inForce.zone();
             PruneEngine.Result r = new PruneEngine(repo, Clock.systemUTC()).run(new PruneRequest(policy, tz, dryRun));
+            List<String> notes = dryRun ? inForce.notes() : resolved.store(repo).notes();
             if (json) {
                 var node = Json.MAPPER.valueToTree(r);
                 var p = ((com.fasterxml.jackson.databind.node.ObjectNode) node).putObject("policy");
                 p.put("rules", policy.summary());
                 p.put("timeZone", tz.getId());
                 p.put("source", inForce.source());
-                p.set("notes", Json.MAPPER.valueToTree(inForce.notes()));
+                p.set("notes", Json.MAPPER.valueToTree(notes));
                 System.out.println(Json.MAPPER.writeValueAsString(node));
                 return 0;
             }
-            inForce.notes().forEach(n -> System.err.println("Note: " + n));
+            notes.forEach(n -> System.err.println("Note: " + n));
             System.out.println("Policy: " + policy.summary() + " (calendar in " + tz + ")");
             System.out.println("From:   " + inForce.source());
             List<String[]> rows = new ArrayList<>();

@@ -296,8 +296,8 @@ public final class Service implements AutoCloseable {
         }
         try {
             moveLegacyRetention();
-            PolicyInForce p = PolicyInForce.resolve(repo, settings.retentionFrom == null ? null : settings.retention,
-                    settings.retentionFrom, settings.timeZone, true, clock);
+            PolicyInForce p = PolicyInForce.resolveAndStore(repo, settings.retentionFrom == null ? null
+                    : settings.retention, settings.retentionFrom, settings.timeZone, clock);
             for (String note : p.notes()) {
                 if (policyNotes.add(note)) {
                     LOG.warn("retention: {}", note);

@@ -44,7 +44,7 @@ class PolicyInForceTest {
 
     @Test
     void withNothingConfiguredOrStoredTheDefaultAppliesAndNothingIsWritten() throws Exception {
-        PolicyInForce p = PolicyInForce.resolve(repo, null, null, UTC, true, CLOCK);
+        PolicyInForce p = PolicyInForce.resolveAndStore(repo, null, null, UTC, CLOCK);
         assertThat(p.policy()).isEqualTo(RetentionPolicy.DEFAULT);
         assertThat(p.source()).contains("default");
         assertThat(repo.policy()).isEmpty();
@@ -52,11 +52,12 @@ class PolicyInForceTest {
 
     @Test
     void aConfiguredPolicyIsStoredAndThenAppliesOnAHostWithoutOne() throws Exception {
-        PolicyInForce dry = PolicyInForce.resolve(repo, FILE, RepositoryPolicy.FROM_FILE, UTC, false, CLOCK);
+        PolicyInForce dry = PolicyInForce.resolve(repo, FILE, RepositoryPolicy.FROM_FILE, UTC, CLOCK);
         assertThat(dry.policy()).isEqualTo(FILE);
-        assertThat(repo.policy()).as("a dry run stores nothing").isEmpty();
+        assertThat(dry.notes()).singleElement().asString().contains("a prune that is not a dry run stores");
+        assertThat(repo.policy()).as("resolving stores nothing").isEmpty();
 
-        PolicyInForce stored = PolicyInForce.resolve(repo, FILE, RepositoryPolicy.FROM_FILE, UTC, true, CLOCK);
+        PolicyInForce stored = PolicyInForce.resolveAndStore(repo, FILE, RepositoryPolicy.FROM_FILE, UTC, CLOCK);
         assertThat(stored.notes()).singleElement().asString().contains("is now that of lifeboat.yml");
         assertThat(repo.policy()).get().satisfies(p -> {
             assertThat(p.policy()).isEqualTo(FILE);
@@ -64,29 +65,29 @@ class PolicyInForceTest {
             assertThat(p.set()).isEqualTo(CLOCK.instant());
         });
         // another host, without lifeboat.yml: the same rules, and where they came from
-        PolicyInForce elsewhere = PolicyInForce.resolve(repo, null, null, ZoneId.of("Europe/Zurich"), true, CLOCK);
+        PolicyInForce elsewhere = PolicyInForce.resolveAndStore(repo, null, null, ZoneId.of("Europe/Zurich"), CLOCK);
         assertThat(elsewhere.policy()).isEqualTo(FILE);
         assertThat(elsewhere.zone()).isEqualTo(UTC);
         assertThat(elsewhere.source()).contains("policy.json").contains("lifeboat.yml").contains("2026-12-02T10:00:00Z");
         // the same file again changes nothing
-        assertThat(PolicyInForce.resolve(repo, FILE, RepositoryPolicy.FROM_FILE, UTC, true, CLOCK).notes()).isEmpty();
+        assertThat(PolicyInForce.resolveAndStore(repo, FILE, RepositoryPolicy.FROM_FILE, UTC, CLOCK).notes()).isEmpty();
     }
 
     @Test
     void anUnchangedFileDoesNotUndoALaterChangeThroughTheApiButAChangedFileDoes() throws Exception {
-        PolicyInForce.resolve(repo, FILE, RepositoryPolicy.FROM_FILE, UTC, true, CLOCK);
+        PolicyInForce.resolveAndStore(repo, FILE, RepositoryPolicy.FROM_FILE, UTC, CLOCK);
         RepositoryPolicy fromFile = repo.policy().orElseThrow();
         RetentionPolicy sixty = FILE.withKeepWithin(Duration.ofDays(60));
         repo.writePolicy(new RepositoryPolicy(1, RepositoryPolicy.Rules.of(sixty), "UTC", CLOCK.instant(),
                 "admin through the API", RepositoryPolicy.FROM_API, fromFile.configured()));
 
-        PolicyInForce p = PolicyInForce.resolve(repo, FILE, RepositoryPolicy.FROM_FILE, UTC, true, CLOCK);
+        PolicyInForce p = PolicyInForce.resolveAndStore(repo, FILE, RepositoryPolicy.FROM_FILE, UTC, CLOCK);
         assertThat(p.policy()).isEqualTo(sixty);
         assertThat(p.notes()).singleElement().asString().contains("is not applied").contains("admin through the API");
         assertThat(repo.policy().orElseThrow().policy()).isEqualTo(sixty);
 
         RetentionPolicy edited = FILE.withKeepWithin(Duration.ofDays(21));
-        PolicyInForce q = PolicyInForce.resolve(repo, edited, RepositoryPolicy.FROM_FILE, UTC, true, CLOCK);
+        PolicyInForce q = PolicyInForce.resolveAndStore(repo, edited, RepositoryPolicy.FROM_FILE, UTC, CLOCK);
         assertThat(q.policy()).isEqualTo(edited);
         assertThat(q.notes()).singleElement().asString().contains("was: within 60d");
         assertThat(repo.policy().orElseThrow().policy()).isEqualTo(edited);
@@ -94,7 +95,7 @@ class PolicyInForceTest {
 
     @Test
     void flagsApplyToOneRunAndSaySo() throws Exception {
-        PolicyInForce p = PolicyInForce.resolve(repo, null, null, UTC, true, CLOCK)
+        PolicyInForce p = PolicyInForce.resolveAndStore(repo, null, null, UTC, CLOCK)
                 .withFlags(RetentionPolicy.DEFAULT.withKeepWithin(Duration.ofDays(2)));
         assertThat(p.policy().keepWithin()).isEqualTo(Duration.ofDays(2));
         assertThat(p.source()).startsWith("command-line flags (this run only)");
@@ -104,7 +105,7 @@ class PolicyInForceTest {
     @Test
     void aNewerOrInvalidPolicyIsRefusedNamingTheBlob() throws Exception {
         storage.write("policy.json", "{\"formatVersion\": 2, \"retention\": {}}".getBytes(StandardCharsets.UTF_8));
-        assertThatThrownBy(() -> PolicyInForce.resolve(repo, null, null, UTC, true, CLOCK))
+        assertThatThrownBy(() -> PolicyInForce.resolveAndStore(repo, null, null, UTC, CLOCK))
                 .isInstanceOfSatisfying(LifeboatException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.REPOSITORY);
                     assertThat(e.getMessage()).contains("policy.json has format version 2");

@@ -74,6 +74,32 @@ class PruneIT {
     // ---- retention -----------------------------------------------------------------------------------------
 
     @Test
+    void theRepositorysPolicyIsStoredByAPruneThatRanAndNeverByOneThatRefused() throws Exception {
+        Path repo = work.resolve("repo");
+        LifeboatCli cli = localCli(repo).env("LIFEBOAT_RETENTION_KEEP_WITHIN", "45d");
+        cli.run("init").expectSuccess();
+        String id = backup(cli);
+        Path manifest = repo.resolve("backups").resolve(id).resolve("manifest.json");
+        String written = Files.readString(manifest);
+        Files.writeString(manifest, written.replace("\"formatVersion\" : 1", "\"formatVersion\" : 99"));
+        LifeboatCli.Result refused = cli.run("prune");
+        assertThat(refused.exitCode()).as(describe(refused)).isNotZero();
+        assertThat(refused.stderr()).contains("format version 99");
+        assertThat(repo.resolve("policy.json")).as("a prune that refused changed nothing").doesNotExist();
+
+        Files.writeString(manifest, written);
+        LifeboatCli.Result dry = cli.run("prune", "--dry-run").expectSuccess();
+        assertThat(dry.stdout()).contains("Policy: within 45d, minimum 3");
+        assertThat(repo.resolve("policy.json")).as("a dry run stores nothing").doesNotExist();
+        LifeboatCli.Result ran = cli.run("prune").expectSuccess();
+        assertThat(ran.stderr()).contains("the repository's retention policy is now that of environment");
+        // another host, without the variable, prunes by the same rules
+        LifeboatCli.Result elsewhere = localCli(repo).run("prune", "--dry-run").expectSuccess();
+        assertThat(elsewhere.stdout()).contains("Policy: within 45d, minimum 3")
+                .contains("From:   the repository's policy.json, set from environment");
+    }
+
+    @Test
     void retentionKeepsPinnedAndNewestRemovesTheRestAndCollectsTheirChunks() throws Exception {
         Path repo = work.resolve("repo");
         LifeboatCli cli = localCli(repo);
