@@ -23,7 +23,7 @@ final class BackupCommand implements Callable<Integer> {
 
     @Option(names = "--db", paramLabel = "CONNECTION",
             description = "Database to back up: postgres://user@host:5432/db or libpq keywords; repeat for several "
-                    + "(default: DATABASE_URL). Put the password in PGPASSWORD or ~/.pgpass rather than here.")
+                    + "(default: DATABASE_URL). Put the password in PGPASSWORD or in the .pgpass file of your home folder, never here.")
     List<String> databases;
 
     @Option(names = "--all-databases", description = "Back up every database of the server --db points at.")

@@ -17,9 +17,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "list", mixinStandardHelpOptions = true, description = {
-        "List the backups in the repository, oldest first. STATUS is completed (never checked), verified or drilled",
-        "with the level of the check it rests on (exists: its chunks exist; read-data: every byte read back;",
-        "read-data-subset k/n; drill: restored and counted), or corrupt with the check that found the damage."})
+        "List the backups in the repository, oldest first.",
+        "STATUS is completed (never checked), verified or drilled with the level of the",
+        "check it rests on (exists: its chunks exist; read-data: every byte read back;",
+        "read-data-subset k/n; drill: restored and counted), or corrupt with the check",
+        "that found the damage."})
 final class ListCommand implements Callable<Integer> {
     @Mixin
     Common common;

@@ -29,11 +29,13 @@ import java.util.List;
                 "  11  required PostgreSQL client tools missing",
                 "  130, 143  stopped by Ctrl-C or SIGTERM (nothing half-done is kept)",
                 "",
-                "Environment: LIFEBOAT_REPOSITORY, LIFEBOAT_IDENTITY_FILE, LIFEBOAT_RECIPIENTS,",
-                "LIFEBOAT_COMPRESSION_LEVEL, LIFEBOAT_THREADS, LIFEBOAT_KEY_DIR, LIFEBOAT_PG_BIN, LIFEBOAT_LOCK_WAIT,",
-                "LIFEBOAT_PG_LOCK_WAIT, LIFEBOAT_RETENTION_* (see prune --help), LIFEBOAT_TIMEZONE, LIFEBOAT_DRILL_QUERY,",
-                "LIFEBOAT_DATA_DIR, LIFEBOAT_STATE, LIFEBOAT_LOG_LEVEL, DATABASE_URL (see README.md: Configuration);",
-                "S3 credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or ~/.aws/credentials."})
+                "Environment (see README.md, Configuration):",
+                "  LIFEBOAT_REPOSITORY, LIFEBOAT_IDENTITY_FILE, LIFEBOAT_RECIPIENTS,",
+                "  LIFEBOAT_COMPRESSION_LEVEL, LIFEBOAT_THREADS, LIFEBOAT_KEY_DIR, LIFEBOAT_PG_BIN,",
+                "  LIFEBOAT_LOCK_WAIT, LIFEBOAT_PG_LOCK_WAIT, LIFEBOAT_RETENTION_* (see prune --help),",
+                "  LIFEBOAT_TIMEZONE, LIFEBOAT_DRILL_QUERY, LIFEBOAT_DATA_DIR, LIFEBOAT_STATE,",
+                "  LIFEBOAT_LOG_LEVEL, DATABASE_URL; S3 credentials from AWS_ACCESS_KEY_ID and",
+                "  AWS_SECRET_ACCESS_KEY, or ~/.aws/credentials."})
 public final class Main {
     /**
      * The subcommands, in the order {@code --help} lists them. They are added in code rather than in the

@@ -28,7 +28,7 @@ final class RestoreCommand implements Callable<Integer> {
     String id;
 
     @Option(names = "--to", paramLabel = "CONNECTION",
-            description = "Target database (default: --db / DATABASE_URL, i.e. the source itself).")
+            description = "Target database (default: --db or DATABASE_URL, which is the source itself).")
     String to;
 
     @Option(names = "--db", paramLabel = "CONNECTION", hidden = true)

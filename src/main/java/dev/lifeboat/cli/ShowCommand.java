@@ -61,7 +61,7 @@ final class ShowCommand implements Callable<Integer> {
                     d.mismatches().forEach(x -> out.println("         mismatch: " + x));
                 }
             }
-            out.println("Started  " + m.started() + "   finished " + m.finished() + "   took "
+            out.println("Started  " + Terminal.time(m.started()) + "   finished " + Terminal.time(m.finished()) + "   took "
                     + Units.compactDuration(Duration.between(m.started(), m.finished())));
             out.println("Host     " + m.host() + "   lifeboat " + m.toolVersion());
             out.println("Size     " + Units.bytes(m.logicalBytes()) + " of data, " + Units.bytes(m.storedBytes())

@@ -44,6 +44,16 @@ final class Terminal {
         }
     }
 
+    private static final long KIB = 1024;
+    private static final long MIB = 1024 * 1024;
+    /** Known sizes below this get no progress bar: they are read in a moment. */
+    static final long NO_BAR_BELOW = MIB;
+
+    /** The unit a progress bar counts in: KiB for a known size below 64 MiB, else MiB. */
+    static long unitOf(long totalBytes) {
+        return totalBytes >= 0 && totalBytes < 64 * MIB ? KIB : MIB;
+    }
+
     static Progress progress() {
         if (!interactive()) {
             return Progress.NONE;
@@ -67,8 +77,13 @@ final class Terminal {
             @Override
             public void start(String task, long totalBytes) {
                 guess = -1;
+                if (totalBytes >= 0 && totalBytes < NO_BAR_BELOW) {
+                    bar = null; // done before a bar could say anything: "0/0 MiB ? MiB/s" helps nobody
+                    return;
+                }
+                long unit = unitOf(totalBytes);
                 bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(totalBytes)
-                        .setUnit(" MiB", 1024 * 1024).showSpeed().setStyle(ProgressBarStyle.ASCII)
+                        .setUnit(unit == KIB ? " KiB" : " MiB", unit).showSpeed().setStyle(ProgressBarStyle.ASCII)
                         .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(250)
                         .build();
             }

@@ -19,8 +19,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "token", mixinStandardHelpOptions = true,
-        description = "Manage the API tokens of lifeboat serve (kept in <data-dir>/state.db, or in PostgreSQL "
-                + "with --state).",
+        description = {"Manage the API tokens of lifeboat serve.",
+                "They are kept hashed in <data-dir>/state.db, or in PostgreSQL with --state."},
         subcommands = {TokenCommand.Create.class, TokenCommand.ListTokens.class, TokenCommand.Revoke.class})
 final class TokenCommand implements Callable<Integer> {
     @Override

@@ -20,9 +20,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "verify", mixinStandardHelpOptions = true, description = {
-        "Check backups: chunks exist (default), all data reads back (--read-data), a slice of it",
-        "(--read-data-subset), or a restore drill into a scratch database (--drill). Results are recorded",
-        "in the repository and shown by list and show."})
+        "Check that backups can be restored, from their chunks existing up to a restore drill.",
+        "Levels: chunks exist (default), all data reads back (--read-data), a slice of it",
+        "(--read-data-subset), or a restore drill into a scratch database (--drill).",
+        "Results are recorded in the repository and shown by list and show."})
 final class VerifyCommand implements Callable<Integer> {
     @Mixin
     Common common;

@@ -63,6 +63,12 @@ public final class Repository {
                     "a repository already exists at " + storage.location(),
                     "use it as it is, or choose another location with --repo");
         }
+        String other = firstBlob(storage);
+        if (other != null) {
+            throw new LifeboatException(ErrorCode.REPOSITORY, storage.location() + " is not empty and holds no "
+                    + "Lifeboat repository (it has " + other + ", for one)",
+                    "create the repository in an empty folder or prefix: give another --repo");
+        }
         String id = UUID.randomUUID().toString();
         RepoConfig.Encryption encryption = null;
         if (!recipients.isEmpty()) {
@@ -79,6 +85,26 @@ public final class Repository {
                 encryption);
         storage.write(RepoConfig.BLOB, Json.MAPPER.writeValueAsBytes(config));
         return new Repository(storage, config, DEFAULT_LOCK_WAIT);
+    }
+
+    /** The name of one blob in {@code storage}, or null when it holds none; stops listing at the first. */
+    private static String firstBlob(Storage storage) throws IOException {
+        final class Found extends RuntimeException {
+            final String name;
+
+            Found(String name) {
+                super(null, null, false, false);
+                this.name = name;
+            }
+        }
+        try {
+            storage.forEach("", b -> {
+                throw new Found(b.name());
+            });
+            return null;
+        } catch (Found f) {
+            return f.name;
+        }
     }
 
     public static Repository open(Storage storage) throws IOException {

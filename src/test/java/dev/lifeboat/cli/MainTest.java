@@ -38,6 +38,37 @@ class MainTest {
     }
 
     @Test
+    void helpTextsAreWholeSentencesAndWrapOnlyBetweenWords() {
+        Run main = run("--help");
+        // each command's summary in the list is a whole sentence, not the first line of a longer one cut short
+        String commands = main.out().substring(main.out().indexOf("Commands:"), main.out().indexOf("Exit codes:"));
+        String[] entries = commands.split("\n(?=  [a-z])");
+        for (String entry : entries) {
+            if (entry.startsWith("Commands:")) {
+                continue;
+            }
+            String summary = entry.strip().replaceAll("\\s+", " ");
+            assertThat(summary).as("summary of " + summary.split(" ")[0]).endsWith(".");
+        }
+        java.util.List<String> texts = new java.util.ArrayList<>(java.util.List.of(main.out()));
+        for (String command : new String[] {"init", "backup", "list", "show", "restore", "cat", "verify", "prune",
+                "pin", "unpin", "keygen", "token", "serve"}) {
+            texts.add(run(command, "--help").out());
+        }
+        for (String text : texts) {
+            String[] lines = text.split("\n");
+            for (int i = 0; i + 1 < lines.length; i++) {
+                // picocli breaks a line too long for 80 columns after a dot: "~/." then "aws/credentials"
+                boolean nextIsAnEntry = lines[i + 1].matches("^  \\S.*") || lines[i + 1].strip().startsWith("-");
+                if (lines[i].length() >= 60 && !nextIsAnEntry) {
+                    assertThat(lines[i] + "\n" + lines[i + 1]).as("a word split across lines")
+                            .doesNotContainPattern("[A-Za-z/~]\\.\n\\s*[a-z]");
+                }
+            }
+        }
+    }
+
+    @Test
     void unknownCommandIsAUsageError() {
         Run r = run("bakup");
         assertThat(r.exitCode()).isEqualTo(2);

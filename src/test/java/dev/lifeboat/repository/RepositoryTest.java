@@ -131,6 +131,22 @@ class RepositoryTest {
     }
 
     @Test
+    void initRefusesAFolderThatHoldsSomethingElse() throws IOException {
+        MemoryStorage storage = new MemoryStorage();
+        storage.write("photos/2026/beach.jpg", new byte[] {1, 2, 3});
+        assertThatThrownBy(() -> Repository.init(storage, List.of(), SMALL, 3, new LocalKeyCache(keyDir)))
+                .isInstanceOfSatisfying(LifeboatException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.REPOSITORY);
+                    assertThat(e.getMessage()).contains("is not empty and holds no Lifeboat repository")
+                            .contains("photos/2026/beach.jpg");
+                    assertThat(e.hint()).contains("another --repo");
+                });
+        assertThat(storage.list("")).extracting(b -> b.name()).containsExactly("photos/2026/beach.jpg");
+        assertThat(Repository.init(new MemoryStorage(), List.of(), SMALL, 3, new LocalKeyCache(keyDir)).config())
+                .isNotNull();
+    }
+
+    @Test
     void manifestsListResolveAndReportGarbage() throws IOException {
         MemoryStorage storage = new MemoryStorage();
         Repository repo = Repository.init(storage, List.of(), SMALL, 3, new LocalKeyCache(keyDir));
