@@ -45,6 +45,15 @@ class TemplatesTest {
     }
 
     @Test
+    void aRefusedSettingSaysWhatToDoInOneSentence() {
+        String html = templates.render("settings.jte", new Views.SettingsPage(new Chrome("alice", Role.ADMIN, "c",
+                "settings"), "0 3 * * *", "UTC", "0", "at 03:00", "soon", "within 30d", 3, true, "retentionDays",
+                "retentionDays: must be a whole number of days from 1 to 36500, not 0", "for example 30", false));
+        String text = html.replaceAll("<[^>]+>", "").replaceAll("\\s+", " ");
+        assertThat(text).contains("for example 30").doesNotContainIgnoringCase("for example: for example");
+    }
+
+    @Test
     void everyPageLoadsScriptsFromThisServerOnlyAndCarriesTheCsrfToken() {
         String html = templates.render("backups.jte", list(Role.OPERATOR, "x"));
         assertThat(html).contains("<script src=\"/ui/static/htmx.min.js\" defer></script>")
