@@ -77,7 +77,8 @@ public final class BackupEngine {
                     try (InputStream in = dump.start()) {
                         // after pg_dump started: finding the estimate may read a manifest from remote storage
                         progress.startEstimated("backup " + name, () -> estimate(name, dump));
-                        artifact = writer.write(name + ".dump", name, Artifact.PG_DUMP_CUSTOM, in, progress::update);
+                        artifact = writer.write(name + ".dump", name, Artifact.PG_DUMP_CUSTOM, in, dump::dataOffset,
+                                progress::update);
                     } finally {
                         progress.finish();
                     }

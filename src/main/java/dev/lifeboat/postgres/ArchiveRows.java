@@ -53,6 +53,9 @@ public final class ArchiveRows {
     private int intSize;
     private int offSize;
     private long entriesLeft = -1; // entries of the table of contents still to read; -1 before the header
+    private long dataOffset = -1;
+    /** The archive offset of {@code head[0]}: parsed entries are dropped from the buffer's front. */
+    private long headBase;
     // table data entries: dump id -> table OID
     private final Map<Integer, Long> tableOfDump = new HashMap<>();
     private final Map<Long, Long> rows = new HashMap<>();
@@ -96,6 +99,15 @@ public final class ArchiveRows {
                 return super.skip(n);
             }
         };
+    }
+
+    /**
+     * The offset in the archive where its header and table of contents end and the data begins, once it was seen;
+     * -1 before, or when the archive could not be followed. Parsing the table of contents is tried as it grows
+     * (amortized: when it has doubled), so the offset is known once about twice as many bytes have been read.
+     */
+    public long dataOffset() {
+        return dataOffset;
     }
 
     /** The most memory that what had arrived of the table of contents took at once, in bytes. */
@@ -241,6 +253,7 @@ public final class ArchiveRows {
         }
         byte[] rest = Arrays.copyOfRange(head, end, headLength);
         head = null;
+        dataOffset = headBase + end;
         state = State.BLOCK_TYPE;
         accept(rest, 0, rest.length);
         return true;
@@ -298,6 +311,7 @@ public final class ArchiveRows {
             // keep only the entry that has not fully arrived: memory is bounded by the largest entry, not the schema
             System.arraycopy(head, consumed, head, 0, headLength - consumed);
             headLength -= consumed;
+            headBase += consumed;
             return -1;
         } catch (RuntimeException e) {
             fail("unexpected table of contents: " + e);

@@ -211,6 +211,14 @@ public final class PostgresDump implements Closeable {
         return pgDump;
     }
 
+    /**
+     * Where the archive's data begins once {@link #start}'s stream has been read past it, else -1: a chunk boundary
+     * there lets the data of an unchanged database deduplicate, since the header before it holds the dump's time.
+     */
+    public long dataOffset() {
+        return archiveRows.dataOffset();
+    }
+
     /** Starts pg_dump; read the returned stream to its end, then call {@link #finish}. */
     public InputStream start() throws IOException {
         ProcessBuilder pb = new ProcessBuilder(pgDump.path().toString(), "--format=custom", "-Z0",

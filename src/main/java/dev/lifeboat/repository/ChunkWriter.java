@@ -99,9 +99,18 @@ public final class ChunkWriter implements Closeable {
      */
     public Artifact write(String name, String source, String format, InputStream in, LongConsumer progress)
             throws IOException {
+        return write(name, source, format, in, () -> -1, progress);
+    }
+
+    /**
+     * Reads {@code in} to its end and stores it, with a chunk boundary at the offset {@code boundary} gives once it
+     * knows it (see {@link Chunker#Chunker(ChunkerParams, InputStream, java.util.function.LongSupplier)}).
+     */
+    public Artifact write(String name, String source, String format, InputStream in,
+                          java.util.function.LongSupplier boundary, LongConsumer progress) throws IOException {
         awaitListing(); // before the chunker's buffer: while listing, memory is the index's alone
         MessageDigest whole = ChunkCodec.sha256();
-        Chunker chunker = new Chunker(repo.config().chunker(), in);
+        Chunker chunker = new Chunker(repo.config().chunker(), in, boundary);
         List<Future<ChunkRef>> refs = new ArrayList<>();
         long size = 0;
         try {

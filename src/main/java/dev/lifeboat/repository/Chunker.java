@@ -22,11 +22,26 @@ public final class Chunker {
     private final long maskLarge;
     private final InputStream in;
     private final byte[] buf;
+    private final java.util.function.LongSupplier boundary;
     private int start;
     private int end;
     private boolean eof;
+    /** Bytes handed out in chunks so far: the stream offset of {@code buf[start]}. */
+    private long offset;
 
     public Chunker(ChunkerParams params, InputStream in) {
+        this(params, in, () -> -1);
+    }
+
+    /**
+     * A chunker that also cuts at a stream offset the source knows to be a boundary of its structure, such as
+     * where a pg_dump archive's header and table of contents end and its data begins: what comes after it is then
+     * cut as if the stream started there, so it deduplicates against an earlier stream whose beginning differs
+     * (the archive's header holds the time of the dump). {@code boundary} gives the offset once it is known, or
+     * -1; it is asked before each cut, and a boundary inside the next chunk ends that chunk there.
+     */
+    public Chunker(ChunkerParams params, InputStream in, java.util.function.LongSupplier boundary) {
+        this.boundary = boundary;
         this.params = params;
         this.gear = gearTable(params.seed());
         int bits = Integer.numberOfTrailingZeros(params.avgSize());
@@ -62,8 +77,13 @@ public final class Chunker {
             return null;
         }
         int cut = cutPoint(buf, start, available);
+        long forced = boundary.getAsLong();
+        if (forced > offset && forced < offset + cut) {
+            cut = (int) (forced - offset);
+        }
         byte[] chunk = Arrays.copyOfRange(buf, start, start + cut);
         start += cut;
+        offset += cut;
         return chunk;
     }
 

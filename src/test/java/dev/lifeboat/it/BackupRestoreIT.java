@@ -138,6 +138,28 @@ class BackupRestoreIT {
     }
 
     @org.junit.jupiter.api.Test
+    void anUnchangedSmallDatabaseStoresOnlyItsArchiveHeaderAgain() throws Exception {
+        PgCluster pg = PgCluster.shared();
+        pg.dropDatabase("dedup_small");
+        pg.createDatabase("dedup_small");
+        // a dump of about 400 KiB: smaller than the 512 KiB minimum chunk of the default chunker
+        pg.psql("dedup_small", "create table t as select g, md5(g::text) as v from generate_series(1, 9000) g");
+        LifeboatCli cli = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", work.resolve("dedup").toString())
+                .env("PGPASSWORD", pg.password())
+                .env("DATABASE_URL", "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/dedup_small");
+        cli.run("init").expectSuccess();
+        cli.run("backup").expectSuccess();
+        Thread.sleep(1100); // a dump of another second: its header differs
+        cli.run("backup").expectSuccess();
+        JsonNode list = new ObjectMapper().readTree(cli.run("list", "--json").expectSuccess().stdout());
+        long size = list.get(1).get("logicalBytes").asLong();
+        long added = list.get(1).get("addedBytes").asLong();
+        assertThat(size).isBetween(300_000L, 512L * 1024);
+        assertThat(added).as("new bytes of the second backup, of " + size).isLessThan(size / 10);
+        pg.dropDatabase("dedup_small");
+    }
+
+    @org.junit.jupiter.api.Test
     void severalDatabasesAndGlobalsInOneBackup() throws Exception {
         PgCluster pg = PgCluster.shared();
         for (String db : new String[] {"multi_a", "multi_b", "multi_b_copy"}) {

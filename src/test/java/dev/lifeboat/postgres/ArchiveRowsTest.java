@@ -102,6 +102,28 @@ class ArchiveRowsTest {
     }
 
     @Test
+    void theDataOffsetIsWhereTwoDumpsOfAnUnchangedDatabaseStartToBeTheSame() throws Exception {
+        Thread.sleep(1100); // the header holds the dump's time, to the second
+        byte[] again = pgDump("-Fc", "-Z0");
+        long[] offsets = new long[2];
+        byte[][] dumps = {archive, again};
+        for (int i = 0; i < 2; i++) {
+            ArchiveRows rows = new ArchiveRows();
+            try (InputStream in = rows.follow(new ByteArrayInputStream(dumps[i]))) {
+                in.readAllBytes();
+            }
+            offsets[i] = rows.dataOffset();
+            assertThat(offsets[i]).isPositive().isLessThan(dumps[i].length);
+            assertThat(dumps[i][(int) offsets[i]]).as("a data block starts there").isIn((byte) 1, (byte) 3);
+        }
+        assertThat(Arrays.copyOf(archive, (int) offsets[0])).as("the header and table of contents differ")
+                .isNotEqualTo(Arrays.copyOf(again, (int) offsets[1]));
+        assertThat(Arrays.copyOfRange(archive, (int) offsets[0], archive.length))
+                .as("everything after the data offset is the same")
+                .isEqualTo(Arrays.copyOfRange(again, (int) offsets[1], again.length));
+    }
+
+    @Test
     void aLargeSchemaIsFollowedEntryByEntryNotHeldWhole() throws Exception {
         String db = "archive_rows_schema";
         pg.dropDatabase(db);

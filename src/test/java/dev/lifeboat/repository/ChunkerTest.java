@@ -85,4 +85,52 @@ class ChunkerTest {
     private static String id(byte[] c) {
         return dev.lifeboat.core.Hex.of(ChunkCodec.sha256().digest(c));
     }
+
+    @Test
+    void aBoundaryTheSourceKnowsEndsAChunkSoWhatFollowsItDeduplicatesWhateverCameBefore() throws IOException {
+        // a dump smaller than the minimum chunk: its header (which holds the dump's time) and its data
+        byte[] data = random(900, 11);
+        byte[] first = concat(random(200, 1), data);
+        byte[] second = concat(random(200, 2), data);
+        assertThat(chunks(SMALL, first)).as("without the boundary, one chunk that differs each time").hasSize(1);
+
+        List<byte[]> a = chunksWithBoundary(first, 200);
+        List<byte[]> b = chunksWithBoundary(second, 200);
+        assertThat(a).hasSize(2);
+        assertThat(a.get(0)).hasSize(200);
+        assertThat(a.get(1)).isEqualTo(data).isEqualTo(b.get(1));
+
+        // a larger stream: every chunk after the boundary is the same, and they join up to the input
+        byte[] big = random(200_000, 12);
+        List<byte[]> c = chunksWithBoundary(concat(random(3000, 3), big), 3000);
+        List<byte[]> d = chunksWithBoundary(concat(random(3000, 4), big), 3000);
+        assertThat(c.get(0)).hasSize(3000);
+        assertThat(c.subList(1, c.size())).containsExactlyElementsOf(d.subList(1, d.size()));
+        java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+        for (byte[] chunk : c.subList(1, c.size())) {
+            joined.write(chunk);
+        }
+        assertThat(joined.toByteArray()).isEqualTo(big);
+        // a boundary already passed, or never known, changes nothing
+        assertThat(sizes(chunksWithBoundary(big, -1))).isEqualTo(sizes(chunks(SMALL, big)));
+    }
+
+    private static List<byte[]> chunksWithBoundary(byte[] data, long boundary) throws IOException {
+        Chunker c = new Chunker(SMALL, new ByteArrayInputStream(data), () -> boundary);
+        List<byte[]> out = new ArrayList<>();
+        for (byte[] chunk = c.next(); chunk != null; chunk = c.next()) {
+            out.add(chunk);
+        }
+        return out;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static List<Integer> sizes(List<byte[]> chunks) {
+        return chunks.stream().map(x -> x.length).toList();
+    }
 }
