@@ -96,6 +96,15 @@ final class VerifyCommand implements Callable<Integer> {
                         + failed.get(0).problems().get(0),
                         "restore missing or damaged blobs from a replica, or rely on another backup; other backups are unaffected");
             }
+            // a check too cheap to see the damage an earlier one found does not make the backup good again
+            List<String> stillCorrupt = results.stream().filter(r -> "corrupt".equals(r.status()))
+                    .map(VerifyEngine.Result::id).toList();
+            if (!stillCorrupt.isEmpty()) {
+                throw new LifeboatException(ErrorCode.INTEGRITY, stillCorrupt.size() + " of " + results.size()
+                        + " backups are still recorded as corrupt (an earlier check found damage this one cannot "
+                        + "see): " + String.join(", ", stillCorrupt),
+                        "run 'lifeboat verify --read-data " + stillCorrupt.get(0) + "' to check it again");
+            }
         }
         return 0;
     }

@@ -57,6 +57,10 @@ class VerifyIT {
             alteredChunkIsFoundByReadData();
             truncatedChunkIsFound();
             garbageManifestIsListedAsCorruptAndTheOthersPass();
+            // every blob is back: a full read finds nothing and clears the damage the earlier checks recorded
+            LifeboatCli.Result clean = cli.run("verify", "--all", "--read-data");
+            assertThat(clean.exitCode()).as(describe(clean)).isZero();
+            assertThat(statuses().values()).containsOnly("verified");
             if (encrypted) {
                 identityIsRequiredForDataAndMustBeTheRightOne();
             }
@@ -157,7 +161,17 @@ class VerifyIT {
         flipped[flipped.length / 2] ^= 0x01; // same size: only reading the data can tell
         Files.write(blob, flipped);
 
-        assertThat(cli.run("verify", "--all").exitCode()).as("an existence check cannot see a flipped byte").isZero();
+        // an existence check cannot see a flipped byte; the backup the last check found corrupt (its chunk is back
+        // now) stays recorded so, and the run fails for it: a cheap check never makes a damaged backup look good
+        List<String> earlier = statuses().entrySet().stream().filter(e -> e.getValue().equals("corrupt"))
+                .map(Map.Entry::getKey).toList();
+        assertThat(earlier).hasSize(1).doesNotContain(victim);
+        LifeboatCli.Result cheap = cli.run("verify", "--all");
+        assertThat(cheap.exitCode()).as(describe(cheap)).isEqualTo(10);
+        assertThat(cheap.stderr()).contains("1 of 3 backups are still recorded as corrupt").contains(earlier.get(0))
+                .contains("verify --read-data " + earlier.get(0));
+        assertThat(cheap.stdout()).contains(earlier.get(0) + ": corrupt (").contains("an earlier check found damage");
+        assertThat(parse(cheap.stdout()).get(victim).status()).as("the flip is not seen").isEqualTo("verified");
         LifeboatCli.Result r = cli.run("verify", "--all", "--read-data");
         assertOnlyVictimCorrupt(r, victim, chunk, null, "read-data");
 
@@ -269,6 +283,11 @@ class VerifyIT {
                 throw new UncheckedIOException(e);
             }
         });
+        // a slice that reads no damage does not clear what an earlier slice found: only a full read does
+        LifeboatCli.Result slice = cli.run("verify", "--all", "--read-data-subset", "1/3");
+        assertThat(slice.exitCode()).as(describe(slice)).isEqualTo(10);
+        assertThat(slice.stderr()).contains("still recorded as corrupt");
+        cli.run("verify", "--all", "--read-data").expectSuccess();
         LifeboatCli.Result third = cli.run("verify", "--all", "--read-data-subset", "1/3").expectSuccess();
         assertThat(parse(third.stdout()).keySet()).containsExactlyInAnyOrderElementsOf(ids);
         assertThat(parse(third.stdout()).values()).extracting(Line::level).containsOnly("read-data-subset 1/3");
