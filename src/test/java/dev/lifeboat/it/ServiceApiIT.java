@@ -162,6 +162,8 @@ class ServiceApiIT {
         assertThat(b.path("logicalBytes").asLong()).isPositive();
         assertThat(b.path("storedBytes").asLong()).isPositive();
         assertThat(b.path("addedBytes").asLong()).isPositive();
+        // the seed's size: what the backup takes on the storage, as the seed's compressed dump file would
+        assertThat(b.path("size").asLong()).isEqualTo(b.path("storedBytes").asLong());
         assertThat(b.path("jobId").asText()).isNotBlank();
         assertThat(names(b.path("sources"))).containsExactly(DB);
 
@@ -175,6 +177,7 @@ class ServiceApiIT {
         assertThat(row.path("label").asText()).isEqualTo("first");
         assertThat(row.path("logicalBytes").asLong()).isEqualTo(b.path("logicalBytes").asLong());
         assertThat(row.path("storedBytes").asLong()).isEqualTo(b.path("storedBytes").asLong());
+        assertThat(row.path("size").asLong()).isEqualTo(b.path("storedBytes").asLong());
         assertThat(row.path("verification").path("status").asText()).isEqualTo("never");
         assertExpires(row);
         Instant started = Instant.parse(row.path("started").asText());
@@ -188,6 +191,7 @@ class ServiceApiIT {
         assertThat(tableRowCounts(source)).containsEntry("items", 100L).containsEntry("notes", 20L);
         assertThat(show.json().path("manifest").path("artifacts").path(0).path("name").asText()).isEqualTo(DB + ".dump");
         assertThat(show.body()).doesNotContain(pg.password()).doesNotContain(encoded(pg.password()));
+        assertThat(show.json().path("size").asLong()).isEqualTo(b.path("storedBytes").asLong());
 
         // the job, alone and in the history
         String jobId = b.path("jobId").asText();
@@ -196,6 +200,7 @@ class ServiceApiIT {
         assertThat(job.path("status").asText()).isEqualTo("succeeded");
         assertThat(job.path("backupId").asText()).isEqualTo(id);
         assertThat(job.path("requestedBy").asText()).isEqualTo("api-operator");
+        assertThat(job.path("result").path("size").asLong()).isEqualTo(b.path("storedBytes").asLong());
         JsonNode jobs = expect(call("GET", API + "/jobs", viewer, null), 200).json();
         assertThat(jobs.path("active")).isEmpty();
         JsonNode rec = find(jobs.path("history"), "id", jobId);

@@ -1,0 +1,143 @@
+package dev.lifeboat.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lifeboat.config.Settings;
+import dev.lifeboat.repository.ChunkerParams;
+import dev.lifeboat.repository.Json;
+import dev.lifeboat.repository.LocalKeyCache;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.service.JobGate;
+import dev.lifeboat.service.Service;
+import dev.lifeboat.state.Role;
+import dev.lifeboat.state.StateStore;
+import dev.lifeboat.storage.MemoryStorage;
+import dev.lifeboat.web.WebUi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The HTTP server in process, with the web UI's routes, over a repository in memory with two backups and no
+ * database: the sizes of the backups it renders.
+ */
+class HttpServerTest {
+    private static final String API = BackupsApi.BASE;
+    private static final String A = "20261121T030000Z-aaaaaa";
+    private static final String B = "20261122T030000Z-bbbbbb";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    static Path dir;
+    static StateStore state;
+    static Repository repo;
+    static Service service;
+    static HttpServer server;
+    static String token;
+
+    @BeforeAll
+    static void start() throws IOException {
+        repo = Repository.init(new MemoryStorage(), List.of(),
+                new ChunkerParams(16 * 1024, 64 * 1024, 256 * 1024, 42), 3, new LocalKeyCache(dir.resolve("keys")));
+        commit(repo, A, 1000, 400);
+        commit(repo, B, 2000, 700);
+        state = StateStore.open(dir.resolve("state"), Clock.systemUTC());
+        token = state.tokens().create(Role.ADMIN, "alice").token();
+        service = new Service(new Settings(), state, repo, JobGate.LOCAL, "test", Duration.ofMinutes(5),
+                Clock.systemUTC());
+        server = new HttpServer(service, "127.0.0.1", 0, List.of(WebUi.routes(service))).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+        if (service != null) {
+            service.shutdown(Duration.ZERO);
+        }
+        if (state != null) {
+            state.close();
+        }
+    }
+
+    @Test
+    void everyBackupHasItsStoredSizeAsSizeInTheListAndAlone() {
+        JsonNode list = json(send("GET", API + "/backups"));
+        assertThat(list.path("count").asInt()).isEqualTo(2);
+        for (JsonNode row : list.path("backups")) {
+            assertThat(row.path("size").isIntegralNumber()).as("%s", row).isTrue();
+            assertThat(row.path("size").asLong()).isEqualTo(row.path("storedBytes").asLong()).isPositive();
+        }
+        assertThat(row(list, A).path("size").asLong()).isEqualTo(400);
+        assertThat(row(list, B).path("size").asLong()).isEqualTo(700);
+        JsonNode shown = json(send("GET", API + "/backups/" + B));
+        assertThat(shown.path("size").asLong()).isEqualTo(700);
+        assertThat(shown.path("storedBytes").asLong()).isEqualTo(700);
+        assertThat(shown.path("logicalBytes").asLong()).isEqualTo(2000);
+    }
+
+    private static void commit(Repository repo, String id, long logical, long stored) throws IOException {
+        Instant t = Instant.parse(id.substring(0, 4) + "-" + id.substring(4, 6) + "-" + id.substring(6, 8) + "T03:00:00Z");
+        repo.commit(new Manifest(Manifest.FORMAT_VERSION, id, null, Manifest.COMPLETED, t, t, "test", "h", List.of(),
+                List.of(), logical, stored, stored, null));
+    }
+
+    private static JsonNode row(JsonNode list, String id) {
+        for (JsonNode r : list.path("backups")) {
+            if (r.path("id").asText().equals(id)) {
+                return r;
+            }
+        }
+        throw new AssertionError("no backup " + id + " in " + list);
+    }
+
+    private static HttpResponse<String> send(String method, String path, String... headers) {
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put("Authorization", "Bearer " + token);
+        for (int i = 0; i < headers.length; i += 2) {
+            h.put(headers[i], headers[i + 1]);
+        }
+        return request(server, method, path, h);
+    }
+
+    private static HttpResponse<String> request(HttpServer to, String method, String path, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + to.port() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30));
+        headers.forEach(b::header);
+        try {
+            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(method + " " + path, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static JsonNode json(HttpResponse<String> r) {
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).as("%s", r.body()).startsWith("application/json");
+        try {
+            return Json.MAPPER.readTree(r.body());
+        } catch (IOException e) {
+            throw new AssertionError(r.body(), e);
+        }
+    }
+}
