@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The HTTP server in process, with the web UI's routes, over a repository in memory with two backups and no
- * database: the sizes of the backups it renders.
+ * database: the list's ETag and the sizes of the backups it renders.
  */
 class HttpServerTest {
     private static final String API = BackupsApi.BASE;
@@ -75,6 +75,20 @@ class HttpServerTest {
         }
         if (state != null) {
             state.close();
+        }
+    }
+
+    @Test
+    void theListsETagComesFromItsContentSoAnotherInstanceGivesTheSame() {
+        String etag = send("GET", API + "/backups").headers().firstValue("ETag").orElseThrow();
+        Service other = new Service(new Settings(), state, repo, JobGate.LOCAL, "other", Duration.ofMinutes(5),
+                Clock.systemUTC());
+        try (HttpServer second = new HttpServer(other, "127.0.0.1", 0, List.of()).start()) {
+            HttpResponse<String> r = request(second, "GET", API + "/backups", Map.of("Authorization", "Bearer " + token,
+                    "If-None-Match", etag));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(304);
+        } finally {
+            other.shutdown(Duration.ZERO);
         }
     }
 
