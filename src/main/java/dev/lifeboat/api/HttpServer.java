@@ -27,6 +27,8 @@ import java.util.function.Consumer;
  *     else 503 naming what is not ready (readiness). Neither needs a token and neither tells more.</li>
  * <li>{@code GET /metrics}: Prometheus text; needs a token (viewer), as everything under {@code /api}.</li>
  * </ul>
+ *
+ * <p>Every GET route answers HEAD ({@link RouteTable}). Errors are JSON with stable codes ({@link ApiError}).
  */
 public final class HttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
@@ -39,6 +41,7 @@ public final class HttpServer implements AutoCloseable {
     public HttpServer(Service service, String host, int port, List<Consumer<JavalinConfig>> extensions) {
         BackupsApi api = new BackupsApi(service);
         this.app = Javalin.create(config -> {
+            RouteTable routes = new RouteTable(config); // before any route: it hears of each
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.jsonMapper(new JavalinJackson(Json.COMPACT, false));
@@ -87,6 +90,7 @@ public final class HttpServer implements AutoCloseable {
             for (Consumer<JavalinConfig> ext : extensions) {
                 ext.accept(config);
             }
+            routes.seal(config.routes); // HEAD where GET is
         });
     }
 

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The HTTP server in process, with the web UI's routes, over a repository in memory with two backups and no
- * database: the list's ETag and the sizes of the backups it renders.
+ * database: HEAD, the list's ETag, and the sizes of the backups it renders.
  */
 class HttpServerTest {
     private static final String API = BackupsApi.BASE;
@@ -79,6 +81,29 @@ class HttpServerTest {
     }
 
     @Test
+    void headOnTheListAnswersItsETagWithoutABodyAndIfNoneMatchGives304() {
+        HttpResponse<String> get = send("GET", API + "/backups");
+        assertThat(get.statusCode()).isEqualTo(200);
+        String etag = get.headers().firstValue("ETag").orElseThrow();
+
+        HttpResponse<String> head = send("HEAD", API + "/backups");
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("ETag")).hasValue(etag);
+        assertThat(head.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(head.headers().firstValue("Content-Length")).hasValue(Integer.toString(get.body().length()));
+        assertThat(head.body()).isEmpty();
+
+        for (String method : List.of("GET", "HEAD")) {
+            HttpResponse<String> notModified = send(method, API + "/backups", "If-None-Match", etag);
+            assertThat(notModified.statusCode()).as(method).isEqualTo(304);
+            assertThat(notModified.headers().firstValue("ETag")).as(method).hasValue(etag);
+            assertThat(notModified.body()).as(method).isEmpty();
+            assertThat(send(method, API + "/backups", "If-None-Match", "W/\"other\"").statusCode()).as(method)
+                    .isEqualTo(200);
+        }
+    }
+
+    @Test
     void theListsETagComesFromItsContentSoAnotherInstanceGivesTheSame() {
         String etag = send("GET", API + "/backups").headers().firstValue("ETag").orElseThrow();
         Service other = new Service(new Settings(), state, repo, JobGate.LOCAL, "other", Duration.ofMinutes(5),
@@ -90,6 +115,25 @@ class HttpServerTest {
         } finally {
             other.shutdown(Duration.ZERO);
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {API + "/backups/" + A, API + "/backups/config", API + "/jobs", API + "/audit",
+            "/healthz", "/readyz", "/metrics", "/ui/login", "/ui/static/lifeboat.css"})
+    void headOnAGetRouteAnswersAsGetWithoutABody(String path) {
+        HttpResponse<String> get = send("GET", path);
+        HttpResponse<String> head = send("HEAD", path);
+        assertThat(head.statusCode()).isEqualTo(get.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("Content-Type")).isEqualTo(get.headers().firstValue("Content-Type"));
+        assertThat(head.body()).isEmpty();
+        assertThat(get.body()).isNotEmpty();
+    }
+
+    @Test
+    void headAsksForATokenWhereGetDoes() {
+        HttpResponse<String> r = sendAnonymous("HEAD", API + "/backups");
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.body()).isEmpty();
     }
 
     @Test
@@ -130,6 +174,10 @@ class HttpServerTest {
             h.put(headers[i], headers[i + 1]);
         }
         return request(server, method, path, h);
+    }
+
+    private static HttpResponse<String> sendAnonymous(String method, String path) {
+        return request(server, method, path, Map.of());
     }
 
     private static HttpResponse<String> request(HttpServer to, String method, String path, Map<String, String> headers) {

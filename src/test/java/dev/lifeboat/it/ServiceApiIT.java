@@ -447,6 +447,28 @@ class ServiceApiIT {
         }
     }
 
+    @Test
+    @Order(9)
+    void headOnTheListAnswersItsETagWithoutABodyAndIfNoneMatchGives304() {
+        Resp get = expect(call("GET", API + "/backups", viewer, null), 200);
+        String etag = get.headers().firstValue("ETag").orElseThrow();
+        Resp head = expect(call("HEAD", API + "/backups", viewer, null), 200);
+        assertThat(head.headers().firstValue("ETag")).hasValue(etag);
+        assertThat(head.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        assertThat(head.body()).isEmpty();
+        for (String method : List.of("GET", "HEAD")) {
+            Resp same = expect(send(method, API + "/backups", Map.of("Authorization", "Bearer " + viewer,
+                    "If-None-Match", etag), null), 304);
+            assertThat(same.headers().firstValue("ETag")).hasValue(etag);
+            assertThat(same.body()).isEmpty();
+        }
+        // HEAD on another GET route: GET's status and type, no body
+        Resp show = expect(call("HEAD", API + "/backups/" + backupA(), viewer, null), 200);
+        assertThat(show.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        assertThat(show.body()).isEmpty();
+        expect(call("HEAD", API + "/backups/20990101T000000Z-abcdef", viewer, null), 404);
+    }
+
     // ---- concurrency
 
     @Test
