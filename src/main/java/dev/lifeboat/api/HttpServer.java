@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  * <li>{@code GET /metrics}: Prometheus text; needs a token (viewer), as everything under {@code /api}.</li>
  * </ul>
  *
- * <p>Every GET route answers HEAD ({@link RouteTable}). Errors are JSON with stable codes ({@link ApiError}).
+ * <p>Every GET route answers HEAD; a method a known path does not take gets 405 with {@code Allow}, OPTIONS
+ * 204 with it, and an unknown path 404 ({@link RouteTable}). Errors are JSON with stable codes ({@link ApiError}).
  */
 public final class HttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
@@ -85,12 +86,10 @@ public final class HttpServer implements AutoCloseable {
                     ctx.json(new ApiError(404, "not_found", "no such path: " + ctx.path(), null).body());
                 }
             });
-            config.routes.error(405, ctx -> ctx.json(new ApiError(405, "method_not_allowed",
-                    ctx.method() + " is not allowed on " + ctx.path(), null).body()));
             for (Consumer<JavalinConfig> ext : extensions) {
                 ext.accept(config);
             }
-            routes.seal(config.routes); // HEAD where GET is
+            routes.seal(config.routes); // HEAD where GET is, 405 for the other methods of a known path
         });
     }
 

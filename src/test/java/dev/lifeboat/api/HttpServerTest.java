@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
@@ -38,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The HTTP server in process, with the web UI's routes, over a repository in memory with two backups and no
- * database: HEAD, the list's ETag, and the sizes of the backups it renders.
+ * database: what every route answers to a method it does not take, HEAD, the list's ETag, and sizes.
  */
 class HttpServerTest {
     private static final String API = BackupsApi.BASE;
@@ -78,6 +79,72 @@ class HttpServerTest {
         if (state != null) {
             state.close();
         }
+    }
+
+    @ParameterizedTest(name = "{0} {1} -> 405, Allow: {2}")
+    @CsvSource(delimiter = '|', value = {
+            "DELETE | /api/v1/platform/backups                              | GET, HEAD, POST, OPTIONS",
+            "PUT    | /api/v1/platform/backups                              | GET, HEAD, POST, OPTIONS",
+            "GET    | /api/v1/platform/backups/" + A + "/verify             | POST, OPTIONS",
+            "GET    | /api/v1/platform/backups/" + A + "/restore            | POST, OPTIONS",
+            "DELETE | /api/v1/platform/backups/" + A + "/restore/confirm    | POST, OPTIONS",
+            "POST   | /api/v1/platform/backups/config                       | GET, HEAD, PUT, OPTIONS",
+            "DELETE | /api/v1/platform/backups/" + A + "                    | GET, HEAD, OPTIONS",
+            "POST   | /api/v1/platform/jobs                                 | GET, HEAD, OPTIONS",
+            "PATCH  | /api/v1/platform/jobs/some-job                        | GET, HEAD, OPTIONS",
+            "POST   | /api/v1/platform/audit                                | GET, HEAD, OPTIONS",
+            "POST   | /healthz                                              | GET, HEAD, OPTIONS",
+            "DELETE | /readyz                                               | GET, HEAD, OPTIONS",
+            "POST   | /metrics                                              | GET, HEAD, OPTIONS",
+            "POST   | /ui/jobs                                              | GET, HEAD, OPTIONS",
+            "POST   | /ui/backups/" + A + "                                 | GET, HEAD, OPTIONS",
+            "GET    | /ui/backups/" + A + "/restore/confirm                 | POST, OPTIONS",
+            "GET    | /ui/logout                                            | POST, OPTIONS",
+            "DELETE | /ui/login                                             | GET, HEAD, POST, OPTIONS",
+            "PUT    | /ui/settings                                          | GET, HEAD, POST, OPTIONS"})
+    void aMethodAPathDoesNotTakeIs405WithTheMethodsItTakes(String method, String path, String allow) {
+        HttpResponse<String> r = send(method, path);
+        assertThat(r.statusCode()).as("%s %s: %s", method, path, r.body()).isEqualTo(405);
+        assertThat(r.headers().firstValue("Allow")).hasValue(allow);
+        JsonNode error = json(r).path("error");
+        assertThat(error.path("code").asText()).isEqualTo("method_not_allowed");
+        assertThat(error.path("message").asText()).isEqualTo(method + " is not allowed on " + path);
+        assertThat(error.path("hint").asText()).contains(allow);
+    }
+
+    @Test
+    void headOnAPathWithoutGetIs405WithoutABody() {
+        HttpResponse<String> r = send("HEAD", API + "/backups/" + A + "/verify");
+        assertThat(r.statusCode()).isEqualTo(405);
+        assertThat(r.headers().firstValue("Allow")).hasValue("POST, OPTIONS");
+        assertThat(r.body()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {API + "/backups", API + "/backups/" + A + "/verify", "/healthz", "/ui/logout"})
+    void optionsAnswersTheMethodsOfAKnownPath(String path) {
+        HttpResponse<String> r = send("OPTIONS", path);
+        assertThat(r.statusCode()).isEqualTo(204);
+        assertThat(r.headers().firstValue("Allow")).hasValue(send("DELETE", path).headers().firstValue("Allow")
+                .orElseThrow());
+        assertThat(r.body()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0} {1} -> 404")
+    @CsvSource(delimiter = '|', value = {
+            "GET    | /api/v1/platform/nothing",
+            "DELETE | /api/v1/platform/nothing",
+            "OPTIONS| /api/v1/platform/nothing",
+            "GET    | /api/v1/platform/backups/" + A + "/nothing",
+            "POST   | /api/v1/platform/backups/" + A + "/verify/again",
+            "POST   | /nothing",
+            "POST   | /ui/nothing",
+            "DELETE | /ui/backups/" + A + "/nothing"})
+    void anUnknownPathIsStill404(String method, String path) {
+        HttpResponse<String> r = send(method, path);
+        assertThat(r.statusCode()).as("%s %s: %s", method, path, r.body()).isEqualTo(404);
+        assertThat(r.headers().firstValue("Allow")).isEmpty();
+        assertThat(json(r).path("error").path("code").asText()).isEqualTo("not_found");
     }
 
     @Test

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
@@ -427,7 +428,10 @@ class ServiceApiIT {
                 new Case("viewer", "GET", API + "/jobs/no-such-job", null, 404, "not_found", null),
                 new Case("viewer", "GET", API + "/no-such-thing", null, 404, "not_found", null),
                 new Case("viewer", "GET", API + "/backups/{A}/nothing", null, 404, "not_found", null),
-                new Case("none", "GET", "/no-such-thing", null, 404, "not_found", null));
+                new Case("viewer", "DELETE", API + "/no-such-thing", null, 404, "not_found", null),
+                new Case("none", "GET", "/no-such-thing", null, 404, "not_found", null),
+                new Case("none", "POST", "/no-such-thing", null, 404, "not_found", null),
+                new Case("none", "POST", "/ui/no-such-page", null, 404, "not_found", null));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -445,6 +449,36 @@ class ServiceApiIT {
             expectError(r, 404, "not_found");
             assertThat(r.json().path("error").path("message").asText()).contains("/no-such-thing");
         }
+    }
+
+    static Stream<Arguments> wrongMethods() {
+        return Stream.of(
+                Arguments.of("viewer", "DELETE", API + "/backups", "GET, HEAD, POST, OPTIONS"),
+                Arguments.of("operator", "GET", API + "/backups/{A}/verify", "POST, OPTIONS"),
+                Arguments.of("admin", "GET", API + "/backups/{A}/restore/confirm", "POST, OPTIONS"),
+                Arguments.of("admin", "POST", API + "/backups/config", "GET, HEAD, PUT, OPTIONS"),
+                Arguments.of("admin", "DELETE", API + "/backups/{A}", "GET, HEAD, OPTIONS"),
+                Arguments.of("viewer", "PUT", API + "/jobs", "GET, HEAD, OPTIONS"),
+                Arguments.of("none", "POST", "/healthz", "GET, HEAD, OPTIONS"),
+                Arguments.of("viewer", "POST", "/metrics", "GET, HEAD, OPTIONS"),
+                Arguments.of("none", "POST", "/ui/jobs", "GET, HEAD, OPTIONS"),
+                Arguments.of("none", "GET", "/ui/logout", "POST, OPTIONS"),
+                Arguments.of("none", "DELETE", "/ui/login", "GET, HEAD, POST, OPTIONS"));
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2} -> 405 Allow: {3}")
+    @MethodSource("wrongMethods")
+    @Order(9)
+    void aMethodAKnownPathDoesNotTakeIs405WithAllowAndDoesNothing(String who, String method, String path, String allow) {
+        int jobsBefore = backupJobCount();
+        int backupsBefore = repositoryBackups().size();
+        Resp r = expectError(call(method, path.replace("{A}", backupA()), token(who), null), 405, "method_not_allowed");
+        assertThat(r.headers().firstValue("Allow")).as("%s", r).hasValue(allow);
+        assertThat(r.json().path("error").path("hint").asText()).contains(allow);
+        Resp options = expect(call("OPTIONS", path.replace("{A}", backupA()), token(who), null), 204);
+        assertThat(options.headers().firstValue("Allow")).hasValue(allow);
+        assertThat(backupJobCount()).isEqualTo(jobsBefore);
+        assertThat(repositoryBackups()).hasSize(backupsBefore);
     }
 
     @Test
