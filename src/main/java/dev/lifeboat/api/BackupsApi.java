@@ -2,6 +2,7 @@ package dev.lifeboat.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lifeboat.core.Hex;
 import dev.lifeboat.repository.Json;
 import dev.lifeboat.service.BackupView;
 import dev.lifeboat.service.Job;
@@ -13,8 +14,11 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
 import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +71,8 @@ final class BackupsApi {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("backups", rows);
             out.put("count", rows.size());
-            r = new Rendered(views, Json.COMPACT.writeValueAsBytes(out), "W/\"" + Long.toHexString(System.nanoTime()) + "\"");
+            byte[] body = Json.COMPACT.writeValueAsBytes(out);
+            r = new Rendered(views, body, etag(body));
             rendered = r;
         }
         ctx.header("ETag", r.etag());
@@ -76,6 +81,19 @@ final class BackupsApi {
             return;
         }
         ctx.contentType("application/json").result(r.body());
+    }
+
+    /**
+     * The list's ETag, from its bytes: the same list gives the same tag after a refresh of the catalog, a restart,
+     * or from another instance (a list rendered anew every time the catalog refreshes is not a change).
+     */
+    static String etag(byte[] body) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(body);
+            return "W/\"" + Hex.of(Arrays.copyOf(hash, 16)) + "\"";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
     }
 
     private record Rendered(List<BackupView> views, byte[] body, String etag) {}

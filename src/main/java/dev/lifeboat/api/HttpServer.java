@@ -27,6 +27,9 @@ import java.util.function.Consumer;
  *     else 503 naming what is not ready (readiness). Neither needs a token and neither tells more.</li>
  * <li>{@code GET /metrics}: Prometheus text; needs a token (viewer), as everything under {@code /api}.</li>
  * </ul>
+ *
+ * <p>Every GET route answers HEAD; a method a known path does not take gets 405 with {@code Allow}, OPTIONS
+ * 204 with it, and an unknown path 404 ({@link RouteTable}). Errors are JSON with stable codes ({@link ApiError}).
  */
 public final class HttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
@@ -39,6 +42,7 @@ public final class HttpServer implements AutoCloseable {
     public HttpServer(Service service, String host, int port, List<Consumer<JavalinConfig>> extensions) {
         BackupsApi api = new BackupsApi(service);
         this.app = Javalin.create(config -> {
+            RouteTable routes = new RouteTable(config); // before any route: it hears of each
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.jsonMapper(new JavalinJackson(Json.COMPACT, false));
@@ -82,11 +86,10 @@ public final class HttpServer implements AutoCloseable {
                     ctx.json(new ApiError(404, "not_found", "no such path: " + ctx.path(), null).body());
                 }
             });
-            config.routes.error(405, ctx -> ctx.json(new ApiError(405, "method_not_allowed",
-                    ctx.method() + " is not allowed on " + ctx.path(), null).body()));
             for (Consumer<JavalinConfig> ext : extensions) {
                 ext.accept(config);
             }
+            routes.seal(config.routes); // HEAD where GET is, 405 for the other methods of a known path
         });
     }
 

@@ -33,7 +33,7 @@ public record BackupView(BackupEntry entry, Decision retention, Instant expires)
 
     /** The list row: what an operator scans at 3 a.m. */
     public Map<String, Object> summary() {
-        Map<String, Object> row = entry.summary();
+        Map<String, Object> row = withSize(entry.summary());
         row.put("verification", verification(entry.status(), false));
         row.put("pinned", entry.pinned());
         Map<String, Object> r = new LinkedHashMap<>();
@@ -51,6 +51,26 @@ public record BackupView(BackupEntry entry, Decision retention, Instant expires)
         if (entry.manifest() != null) {
             out.put("manifest", entry.manifest());
         }
+        return out;
+    }
+
+    /**
+     * {@code row} (a {@link Manifest#summary()}) with {@code size} after {@code storedBytes}, which it equals: the
+     * Atlas seed's size of a backup, what it takes on the storage in bytes (compressed, and encrypted if the
+     * repository is), as the seed's compressed dump file would. A row without sizes (an unreadable manifest)
+     * is returned as it is. The CLI, whose SIZE column is the data's size, does not use it.
+     */
+    public static Map<String, Object> withSize(Map<String, Object> row) {
+        if (!row.containsKey("storedBytes")) {
+            return row;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        row.forEach((key, value) -> {
+            out.put(key, value);
+            if (key.equals("storedBytes")) {
+                out.put("size", value);
+            }
+        });
         return out;
     }
 

@@ -75,7 +75,7 @@ public final class Operations {
                 .withLastDumpSize(db -> BackupEngine.lastDumpSize(catalog.entries(ESTIMATE_AGE), db))
                 .run(new BackupRequest(settings.databases, false, settings.globals, label, settings.compressionLevel,
                         settings.threads, null));
-        Map<String, Object> out = m.summary();
+        Map<String, Object> out = BackupView.withSize(m.summary());
         if (applyRetention) {
             try {
                 out.put("prune", prune(job, false));

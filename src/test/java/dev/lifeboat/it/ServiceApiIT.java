@@ -14,6 +14,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
@@ -162,6 +163,8 @@ class ServiceApiIT {
         assertThat(b.path("logicalBytes").asLong()).isPositive();
         assertThat(b.path("storedBytes").asLong()).isPositive();
         assertThat(b.path("addedBytes").asLong()).isPositive();
+        // the seed's size: what the backup takes on the storage, as the seed's compressed dump file would
+        assertThat(b.path("size").asLong()).isEqualTo(b.path("storedBytes").asLong());
         assertThat(b.path("jobId").asText()).isNotBlank();
         assertThat(names(b.path("sources"))).containsExactly(DB);
 
@@ -175,6 +178,7 @@ class ServiceApiIT {
         assertThat(row.path("label").asText()).isEqualTo("first");
         assertThat(row.path("logicalBytes").asLong()).isEqualTo(b.path("logicalBytes").asLong());
         assertThat(row.path("storedBytes").asLong()).isEqualTo(b.path("storedBytes").asLong());
+        assertThat(row.path("size").asLong()).isEqualTo(b.path("storedBytes").asLong());
         assertThat(row.path("verification").path("status").asText()).isEqualTo("never");
         assertExpires(row);
         Instant started = Instant.parse(row.path("started").asText());
@@ -188,6 +192,7 @@ class ServiceApiIT {
         assertThat(tableRowCounts(source)).containsEntry("items", 100L).containsEntry("notes", 20L);
         assertThat(show.json().path("manifest").path("artifacts").path(0).path("name").asText()).isEqualTo(DB + ".dump");
         assertThat(show.body()).doesNotContain(pg.password()).doesNotContain(encoded(pg.password()));
+        assertThat(show.json().path("size").asLong()).isEqualTo(b.path("storedBytes").asLong());
 
         // the job, alone and in the history
         String jobId = b.path("jobId").asText();
@@ -196,6 +201,7 @@ class ServiceApiIT {
         assertThat(job.path("status").asText()).isEqualTo("succeeded");
         assertThat(job.path("backupId").asText()).isEqualTo(id);
         assertThat(job.path("requestedBy").asText()).isEqualTo("api-operator");
+        assertThat(job.path("result").path("size").asLong()).isEqualTo(b.path("storedBytes").asLong());
         JsonNode jobs = expect(call("GET", API + "/jobs", viewer, null), 200).json();
         assertThat(jobs.path("active")).isEmpty();
         JsonNode rec = find(jobs.path("history"), "id", jobId);
@@ -422,7 +428,10 @@ class ServiceApiIT {
                 new Case("viewer", "GET", API + "/jobs/no-such-job", null, 404, "not_found", null),
                 new Case("viewer", "GET", API + "/no-such-thing", null, 404, "not_found", null),
                 new Case("viewer", "GET", API + "/backups/{A}/nothing", null, 404, "not_found", null),
-                new Case("none", "GET", "/no-such-thing", null, 404, "not_found", null));
+                new Case("viewer", "DELETE", API + "/no-such-thing", null, 404, "not_found", null),
+                new Case("none", "GET", "/no-such-thing", null, 404, "not_found", null),
+                new Case("none", "POST", "/no-such-thing", null, 404, "not_found", null),
+                new Case("none", "POST", "/ui/no-such-page", null, 404, "not_found", null));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -440,6 +449,58 @@ class ServiceApiIT {
             expectError(r, 404, "not_found");
             assertThat(r.json().path("error").path("message").asText()).contains("/no-such-thing");
         }
+    }
+
+    static Stream<Arguments> wrongMethods() {
+        return Stream.of(
+                Arguments.of("viewer", "DELETE", API + "/backups", "GET, HEAD, POST, OPTIONS"),
+                Arguments.of("operator", "GET", API + "/backups/{A}/verify", "POST, OPTIONS"),
+                Arguments.of("admin", "GET", API + "/backups/{A}/restore/confirm", "POST, OPTIONS"),
+                Arguments.of("admin", "POST", API + "/backups/config", "GET, HEAD, PUT, OPTIONS"),
+                Arguments.of("admin", "DELETE", API + "/backups/{A}", "GET, HEAD, OPTIONS"),
+                Arguments.of("viewer", "PUT", API + "/jobs", "GET, HEAD, OPTIONS"),
+                Arguments.of("none", "POST", "/healthz", "GET, HEAD, OPTIONS"),
+                Arguments.of("viewer", "POST", "/metrics", "GET, HEAD, OPTIONS"),
+                Arguments.of("none", "POST", "/ui/jobs", "GET, HEAD, OPTIONS"),
+                Arguments.of("none", "GET", "/ui/logout", "POST, OPTIONS"),
+                Arguments.of("none", "DELETE", "/ui/login", "GET, HEAD, POST, OPTIONS"));
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2} -> 405 Allow: {3}")
+    @MethodSource("wrongMethods")
+    @Order(9)
+    void aMethodAKnownPathDoesNotTakeIs405WithAllowAndDoesNothing(String who, String method, String path, String allow) {
+        int jobsBefore = backupJobCount();
+        int backupsBefore = repositoryBackups().size();
+        Resp r = expectError(call(method, path.replace("{A}", backupA()), token(who), null), 405, "method_not_allowed");
+        assertThat(r.headers().firstValue("Allow")).as("%s", r).hasValue(allow);
+        assertThat(r.json().path("error").path("hint").asText()).contains(allow);
+        Resp options = expect(call("OPTIONS", path.replace("{A}", backupA()), token(who), null), 204);
+        assertThat(options.headers().firstValue("Allow")).hasValue(allow);
+        assertThat(backupJobCount()).isEqualTo(jobsBefore);
+        assertThat(repositoryBackups()).hasSize(backupsBefore);
+    }
+
+    @Test
+    @Order(9)
+    void headOnTheListAnswersItsETagWithoutABodyAndIfNoneMatchGives304() {
+        Resp get = expect(call("GET", API + "/backups", viewer, null), 200);
+        String etag = get.headers().firstValue("ETag").orElseThrow();
+        Resp head = expect(call("HEAD", API + "/backups", viewer, null), 200);
+        assertThat(head.headers().firstValue("ETag")).hasValue(etag);
+        assertThat(head.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        assertThat(head.body()).isEmpty();
+        for (String method : List.of("GET", "HEAD")) {
+            Resp same = expect(send(method, API + "/backups", Map.of("Authorization", "Bearer " + viewer,
+                    "If-None-Match", etag), null), 304);
+            assertThat(same.headers().firstValue("ETag")).hasValue(etag);
+            assertThat(same.body()).isEmpty();
+        }
+        // HEAD on another GET route: GET's status and type, no body
+        Resp show = expect(call("HEAD", API + "/backups/" + backupA(), viewer, null), 200);
+        assertThat(show.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        assertThat(show.body()).isEmpty();
+        expect(call("HEAD", API + "/backups/20990101T000000Z-abcdef", viewer, null), 404);
     }
 
     // ---- concurrency
