@@ -51,6 +51,7 @@ class CatalogTest {
         Storage inner = backend == Backend.MEMORY ? new MemoryStorage() : new LocalStorage(tmp.resolve("repo"));
         storage = new CountingStorage(inner);
         repo = Repository.init(storage, List.of(), SMALL, 3, new LocalKeyCache(tmp.resolve("keys")));
+        storage.reset(); // what the catalog lists and reads is counted, not init's look for an empty location
     }
 
     /** Commits a backup started {@code hour} hours after T0, with a source, tables and a few chunks. */
