@@ -41,11 +41,12 @@ public final class ArtifactReader {
     }
 
     private byte[] readChunk(ChunkRef ref, boolean checkId) throws IOException {
+        codec.checkListedSize(ref); // not retried: the manifest says so
         IOException last = null;
         for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
             byte[] stored;
             try {
-                stored = storage.readAllBytes(ref.blobName());
+                stored = readBounded(ref);
             } catch (NoSuchFileException e) {
                 throw new CorruptChunkException(ref.id(), "is missing from the repository (" + ref.blobName() + ")", e);
             } catch (IOException e) {
@@ -59,6 +60,19 @@ public final class ArtifactReader {
             }
         }
         throw last;
+    }
+
+    /** The stored blob, refused as corrupt when it is larger than any chunk this repository stores. */
+    private byte[] readBounded(ChunkRef ref) throws IOException {
+        long limit = codec.maxStoredSize();
+        try (InputStream in = storage.read(ref.blobName())) {
+            byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (b.length > limit) {
+                throw new CorruptChunkException(ref.id(), "is a blob of more than " + limit + " bytes, larger than any"
+                        + " chunk this repository stores (" + ref.blobName() + ")", null);
+            }
+            return b;
+        }
     }
 
     public InputStream open(Artifact artifact) {

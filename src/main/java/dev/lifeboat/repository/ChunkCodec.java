@@ -75,6 +75,7 @@ public final class ChunkCodec {
      *                age's authentication), which catch damage but not a whole frame swapped for another
      */
     public byte[] decode(ChunkRef ref, byte[] stored, boolean checkId) throws IOException {
+        checkListedSize(ref);
         byte[] compressed = stored;
         if (config.encrypted()) {
             if (!keys.canDecrypt()) {
@@ -106,6 +107,24 @@ public final class ChunkCodec {
             throw new CorruptChunkException(ref.id(), "does not match its checksum", null);
         }
         return plain;
+    }
+
+    /**
+     * Refuses a chunk the manifest lists as larger than any this repository's chunker cuts: decompressing it would
+     * allocate what the manifest says (a decompression bomb), so it is corrupt before anything is allocated.
+     */
+    public void checkListedSize(ChunkRef ref) throws CorruptChunkException {
+        int max = config.chunker().maxSize();
+        if (ref.size() < 0 || ref.size() > max) {
+            throw new CorruptChunkException(ref.id(), "is listed as " + ref.size() + " bytes, more than the "
+                    + max + " of the largest chunk this repository cuts; refused before decompressing it", null);
+        }
+    }
+
+    /** The most bytes a stored chunk can take: the largest chunk compressed at worst, plus age's framing. */
+    public long maxStoredSize() {
+        long max = config.chunker().maxSize();
+        return Zstd.compressBound(max) + (max / 65536 + 1) * 16 + 64 * 1024;
     }
 
     static MessageDigest sha256() {

@@ -127,6 +127,19 @@ class RepositoryTest {
             storage.delete(victim.blobName());
             assertThatThrownBy(() -> readBack(repo, keys, a)).isInstanceOf(CorruptChunkException.class)
                     .hasMessageContaining("missing").hasMessageContaining(victim.id());
+
+            // a decompression bomb: a small frame that declares 2,000,000,000 bytes, listed so by a forged manifest
+            byte[] bomb = com.github.luben.zstd.Zstd.compress(new byte[1 << 20]); // 1 MiB of zeros in a few bytes
+            ChunkRef forged = new ChunkRef(victim.id(), 2_000_000_000, bomb.length);
+            storage.write(victim.blobName(), bomb);
+            Artifact forgedArtifact = new Artifact(a.name(), a.source(), a.format(), 2_000_000_000L, bomb.length,
+                    a.sha256(), List.of(forged));
+            assertThatThrownBy(() -> readBack(repo, keys, forgedArtifact)).isInstanceOf(CorruptChunkException.class)
+                    .hasMessageContaining(victim.id()).hasMessageContaining("refused before decompressing");
+            // a blob far larger than any chunk this repository stores is refused without being read whole
+            storage.write(victim.blobName(), new byte[(int) (256 * 1024 * 1.1) + 200 * 1024]);
+            assertThatThrownBy(() -> readBack(repo, keys, a)).isInstanceOf(CorruptChunkException.class)
+                    .hasMessageContaining("larger than any chunk this repository stores");
         }
     }
 
