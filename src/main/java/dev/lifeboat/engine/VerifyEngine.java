@@ -228,11 +228,14 @@ public final class VerifyEngine {
     private BackupStatus.Drill drill(Manifest m, VerifyRequest request) throws IOException, InterruptedException {
         String serverSpec = request.scratch();
         if (serverSpec == null) {
-            // The source's own server, reached as at backup time (the password from PGPASSWORD or ~/.pgpass).
-            serverSpec = m.sources().stream().map(Manifest.Source::conninfo).filter(c -> c != null && !c.isBlank())
-                    .findFirst().orElseThrow(() -> new LifeboatException(ErrorCode.USAGE,
-                            "a drill of backup " + m.id() + " needs a server to restore into",
-                            "pass --scratch postgres://user@host:5432/postgres (or set --db / DATABASE_URL)"));
+            // Never the server the manifest names: the repository is not trusted, and a forged address would
+            // receive the caller's password (PGPASSWORD, ~/.pgpass). The manifest's address is for people only.
+            String recorded = m.sources().stream().map(Manifest.Source::conninfo)
+                    .filter(c -> c != null && !c.isBlank()).findFirst().orElse(null);
+            throw new LifeboatException(ErrorCode.USAGE, "a drill of backup " + m.id() + " needs a server to restore "
+                    + "into, given here: Lifeboat never connects to an address read from the repository"
+                    + (recorded == null ? "" : " (the backup was taken at " + PgConnection.parse(recorded) + ")"),
+                    "pass --scratch postgres://user@host:5432/postgres, or set --db / DATABASE_URL");
         }
         PgConnection server = PgConnection.parse(serverSpec);
         PostgresRestore restore = new PostgresRestore(tools);

@@ -43,7 +43,7 @@ class FidelityIT {
         cli.run("init").expectSuccess();
         cli.run("backup", "--db", base + "rich", "--globals").expectSuccess();
         // A drill restores it too, and drops its scratch database, which a subscription would keep.
-        cli.run("verify", "latest", "--drill").expectSuccess();
+        cli.run("verify", "latest", "--drill", "--scratch", base + "postgres").expectSuccess();
         assertThat(pg.psql("postgres", "select count(*) from pg_database where datname like 'lifeboat_drill_%'"))
                 .isEqualTo("0");
 

@@ -324,13 +324,17 @@ class VerifyIT {
         assertThat(Files.readString(repo.resolve("backups").resolve(latest).resolve("status.json")))
                 .doesNotContain(pg.password());
 
-        // Without --scratch or DATABASE_URL, the drill goes to the source's own server, as the manifest records it
-        // (the password still comes from PGPASSWORD).
+        // Without --scratch or DATABASE_URL, a drill is refused: it never connects to the address the manifest
+        // records, since a forged manifest would send the caller's password (PGPASSWORD) to a server of its choice.
         String databaseUrl = "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/" + db;
+        Map<String, String> before = statuses();
         cli.env("DATABASE_URL", null);
-        LifeboatCli.Result own = cli.run("verify", ids.get(0), "--drill").expectSuccess();
+        LifeboatCli.Result own = cli.run("verify", ids.get(0), "--drill");
         cli.env("DATABASE_URL", databaseUrl);
-        assertThat(parse(own.stdout()).get(ids.get(0)).status()).isEqualTo("drilled");
+        assertThat(own.exitCode()).as(describe(own)).isEqualTo(2);
+        assertThat(own.stderr()).contains("never connects to an address read from the repository")
+                .contains("--scratch").doesNotContain(pg.password());
+        assertThat(statuses()).as("nothing recorded").isEqualTo(before);
         assertThat(pg.psql("postgres", "select count(*) from pg_database where datname like 'lifeboat_drill%'"))
                 .isEqualTo("0");
     }
