@@ -55,6 +55,14 @@ public final class HttpServer implements AutoCloseable {
                 c.setIdleTimeout(BackupsApi.SYNC_WAIT.plusMinutes(1).toMillis());
                 return c;
             });
+            // every answer outside the UI (which sets its own): never sniffed as another type, never kept by a
+            // cache or a proxy, since it may hold what only its caller's role may read
+            for (String path : List.of("/api/*", "/healthz", "/readyz", "/metrics")) {
+                config.routes.before(path, ctx -> {
+                    ctx.header("X-Content-Type-Options", "nosniff");
+                    ctx.header("Cache-Control", "no-store");
+                });
+            }
             config.routes.before(BackupsApi.BASE + "/*", ctx -> Auth.authenticate(ctx, service.state().tokens()));
             config.routes.before("/metrics", ctx -> Auth.authenticate(ctx, service.state().tokens()));
             config.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "ok")));

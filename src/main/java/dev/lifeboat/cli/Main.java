@@ -158,7 +158,7 @@ public final class Main {
         }
         LifeboatException le = UserErrors.of(ex);
         if (le != null) {
-            err.println("Error: " + le.getMessage());
+            err.println("Error: " + Terminal.safe(le.getMessage()));
             if (le.hint() != null) {
                 err.println("Try: " + le.hint());
             }

@@ -34,7 +34,6 @@ final class ShowCommand implements Callable<Integer> {
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
             Manifest m = repo.resolveManifest(id, null);
-            PrintStream out = System.out;
             if (json) {
                 var node = Json.MAPPER.valueToTree(m);
                 ((com.fasterxml.jackson.databind.node.ObjectNode) node).set("verification",
@@ -43,9 +42,10 @@ final class ShowCommand implements Callable<Integer> {
                 ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("pinned", pin.isPresent());
                 ((com.fasterxml.jackson.databind.node.ObjectNode) node).set("pin",
                         Json.MAPPER.valueToTree(pin.orElse(null)));
-                out.println(Json.MAPPER.writeValueAsString(node));
+                System.out.println(Json.MAPPER.writeValueAsString(node));
                 return 0;
             }
+            PrintStream out = Terminal.safe(System.out); // what storage holds is printed, never obeyed as escapes
             out.println("Backup   " + m.id() + (m.label() != null ? "  (" + m.label() + ")" : ""));
             BackupStatus st = repo.status(m.id());
             out.println("Status   " + (st == null ? m.status() + " (never verified)" : st.status() + " (" + st.statusLevel()

@@ -153,10 +153,53 @@ final class Terminal {
         return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString().replace("T", " ");
     }
 
+    /**
+     * {@code text} with its control characters (C0, DEL, C1: terminal escapes, newlines, carriage returns) written
+     * as {@code \xNN}, so that a label, a purpose or a message read from storage or the API cannot move the
+     * cursor, rewrite what was printed before it, or pass for another line.
+     */
+    static String safe(String text) {
+        if (text == null) {
+            return null;
+        }
+        StringBuilder b = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean control = c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0);
+            if (control && b == null) {
+                b = new StringBuilder(text.length() + 8).append(text, 0, i);
+            }
+            if (b != null) {
+                if (control) {
+                    b.append(String.format(java.util.Locale.ROOT, "\\x%02x", (int) c));
+                } else {
+                    b.append(c);
+                }
+            }
+        }
+        return b == null ? text : b.toString();
+    }
+
+    /** {@code out} whose {@code println(String)} writes {@link #safe} text: for output made of stored values. */
+    static PrintStream safe(PrintStream out) {
+        return new PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8) {
+            @Override
+            public void println(String x) {
+                super.println(Terminal.safe(x));
+            }
+
+            @Override
+            public void print(String x) {
+                super.print(Terminal.safe(x));
+            }
+        };
+    }
+
     static void table(PrintStream out, java.util.List<String[]> rows) {
         if (rows.isEmpty()) {
             return;
         }
+        rows = rows.stream().map(r -> java.util.Arrays.stream(r).map(Terminal::safe).toArray(String[]::new)).toList();
         int[] w = new int[rows.get(0).length];
         for (String[] r : rows) {
             for (int i = 0; i < r.length; i++) {

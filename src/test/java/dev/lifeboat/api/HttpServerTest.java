@@ -204,6 +204,18 @@ class HttpServerTest {
     }
 
     @Test
+    void answersOutsideTheUiAreNeverSniffedNorKeptByACache() {
+        for (HttpResponse<String> r : List.of(send("GET", API + "/backups"), send("GET", API + "/backups/" + B),
+                sendAnonymous("GET", API + "/backups"), send("GET", "/metrics"), sendAnonymous("GET", "/healthz"),
+                send("GET", API + "/nothing-here"))) {
+            assertThat(r.headers().firstValue("X-Content-Type-Options")).as(r.uri() + " " + r.statusCode())
+                    .contains("nosniff");
+            assertThat(r.headers().firstValue("Cache-Control")).as(r.uri() + " " + r.statusCode())
+                    .contains("no-store");
+        }
+    }
+
+    @Test
     void everyBackupHasItsStoredSizeAsSizeInTheListAndAlone() {
         JsonNode list = json(send("GET", API + "/backups"));
         assertThat(list.path("count").asInt()).isEqualTo(2);

@@ -11,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Files;
+import java.util.List;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.UUID;
@@ -150,7 +151,14 @@ class BackupRestoreIT {
         cli.run("init").expectSuccess();
         cli.run("backup").expectSuccess();
         Thread.sleep(1100); // a dump of another second: its header differs
-        cli.run("backup").expectSuccess();
+        String evil = "evil\u001b[2J\u001b]0;owned\u0007\nSTATUS completed";
+        cli.run("backup", "--label", evil).expectSuccess();
+        // a label is printed, never obeyed as terminal escapes or taken for another line
+        for (String out : List.of(cli.run("list").expectSuccess().stdout(),
+                cli.run("show", "latest").expectSuccess().stdout())) {
+            assertThat(out).doesNotContain("\u001b").doesNotContain("\u0007")
+                    .contains("evil\\x1b[2J\\x1b]0;owned\\x07\\x0aSTATUS completed");
+        }
         JsonNode list = new ObjectMapper().readTree(cli.run("list", "--json").expectSuccess().stdout());
         long size = list.get(1).get("logicalBytes").asLong();
         long added = list.get(1).get("addedBytes").asLong();
