@@ -4,6 +4,7 @@ import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.engine.VerifyEngine;
 import dev.lifeboat.engine.VerifyRequest;
+import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.repository.Json;
 import dev.lifeboat.repository.Keys;
 import dev.lifeboat.repository.Repository;
@@ -97,7 +98,7 @@ final class VerifyCommand implements Callable<Integer> {
                         "restore missing or damaged blobs from a replica, or rely on another backup; other backups are unaffected");
             }
             // a check too cheap to see the damage an earlier one found does not make the backup good again
-            List<String> stillCorrupt = results.stream().filter(r -> "corrupt".equals(r.status()))
+            List<String> stillCorrupt = results.stream().filter(r -> BackupStatus.CORRUPT.equals(r.status()))
                     .map(VerifyEngine.Result::id).toList();
             if (!stillCorrupt.isEmpty()) {
                 throw new LifeboatException(ErrorCode.INTEGRITY, stillCorrupt.size() + " of " + results.size()

@@ -49,6 +49,8 @@ public final class ArtifactReader {
                 stored = readBounded(ref);
             } catch (NoSuchFileException e) {
                 throw new CorruptChunkException(ref.id(), "is missing from the repository (" + ref.blobName() + ")", e);
+            } catch (CorruptChunkException e) {
+                throw e; // too large to be a chunk: reading it again would not make it one
             } catch (IOException e) {
                 last = e;
                 continue;

@@ -386,7 +386,7 @@ public final class Repository {
         byte[] raw;
         try {
             raw = storage.readAllBytes(Pin.blobName(id));
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             return Optional.empty();
         }
         try {

@@ -326,6 +326,7 @@ public final class Service implements AutoCloseable {
         repo.writePolicy(new RepositoryPolicy(RepositoryPolicy.FORMAT_VERSION, RepositoryPolicy.Rules.of(p),
                 settings.timeZone.getId(), clock.instant(), "an admin through the API (moved from the service's state "
                 + "store)", RepositoryPolicy.FROM_API, null));
+        state.settings().remove(ServiceConfig.RETENTION_DAYS); // moved: not looked at, nor read for, again
         LOG.info("retention: moved the retention days set through the API ({} days) into the repository", days.get());
     }
 
@@ -546,8 +547,8 @@ public final class Service implements AutoCloseable {
             policyRead = null;
         } catch (IOException e) {
             throw new LifeboatException(ErrorCode.STORAGE, "the retention policy could not be written to the "
-                    + "repository (" + RepositoryPolicy.BLOB + "): " + e.getMessage() + "; a schedule change in the "
-                    + "same request was saved", "check the storage and set the retention again", e);
+                    + "repository (" + RepositoryPolicy.BLOB + "): " + e.getMessage() + "; any schedule or time zone in "
+                    + "the same request was saved", "check the storage and set the retention again", e);
         }
     }
 
