@@ -103,6 +103,19 @@ class PolicyInForceTest {
     }
 
     @Test
+    void theGoldenPolicyOfFormatOneReadsAsTheRulesItWasWrittenWith() throws Exception {
+        try (var in = getClass().getClassLoader().getResourceAsStream("golden/policy-v1/policy.json")) {
+            storage.write("policy.json", in.readAllBytes());
+        }
+        PolicyInForce p = PolicyInForce.resolve(repo, null, null, UTC, CLOCK);
+        assertThat(p.policy()).isEqualTo(new RetentionPolicy(0, Duration.ofDays(14), 0, 7, 0, 0, 0, 5,
+                Duration.ofDays(3)));
+        assertThat(p.zone()).isEqualTo(ZoneId.of("Europe/Zurich"));
+        assertThat(p.source()).isEqualTo("the repository's policy.json, set from environment by lifeboat 0.1.0 on "
+                + "host vm at 2026-12-02T17:07:12Z");
+    }
+
+    @Test
     void aNewerOrInvalidPolicyIsRefusedNamingTheBlob() throws Exception {
         storage.write("policy.json", "{\"formatVersion\": 2, \"retention\": {}}".getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> PolicyInForce.resolveAndStore(repo, null, null, UTC, CLOCK))
