@@ -46,6 +46,7 @@ final class BackupCommand implements Callable<Integer> {
         boolean withGlobals = globals != null ? globals : (s.globals || allDatabases);
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
+            repo.requireRecipients(s.recipients);
             var keys = repo.writeKeys(common.keyCache(), common.identities());
             BackupEngine engine = new BackupEngine(repo, keys, common.pgTools(),
                     Terminal.progress(), Clock.systemUTC());

@@ -7,6 +7,7 @@ import dev.lifeboat.crypto.IdentityFile;
 import dev.lifeboat.postgres.PgAuth;
 import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.repository.LocalKeyCache;
+import dev.lifeboat.repository.LocalTrust;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.storage.Storage;
 import dev.lifeboat.storage.Storages;
@@ -18,6 +19,8 @@ import java.util.List;
 
 /** Options every command shares, and the settings they resolve to. */
 final class Common {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Common.class);
+
     @Option(names = "--repo", paramLabel = "LOCATION",
             description = "Repository: a folder, or s3://bucket/prefix?endpoint=...&region=... "
                     + "(default: LIFEBOAT_REPOSITORY, the config file, else ./backups)")
@@ -64,9 +67,31 @@ final class Common {
         }
     }
 
-    /** The repository on {@code storage}, whose locks wait up to LIFEBOAT_LOCK_WAIT. */
+    /**
+     * The repository on {@code storage}, whose locks wait up to LIFEBOAT_LOCK_WAIT, once its config.json checked out
+     * against this host's record of it and the identity file's signing key ({@link Repository#trusted}).
+     */
     Repository openRepository(Storage storage) throws IOException {
-        return Repository.open(storage).withLockWait(settings().lockWait);
+        Repository repo = Repository.open(storage).withLockWait(settings().lockWait);
+        if (repo.trusted(new LocalTrust(settings().keyDir), identitySigningKeys())) {
+            log.info("first use of the repository at {} on this host: its configuration is recorded in {}",
+                    storage.location(), new LocalTrust(settings().keyDir).fileFor(storage.location()));
+        }
+        return repo;
+    }
+
+    /** The signing keys the identity file names (empty without one). */
+    List<String> identitySigningKeys() {
+        String file = settings().identityFile;
+        if (file == null) {
+            return List.of();
+        }
+        try {
+            return IdentityFile.signingKeys(Path.of(file));
+        } catch (IOException e) {
+            throw new LifeboatException(ErrorCode.ENCRYPTION, "cannot use identity file " + file + ": "
+                    + e.getMessage(), "give the identity file 'lifeboat keygen' made with --identity");
+        }
     }
 
     List<String> identities() {
@@ -83,7 +108,7 @@ final class Common {
     }
 
     LocalKeyCache keyCache() {
-        return new LocalKeyCache(settings().keyDir);
+        return new LocalKeyCache(settings().keyDir, settings().signingKey);
     }
 
     /**

@@ -69,7 +69,7 @@ final class RestoreCommand implements Callable<Integer> {
         String target = common.database(to, db);
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
-            var keys = repo.readKeys(common.identities());
+            var keys = repo.restoreKeys(common.keyCache(), common.identities());
             RestoreEngine engine = new RestoreEngine(repo, keys, common.pgTools(),
                     Terminal.progress(), confirmation(), msg -> System.err.println(msg));
             RestoreEngine.Result r = engine.run(new RestoreRequest(id, database, target, create,

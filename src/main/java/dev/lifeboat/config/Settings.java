@@ -51,6 +51,7 @@ public final class Settings {
         public Integer lockWaitSeconds;
         public Integer pgLockWaitSeconds;
         public String keyDir;
+        public String signingKey;
         public List<String> pgBin;
         public ServeFile service;
     }
@@ -170,6 +171,11 @@ public final class Settings {
      * {@code $XDG_CONFIG_HOME/lifeboat/keys}, else {@code ~/.config/lifeboat/keys}.
      */
     public Path keyDir = defaultKeyDir(Map.of());
+    /**
+     * The key that signs manifests on this host, for every repository: {@code signingKey}, LIFEBOAT_SIGNING_KEY (a
+     * PKCS#8 PEM file, as {@code lifeboat keygen} writes it); null for the key folder's {@code <repository id>.signing-key}.
+     */
+    public Path signingKey;
     /** Folders searched for pg_dump, pg_restore and psql before PATH: {@code pgBin}, LIFEBOAT_PG_BIN. */
     public List<Path> pgBin = List.of();
     /** LIFEBOAT_LOG_LEVEL ({@link #logLevel(Map)}); null for the default (WARN, INFO for {@code serve}). */
@@ -318,6 +324,9 @@ public final class Settings {
         if (f.keyDir != null) {
             keyDir = path(f.keyDir, "keyDir", "keyDir: /etc/lifeboat/keys");
         }
+        if (f.signingKey != null) {
+            signingKey = path(f.signingKey, "signingKey", "signingKey: /etc/lifeboat/signing-key.pem");
+        }
         if (f.pgBin != null) {
             pgBin = paths(f.pgBin, "pgBin", "pgBin: [/usr/lib/postgresql/17/bin]");
         }
@@ -401,6 +410,9 @@ public final class Settings {
         }
         if ((v = env.get("LIFEBOAT_KEY_DIR")) != null && !v.isBlank()) {
             keyDir = path(v, "LIFEBOAT_KEY_DIR", "LIFEBOAT_KEY_DIR=/etc/lifeboat/keys");
+        }
+        if ((v = env.get("LIFEBOAT_SIGNING_KEY")) != null && !v.isBlank()) {
+            signingKey = path(v, "LIFEBOAT_SIGNING_KEY", "LIFEBOAT_SIGNING_KEY=/etc/lifeboat/signing-key.pem");
         }
         if ((v = env.get("LIFEBOAT_PG_BIN")) != null && !v.isBlank()) {
             pgBin = paths(Arrays.asList(v.split(":")), "LIFEBOAT_PG_BIN", "LIFEBOAT_PG_BIN=/usr/lib/postgresql/17/bin");

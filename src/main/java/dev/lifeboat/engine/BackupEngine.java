@@ -103,7 +103,7 @@ public final class BackupEngine {
                 if (lock.brokeExclusive()) {
                     repo.requireChunks(manifest); // that prune may have been paused, not dead, and deleted some
                 }
-                repo.commit(manifest);
+                repo.commit(manifest, keys);
                 committed = manifest;
             } catch (Throwable failed) {
                 try {

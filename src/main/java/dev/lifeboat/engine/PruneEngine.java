@@ -94,6 +94,7 @@ public final class PruneEngine {
                     repo.storage().delete(Manifest.blobName(id));
                     repo.storage().delete(BackupStatus.blobName(id));
                     repo.storage().delete(Repository.Pin.blobName(id));
+                    repo.storage().delete(Manifest.signatureBlobName(id));
                 }
                 lock.checkStillHeld();
             }

@@ -109,6 +109,14 @@ public final class RestoreEngine {
                         .toList()), "database '" + target.database() + "' on " + target, state.refused(),
                         "nothing was changed");
             }
+            if (state.exists() && state.userTables() > 0 && request.safetyBackup() && repo.config().signed()
+                    && keys.signingKey() == null) {
+                throw new LifeboatException(ErrorCode.ENCRYPTION, "this host cannot take the safety backup of "
+                        + target.database() + " before the restore: it has no key to sign backups of this repository "
+                        + "(<key folder>/" + repo.config().id() + ".signing-key); nothing was changed",
+                        "copy that key from the backup host or set LIFEBOAT_SIGNING_KEY, or restore without a safety "
+                                + "backup (--no-safety-backup) once you are sure the target holds nothing to keep");
+            }
             String question = "Restore " + artifact.name() + " of backup " + manifest.id()
                     + (check.corrupt() != null ? " (recorded as corrupt)" : "")
                     + (tables.isEmpty() ? "" : " (tables " + String.join(", ", request.tables()) + ")")
@@ -148,7 +156,7 @@ public final class RestoreEngine {
             ArtifactReader reader = repo.artifactReader(keys);
             try {
                 restore.restore(target, () -> reader.open(artifact), () -> afterTheLastByte(progress.track(
-                        reader.openForTransaction(artifact), "restore " + artifact.name(), artifact.size())), tables,
+                        reader.open(artifact), "restore " + artifact.name(), artifact.size())), tables,
                         state.serverMajor(), dumpMajor, new PostgresRestore.Options(!state.exists(),
                                 request.privileges(), request.owners(), notice));
             } catch (LifeboatException e) {

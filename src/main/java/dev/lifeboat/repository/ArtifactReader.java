@@ -37,10 +37,6 @@ public final class ArtifactReader {
      * short read or a dropped connection must not pass for corruption. A missing chunk is not retried.
      */
     public byte[] readChunk(ChunkRef ref) throws IOException {
-        return readChunk(ref, true);
-    }
-
-    private byte[] readChunk(ChunkRef ref, boolean checkId) throws IOException {
         codec.checkListedSize(ref); // not retried: the manifest says so
         IOException last = null;
         for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
@@ -56,7 +52,7 @@ public final class ArtifactReader {
                 continue;
             }
             try {
-                return codec.decode(ref, stored, checkId);
+                return codec.decode(ref, stored);
             } catch (CorruptChunkException e) {
                 last = e;
             }
@@ -77,17 +73,12 @@ public final class ArtifactReader {
         }
     }
 
-    public InputStream open(Artifact artifact) {
-        return new Stream(artifact, true);
-    }
-
     /**
-     * A stream whose chunks are checked by their zstd checksums only, and whose whole is checked against
-     * its SHA-256 before end-of-stream: for a consumer that discards everything unless it sees a clean end
-     * (pg_restore in one transaction), this is as safe and saves one hashing pass.
+     * The artifact's bytes, every chunk checked against its id before it is handed out (a chunk swapped for another
+     * whole, valid one is caught where it is, not at the end), the whole against its SHA-256 before end-of-stream.
      */
-    public InputStream openForTransaction(Artifact artifact) {
-        return new Stream(artifact, false);
+    public InputStream open(Artifact artifact) {
+        return new Stream(artifact);
     }
 
     private final class Stream extends InputStream {
@@ -99,11 +90,9 @@ public final class ArtifactReader {
         private byte[] current = new byte[0];
         private int pos;
         private boolean finished;
-        private final boolean checkIds;
 
-        Stream(Artifact artifact, boolean checkIds) {
+        Stream(Artifact artifact) {
             this.artifact = artifact;
-            this.checkIds = checkIds;
             this.pool = Executors.newFixedThreadPool(Math.min(READ_AHEAD, Math.max(1, artifact.chunks().size())), r -> {
                 Thread t = new Thread(r, "lifeboat-chunk-reader");
                 t.setDaemon(true);
@@ -115,7 +104,7 @@ public final class ArtifactReader {
         private void schedule() {
             while (ahead.size() < READ_AHEAD && next < artifact.chunks().size()) {
                 ChunkRef ref = artifact.chunks().get(next++);
-                ahead.add(pool.submit(() -> readChunk(ref, checkIds)));
+                ahead.add(pool.submit(() -> readChunk(ref)));
             }
         }
 

@@ -11,7 +11,8 @@ import java.util.TreeMap;
 
 /**
  * The one place that knows how a backup's blobs are named: {@code backups/<id>/manifest.json} (its presence
- * makes the backup exist), {@code backups/<id>/status.json} and {@code backups/<id>/pin.json} beside it; and
+ * makes the backup exist), {@code backups/<id>/status.json}, {@code backups/<id>/pin.json} and
+ * {@code backups/<id>/manifest.sig} beside it; and
  * how one listing of {@code backups/} is read back into backups. {@link Repository#entries()} and
  * {@link Catalog} both list through here.
  */
@@ -20,6 +21,8 @@ final class BackupBlobs {
     static final String MANIFEST = "manifest.json";
     static final String STATUS = "status.json";
     static final String PIN = "pin.json";
+    /** Format 2 on: the Ed25519 signature of {@code manifest.json}'s bytes, written just before it. */
+    static final String SIGNATURE = "manifest.sig";
 
     private BackupBlobs() {}
 

@@ -67,14 +67,6 @@ public final class ChunkCodec {
      * @throws CorruptChunkException when the blob cannot be decrypted, decompressed, or does not match
      */
     public byte[] decode(ChunkRef ref, byte[] stored) throws IOException {
-        return decode(ref, stored, true);
-    }
-
-    /**
-     * @param checkId recompute the chunk's id; without it, integrity rests on the zstd frame's checksum (and
-     *                age's authentication), which catch damage but not a whole frame swapped for another
-     */
-    public byte[] decode(ChunkRef ref, byte[] stored, boolean checkId) throws IOException {
         checkListedSize(ref);
         byte[] compressed = stored;
         if (config.encrypted()) {
@@ -103,7 +95,7 @@ public final class ChunkCodec {
             throw new CorruptChunkException(ref.id(), "decompresses to " + plain.length + " bytes, expected "
                     + ref.size(), null);
         }
-        if (checkId && canCheckIds() && !id(plain).equals(ref.id())) {
+        if (canCheckIds() && !id(plain).equals(ref.id())) {
             throw new CorruptChunkException(ref.id(), "does not match its checksum", null);
         }
         return plain;

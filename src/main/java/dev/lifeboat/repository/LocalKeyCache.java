@@ -11,20 +11,54 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 
 /**
- * The backup host's copy of each encrypted repository's chunk-id key, one 0600 file per repository id
- * in a folder: {@code Settings.keyDir} ({@code LIFEBOAT_KEY_DIR}, else {@code $XDG_CONFIG_HOME/lifeboat/keys},
- * else {@code ~/.config/lifeboat/keys}). The key names chunks so that equal data is stored once; it cannot
- * decrypt anything. See docs/SECURITY.md.
+ * The backup host's keys of each repository, 0600 files named by repository id in a folder: {@code Settings.keyDir}
+ * ({@code LIFEBOAT_KEY_DIR}, else {@code $XDG_CONFIG_HOME/lifeboat/keys}, else {@code ~/.config/lifeboat/keys}).
+ * {@code <id>.chunk-id-key}: an encrypted repository's chunk-id key, which names chunks so that equal data is stored
+ * once and cannot decrypt anything. {@code <id>.signing-key}: the private key that signs the repository's manifests
+ * (PKCS#8 PEM), made by {@code init} unless it was given one. The same folder holds {@link LocalTrust}'s records.
+ * See docs/SECURITY.md.
  */
 public final class LocalKeyCache {
     private final Path dir;
+    private final Path signingKeyFile;
 
     public LocalKeyCache(Path dir) {
+        this(dir, null);
+    }
+
+    /** @param signingKeyFile the signing key to use for every repository ({@code signingKey}, LIFEBOAT_SIGNING_KEY) */
+    public LocalKeyCache(Path dir, Path signingKeyFile) {
         this.dir = dir;
+        this.signingKeyFile = signingKeyFile;
+    }
+
+    public Path dir() {
+        return dir;
     }
 
     public Path fileFor(String repositoryId) {
         return dir.resolve(repositoryId + ".chunk-id-key");
+    }
+
+    public Path signingKeyFor(String repositoryId) {
+        return signingKeyFile != null ? signingKeyFile : dir.resolve(repositoryId + ".signing-key");
+    }
+
+    /** The repository's signing key, empty when this host has none. */
+    public Optional<java.security.PrivateKey> loadSigningKey(String repositoryId) throws IOException {
+        Path f = signingKeyFor(repositoryId);
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(dev.lifeboat.crypto.Signing.parsePrivateKey(Files.readString(f, StandardCharsets.US_ASCII)));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(f + ": " + e.getMessage());
+        }
+    }
+
+    public void storeSigningKey(String repositoryId, java.security.PrivateKey key) throws IOException {
+        write(dir.resolve(repositoryId + ".signing-key"), dev.lifeboat.crypto.Signing.privateKeyPem(key));
     }
 
     public Optional<byte[]> load(String repositoryId) throws IOException {
@@ -37,16 +71,19 @@ public final class LocalKeyCache {
     }
 
     public void store(String repositoryId, byte[] key) throws IOException {
+        write(fileFor(repositoryId), Hex.of(key) + "\n");
+    }
+
+    private void write(Path target, String content) throws IOException {
         Files.createDirectories(dir);
         try {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         } catch (UnsupportedOperationException ignored) {
             // not a POSIX file system
         }
-        Path target = fileFor(repositoryId);
         Path tmp = Files.createTempFile(dir, ".tmp-", ".key");
         try {
-            Files.writeString(tmp, Hex.of(key) + "\n", StandardCharsets.US_ASCII);
+            Files.writeString(tmp, content, StandardCharsets.US_ASCII);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);

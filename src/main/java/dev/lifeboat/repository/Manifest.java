@@ -24,6 +24,11 @@ public record Manifest(int formatVersion, String id, String label, String status
         return BackupBlobs.name(id, BackupBlobs.MANIFEST);
     }
 
+    /** {@code backups/<id>/manifest.sig}: the manifest's signature, in repositories of format 2 on. */
+    public static String signatureBlobName(String id) {
+        return BackupBlobs.name(id, BackupBlobs.SIGNATURE);
+    }
+
     /**
      * What every listing shows of a backup (CLI {@code list --json}, the REST API, a job's result): id,
      * status, kind, label, times, source names and sizes, in this order.

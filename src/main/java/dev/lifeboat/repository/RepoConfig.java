@@ -13,11 +13,14 @@ import java.util.List;
  * @param compression {@code zstd}
  * @param chunkId     {@code sha256} (plain repositories) or {@code hmac-sha256} (encrypted ones)
  * @param encryption  null for a plain repository
+ * @param signing     the key every manifest is signed with (version 2 on); null in version 1, whose manifests are
+ *                    unsigned
  */
 public record RepoConfig(String format, int version, String id, Instant created, ChunkerParams chunker,
-                         Compression compression, String chunkId, Encryption encryption) {
+                         Compression compression, String chunkId, Encryption encryption, Signing signing) {
     public static final String FORMAT = "lifeboat-repository";
-    public static final int VERSION = 1;
+    /** 2: {@code signing}, and a signature beside every manifest. */
+    public static final int VERSION = 2;
     public static final String BLOB = "config.json";
 
     public record Compression(String algorithm, int level) {}
@@ -28,6 +31,18 @@ public record RepoConfig(String format, int version, String id, Instant created,
      * @param chunkIdKey  blob holding the HMAC key for chunk ids, encrypted to the recipients
      */
     public record Encryption(String algorithm, List<String> recipients, String chunkIdKey) {}
+
+    /**
+     * @param algorithm {@code ed25519}
+     * @param publicKey {@code ed25519:<base64 DER>} ({@link dev.lifeboat.crypto.Signing}): whoever can write the
+     *                  storage can replace it, so a reader trusts it only as far as this host's record of the
+     *                  repository, or an identity file, vouches for it (docs/SECURITY.md)
+     */
+    public record Signing(String algorithm, String publicKey) {}
+
+    public boolean signed() {
+        return signing != null;
+    }
 
     public boolean encrypted() {
         return encryption != null;

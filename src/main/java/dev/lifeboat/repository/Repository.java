@@ -6,11 +6,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.crypto.Age;
+import dev.lifeboat.crypto.Signing;
 import dev.lifeboat.storage.Storage;
 
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,17 +34,85 @@ public final class Repository {
 
     private final Storage storage;
     private final RepoConfig config;
+    private final byte[] rawConfig;
     private final Duration lockWait;
+    /** The key verifying manifests (from {@code config.json}, as far as {@link #trusted} vouches); null in format 1. */
+    private final PublicKey signedBy;
+    /** The key {@link #init} made or was given: {@link #commit(Manifest)} signs with it. */
+    private final PrivateKey initSigner;
 
-    private Repository(Storage storage, RepoConfig config, Duration lockWait) {
+    private Repository(Storage storage, RepoConfig config, byte[] rawConfig, Duration lockWait, PrivateKey initSigner) {
         this.storage = storage;
         this.config = config;
+        this.rawConfig = rawConfig;
         this.lockWait = lockWait;
+        this.initSigner = initSigner;
+        this.signedBy = config.signed() ? Signing.parsePublicKey(config.signing().publicKey()) : null;
     }
 
     /** This repository, whose {@link #lock} waits up to {@code wait} for conflicting locks (LIFEBOAT_LOCK_WAIT). */
     public Repository withLockWait(Duration wait) {
-        return new Repository(storage, config, wait);
+        return new Repository(storage, config, rawConfig, wait, initSigner);
+    }
+
+    /**
+     * Checks {@code config.json} against what this host trusts before anything else is read or written: this host's
+     * record of the repository ({@link LocalTrust}: any change is refused; none yet is recorded as first use), and
+     * the signing keys the identity files name (the key {@code config.json} names must be one of them).
+     *
+     * @param trustedSigningKeys {@code ed25519:...} keys of the identity files given ({@link
+     *                           dev.lifeboat.crypto.IdentityFile#signingKeys}); empty when they name none
+     * @return whether this was this host's first use of the repository
+     */
+    public boolean trusted(LocalTrust trust, List<String> trustedSigningKeys) throws IOException {
+        LocalTrust.Checked checked = trust.check(storage.location(), rawConfig, config);
+        if (!trustedSigningKeys.isEmpty()) {
+            List<PublicKey> keys = new ArrayList<>();
+            for (String k : trustedSigningKeys) {
+                keys.add(Signing.parsePublicKey(k));
+            }
+            if (signedBy == null) {
+                throw new LifeboatException(ErrorCode.INTEGRITY, "the repository at " + storage.location()
+                        + " signs no backups (config.json of format " + config.version() + " names no signing key), "
+                        + "but the identity file given trusts signing key " + Signing.fingerprint(keys.get(0))
+                        + ": config.json may have been replaced to drop the signatures",
+                        "if the repository was made before Lifeboat signed backups (format 1), give an identity "
+                                + "file without the 'lifeboat signing key' line; else put back the original config.json");
+            }
+            if (keys.stream().noneMatch(k -> java.util.Arrays.equals(k.getEncoded(), signedBy.getEncoded()))) {
+                throw new LifeboatException(ErrorCode.INTEGRITY, "config.json of the repository at "
+                        + storage.location() + " names signing key " + Signing.fingerprint(signedBy)
+                        + ", not the one the identity file trusts (" + Signing.fingerprint(keys.get(0)) + "): its "
+                        + "backups may be forged; nothing was read",
+                        "give the identity file made for this repository, or put back its original config.json");
+            }
+        }
+        return checked.firstUse();
+    }
+
+    /**
+     * Refuses to write unless the repository encrypts to exactly {@code expected} (the recipients of lifeboat.yml or
+     * LIFEBOAT_RECIPIENTS), so that a {@code config.json} changed before this host first used it cannot redirect or
+     * turn off encryption either. Nothing is checked when {@code expected} is empty.
+     */
+    public void requireRecipients(List<String> expected) {
+        if (expected.isEmpty()) {
+            return;
+        }
+        java.util.Set<String> want = new java.util.TreeSet<>(expected.stream().map(String::trim).toList());
+        if (!config.encrypted()) {
+            throw new LifeboatException(ErrorCode.ENCRYPTION, "the repository at " + storage.location() + " is not "
+                    + "encrypted, but this host is configured to encrypt to " + want + " (recipients): nothing was written",
+                    "if config.json was changed, put back the original; else create an encrypted repository with "
+                            + "'lifeboat init --recipient ...', or drop the recipients setting");
+        }
+        java.util.Set<String> have = new java.util.TreeSet<>(config.encryption().recipients());
+        if (!have.equals(want)) {
+            throw new LifeboatException(ErrorCode.ENCRYPTION, "the repository at " + storage.location()
+                    + " encrypts to " + have + ", not to the recipients this host is configured with " + want
+                    + ": nothing was written", "if config.json was changed, put back the original; else set the "
+                    + "recipients setting (lifeboat.yml or LIFEBOAT_RECIPIENTS) to the repository's");
+        }
     }
 
     public Storage storage() {
@@ -58,6 +129,15 @@ public final class Repository {
      */
     public static Repository init(Storage storage, List<String> recipients, ChunkerParams chunker, int level,
                                   LocalKeyCache keyCache) throws IOException {
+        return init(storage, recipients, chunker, level, keyCache, null, null);
+    }
+
+    /**
+     * {@link #init(Storage, List, ChunkerParams, int, LocalKeyCache)}, signing manifests with {@code signingKey}
+     * (kept in {@code keyCache}), or a new key when null, and recording the configuration in {@code trust}.
+     */
+    public static Repository init(Storage storage, List<String> recipients, ChunkerParams chunker, int level,
+                                  LocalKeyCache keyCache, PrivateKey signingKey, LocalTrust trust) throws IOException {
         if (storage.stat(RepoConfig.BLOB).isPresent()) {
             throw new LifeboatException(ErrorCode.REPOSITORY,
                     "a repository already exists at " + storage.location(),
@@ -80,11 +160,17 @@ public final class Repository {
             keyCache.store(id, key);
             encryption = new RepoConfig.Encryption("age-x25519", List.copyOf(recipients), keyBlob);
         }
+        PrivateKey signer = signingKey != null ? signingKey : Signing.generate().getPrivate();
+        keyCache.storeSigningKey(id, signer);
         RepoConfig config = new RepoConfig(RepoConfig.FORMAT, RepoConfig.VERSION, id, Clock.systemUTC().instant(),
                 chunker, new RepoConfig.Compression("zstd", level), encryption == null ? "sha256" : "hmac-sha256",
-                encryption);
-        storage.write(RepoConfig.BLOB, Json.MAPPER.writeValueAsBytes(config));
-        return new Repository(storage, config, DEFAULT_LOCK_WAIT);
+                encryption, new RepoConfig.Signing(Signing.ALGORITHM, Signing.publicKeyText(Signing.publicKeyOf(signer))));
+        byte[] raw = Json.MAPPER.writeValueAsBytes(config);
+        if (trust != null) {
+            trust.record(storage.location(), raw, config); // before the repository exists: init is where trust starts
+        }
+        storage.write(RepoConfig.BLOB, raw);
+        return new Repository(storage, config, raw, DEFAULT_LOCK_WAIT, signer);
     }
 
     /** The name of one blob in {@code storage}, or null when it holds none; stops listing at the first. */
@@ -134,7 +220,19 @@ public final class Repository {
             throw FormatCheck.newer("config.json of the repository at " + storage.location(), config.version(),
                     RepoConfig.VERSION, null);
         }
-        return new Repository(storage, config, DEFAULT_LOCK_WAIT);
+        if (config.version() >= 2 && (config.signing() == null
+                || !Signing.ALGORITHM.equals(config.signing().algorithm()))) {
+            throw new LifeboatException(ErrorCode.INTEGRITY, "config.json of the repository at " + storage.location()
+                    + " is of format " + config.version() + " and names no " + Signing.ALGORITHM + " signing key: "
+                    + "its backups cannot be authenticated", "put back the original config.json (this host's record "
+                    + "of it is in the key folder's repositories/)");
+        }
+        try {
+            return new Repository(storage, config, raw, DEFAULT_LOCK_WAIT, null);
+        } catch (IllegalArgumentException badKey) {
+            throw new LifeboatException(ErrorCode.INTEGRITY, "config.json of the repository at " + storage.location()
+                    + " holds an invalid signing key: " + badKey.getMessage(), "put back the original config.json", badKey);
+        }
     }
 
     /**
@@ -142,6 +240,52 @@ public final class Repository {
      * identity is given, from the repository (then cached).
      */
     public Keys writeKeys(LocalKeyCache cache, List<String> identities) throws IOException {
+        return unsignedWriteKeys(cache, identities).withSigningKey(signingKey(cache, true));
+    }
+
+    /**
+     * Keys for a restore: {@link #readKeys}, with this host's signing key when it has one, for the safety backup (a
+     * host without one restores, but cannot take a safety backup: {@link #commit} says so).
+     */
+    public Keys restoreKeys(LocalKeyCache cache, List<String> identities) throws IOException {
+        return readKeys(identities).withSigningKey(signingKey(cache, false));
+    }
+
+    /**
+     * The key that signs this repository's manifests on this host: {@code signingKey} / LIFEBOAT_SIGNING_KEY, else
+     * the key folder's {@code <id>.signing-key}; null in format 1. Refused when it is not the key config.json names.
+     */
+    private PrivateKey signingKey(LocalKeyCache cache, boolean required) throws IOException {
+        if (signedBy == null) {
+            return null;
+        }
+        java.nio.file.Path file = cache.signingKeyFor(config.id());
+        Optional<PrivateKey> key;
+        try {
+            key = cache.loadSigningKey(config.id());
+        } catch (IOException e) {
+            throw new LifeboatException(ErrorCode.ENCRYPTION, "cannot read the signing key " + file + ": "
+                    + e.getMessage(), "give the PKCS#8 PEM key 'lifeboat init' or 'lifeboat keygen' made", e);
+        }
+        if (key.isEmpty() && !required) {
+            return null;
+        }
+        if (key.isEmpty()) {
+            throw new LifeboatException(ErrorCode.ENCRYPTION, "this host has no key to sign backups of repository "
+                    + storage.location() + " (expected " + file + "): every backup of it is signed",
+                    "copy that file (0600) from the host that ran 'lifeboat init', or point LIFEBOAT_SIGNING_KEY / "
+                            + "signingKey at the signing key 'lifeboat keygen' made");
+        }
+        if (!java.util.Arrays.equals(Signing.publicKeyOf(key.get()).getEncoded(), signedBy.getEncoded())) {
+            throw new LifeboatException(ErrorCode.INTEGRITY, "the signing key " + file + " is not the one config.json "
+                    + "of the repository at " + storage.location() + " names (" + Signing.fingerprint(signedBy)
+                    + "): nothing was written", "use the signing key of this repository; if config.json was "
+                    + "changed, put back the original");
+        }
+        return key.get();
+    }
+
+    private Keys unsignedWriteKeys(LocalKeyCache cache, List<String> identities) throws IOException {
         if (!config.encrypted()) {
             return Keys.PLAIN;
         }
@@ -526,8 +670,10 @@ public final class Repository {
         Manifest m;
         try {
             com.fasterxml.jackson.databind.JsonNode tree = Json.MAPPER.readTree(raw);
-            // The version first: a newer format is refused before its fields are interpreted at all.
+            // The version first: a newer format is refused before its fields are interpreted at all. Then the
+            // signature: nothing of a manifest is used before it is authenticated.
             FormatCheck.version(tree, blob, Manifest.FORMAT_VERSION, "toolVersion");
+            checkSignature(id, raw);
             m = Json.MAPPER.treeToValue(tree, Manifest.class);
         } catch (JsonProcessingException e) {
             throw new LifeboatException(ErrorCode.INTEGRITY, "the manifest of backup " + id + " is not valid JSON ("
@@ -559,9 +705,56 @@ public final class Repository {
         }
     }
 
-    /** Makes a backup exist: its manifest is the last blob written. */
+    /**
+     * In a repository of format 2 on, refuses a manifest whose signature ({@code manifest.sig}) is missing or is not
+     * one by the repository's signing key over the manifest's exact bytes: whoever can write the storage can write a
+     * manifest and chunks, but cannot sign them.
+     */
+    private void checkSignature(String id, byte[] raw) throws IOException {
+        if (signedBy == null) {
+            return;
+        }
+        String sigBlob = BackupBlobs.name(id, BackupBlobs.SIGNATURE);
+        byte[] sig;
+        try {
+            sig = storage.readAllBytes(sigBlob);
+        } catch (NoSuchFileException e) {
+            throw new LifeboatException(ErrorCode.INTEGRITY, "backup " + id + " is not signed (" + sigBlob + " is "
+                    + "missing), though every backup of this repository is: it may be forged, and is not used",
+                    "restore another backup; if you keep a replica of the repository, compare that backup there");
+        }
+        if (sig.length != 64 || !Signing.verify(signedBy, raw, sig)) {
+            throw new LifeboatException(ErrorCode.INTEGRITY, "the signature of backup " + id + " (" + sigBlob
+                    + ") is not one by the repository's signing key " + Signing.fingerprint(signedBy)
+                    + ": the backup was forged or altered, and is not used",
+                    "restore another backup; if you keep a replica of the repository, compare that backup there");
+        }
+    }
+
+    /** Makes a backup exist: its manifest is the last blob written; signed by the key {@link #init} made. */
     public void commit(Manifest manifest) throws IOException {
-        storage.write(Manifest.blobName(manifest.id()), Json.MAPPER.writeValueAsBytes(manifest));
+        commit(manifest, initSigner);
+    }
+
+    /** Makes a backup exist, signed with {@code keys}' signing key ({@link #writeKeys}). */
+    public void commit(Manifest manifest, Keys keys) throws IOException {
+        commit(manifest, keys.signingKey());
+    }
+
+    private void commit(Manifest manifest, PrivateKey signer) throws IOException {
+        byte[] raw = Json.MAPPER.writeValueAsBytes(manifest);
+        if (signedBy != null) {
+            if (signer == null) {
+                throw new LifeboatException(ErrorCode.ENCRYPTION, "this host has no key to sign backups of repository "
+                        + storage.location() + ", so backup " + manifest.id() + " was not committed",
+                        "copy the signing key (<key folder>/" + config.id() + ".signing-key) from the host that ran "
+                                + "'lifeboat init', or set LIFEBOAT_SIGNING_KEY; a restore can skip its safety backup "
+                                + "with --no-safety-backup");
+            }
+            // The signature first: the manifest is the commit point, and a committed backup is always signed.
+            storage.write(BackupBlobs.name(manifest.id(), BackupBlobs.SIGNATURE), Signing.sign(signer, raw));
+        }
+        storage.write(Manifest.blobName(manifest.id()), raw);
     }
 
     public ChunkWriter chunkWriter(Keys keys, int compressionLevel, int threads) {

@@ -69,7 +69,8 @@ public final class Operations {
             throw new LifeboatException(ErrorCode.USAGE, "no database is configured to back up",
                     "set DATABASE_URL or the databases: list of lifeboat.yml, then restart the service");
         }
-        Keys keys = repo.writeKeys(new LocalKeyCache(settings.keyDir), identities());
+        repo.requireRecipients(settings.recipients);
+        Keys keys = repo.writeKeys(new LocalKeyCache(settings.keyDir, settings.signingKey), identities());
         // The estimate for the job's progress comes from the backups the service already holds in memory.
         Manifest m = new BackupEngine(repo, keys, tools, job, clock)
                 .withLastDumpSize(db -> BackupEngine.lastDumpSize(catalog.entries(ESTIMATE_AGE), db))
@@ -213,7 +214,7 @@ public final class Operations {
      * safety backup keeps its id in the job's result ({@code preRestoreBackupId}) and names it in the error.
      */
     public Map<String, Object> restore(Job job, RestorePlan plan, boolean force) throws Exception {
-        Keys keys = repo.readKeys(identities());
+        Keys keys = repo.restoreKeys(new LocalKeyCache(settings.keyDir, settings.signingKey), identities());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", plan.backupId());
         out.put("database", plan.database());

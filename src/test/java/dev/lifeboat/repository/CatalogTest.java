@@ -149,7 +149,7 @@ class CatalogTest {
         Catalog catalog = new Catalog(repo);
         storage.reset();
         catalog.entries();
-        assertThat(storage.reads()).hasSize(20 + 7); // every manifest and status once, no pin
+        assertThat(storage.reads()).hasSize(2 * 20 + 7); // every manifest, its signature and status once, no pin
 
         storage.reset();
         List<BackupEntry> again = catalog.entries();
@@ -174,7 +174,7 @@ class CatalogTest {
         Manifest added = commit(10);
         List<BackupEntry> entries = catalog.entries();
         assertThat(ids(entries)).endsWith(added.id()).hasSize(6);
-        assertThat(storage.reads()).containsExactly(Manifest.blobName(added.id()));
+        assertThat(storage.reads()).containsExactly(Manifest.blobName(added.id()), Manifest.signatureBlobName(added.id()));
 
         storage.reset();
         String gone = backups.get(1).id();

@@ -55,11 +55,20 @@ class FormatCheckTest {
         }
     }
 
+    /**
+     * Edits a blob; a manifest is signed again with the repository's key, as a writer's bug would sign what it wrote,
+     * so that these tests reach the checks behind the signature's.
+     */
     private void edit(String blob, String from, String to) throws IOException {
         String json = new String(storage.readAllBytes(blob), StandardCharsets.UTF_8);
         assertThat(json).contains(from);
-        storage.write(blob, json.replaceFirst(java.util.regex.Pattern.quote(from), java.util.regex.Matcher.quoteReplacement(to))
-                .getBytes(StandardCharsets.UTF_8));
+        byte[] edited = json.replaceFirst(java.util.regex.Pattern.quote(from), java.util.regex.Matcher.quoteReplacement(to))
+                .getBytes(StandardCharsets.UTF_8);
+        storage.write(blob, edited);
+        if (blob.endsWith("/manifest.json")) {
+            var key = new LocalKeyCache(keyDir).loadSigningKey(repo.config().id()).orElseThrow();
+            storage.write(blob.replace("/manifest.json", "/manifest.sig"), dev.lifeboat.crypto.Signing.sign(key, edited));
+        }
     }
 
     private Map<String, String> snapshot() throws IOException {
@@ -155,7 +164,7 @@ class FormatCheckTest {
     @Test
     void aRepositoryOfANewerFormatIsRefusedWithTheUpgradeHint() throws IOException {
         twoBackups();
-        edit(RepoConfig.BLOB, "\"version\" : 1", "\"version\" : 4");
+        edit(RepoConfig.BLOB, "\"version\" : 2", "\"version\" : 4");
         assertThatThrownBy(() -> Repository.open(storage)).hasMessageContaining("config.json")
                 .hasMessageContaining("format version 4")
                 .satisfies(e -> assertThat(((LifeboatException) e).hint()).contains("upgrade Lifeboat"));

@@ -99,7 +99,10 @@ class RepositoryTest {
         // A new host without the cached key gets it back with the identity.
         LocalKeyCache otherHost = new LocalKeyCache(keyDir.resolve("other"));
         assertThatThrownBy(() -> repo.writeKeys(otherHost, List.of())).hasMessageContaining("chunk-id key");
-        assertThat(repo.writeKeys(otherHost, List.of(alice[0])).chunkIdKey()).isEqualTo(write.chunkIdKey());
+        // ... and needs the signing key copied, which no identity recovers.
+        assertThatThrownBy(() -> repo.writeKeys(otherHost, List.of(alice[0]))).hasMessageContaining("no key to sign");
+        java.nio.file.Files.copy(cache.signingKeyFor(repo.config().id()), otherHost.signingKeyFor(repo.config().id()));
+        assertThat(repo.writeKeys(otherHost, List.of()).chunkIdKey()).isEqualTo(write.chunkIdKey());
     }
 
     @Test

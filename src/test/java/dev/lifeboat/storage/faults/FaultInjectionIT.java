@@ -104,7 +104,8 @@ class FaultInjectionIT {
     }
 
     private Manifest backUp(Repository repo) throws Exception {
-        return new BackupEngine(repo, Keys.PLAIN, tools, Progress.NONE, Clock.systemUTC())
+        Keys keys = repo.writeKeys(new LocalKeyCache(work.resolve("keys")), List.of());
+        return new BackupEngine(repo, keys, tools, Progress.NONE, Clock.systemUTC())
                 .run(new BackupRequest(List.of(pg.url(SOURCE)), false, false, "faults", 3, 2, null));
     }
 

@@ -49,7 +49,7 @@ class FaultInjectionTest {
     private static final int ATTEMPTS = 4; // as RetryingStorage.wrap, without its pauses
 
     @TempDir
-    Path keys;
+    static Path keys;
 
     /** A fresh repository on {@code memory}, opened through {@code faulty} (faults off while opening). */
     private Repository repository(MemoryStorage memory, FaultyStorage faulty) throws IOException {
@@ -68,11 +68,12 @@ class FaultInjectionTest {
         String id = BackupIds.next(started);
         try (RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "backup " + id);
              ChunkWriter writer = repo.chunkWriter(Keys.PLAIN, 3, 2)) {
+            Keys signing = repo.writeKeys(new LocalKeyCache(keys), List.of());
             Artifact a = writer.write("db.dump", "db", "pg_dump-custom", data(seed), n -> {});
             Manifest m = new Manifest(Manifest.FORMAT_VERSION, id, "faults", Manifest.COMPLETED, started, Instant.now(),
                     "test", "h", List.of(), List.of(a), a.size(), a.storedSize(), writer.addedBytes(), null);
             lock.checkStillHeld();
-            repo.commit(m);
+            repo.commit(m, signing);
             return m;
         }
     }
@@ -90,7 +91,7 @@ class FaultInjectionTest {
             repo.forEachChunk((id, stored) -> present.add(id));
             assertThat(present).as("chunks listed").containsAll(a.chunks().stream().map(c -> c.id()).toList());
             try (InputStream expected = data(seed);
-                 InputStream in = repo.artifactReader(Keys.PLAIN).openForTransaction(a)) {
+                 InputStream in = repo.artifactReader(Keys.PLAIN).open(a)) {
                 assertSameBytes(expected, in);
             }
         }
