@@ -31,7 +31,8 @@ final class InitCommand implements Callable<Integer> {
 
     @Option(names = "--signing-key", paramLabel = "FILE",
             description = "Sign backups with this Ed25519 key, as 'lifeboat keygen' writes it beside the identity; "
-                    + "default: LIFEBOAT_SIGNING_KEY, else a new key kept in the key folder.")
+                    + "default: LIFEBOAT_SIGNING_KEY, else the key 'lifeboat keygen' made on this host for the "
+                    + "recipient, else a new key kept in the key folder.")
     Path signingKey;
 
     @Option(names = "--avg-chunk-size", paramLabel = "MiB", defaultValue = "2",
@@ -58,6 +59,11 @@ final class InitCommand implements Callable<Integer> {
                         "give the FILE.signing-key that 'lifeboat keygen -o FILE' wrote, or leave it out for a new key");
             }
         }
+        boolean madeByKeygen = false;
+        if (key == null && !to.isEmpty()) {
+            key = common.keyCache().signingKeyMadeFor(to).orElse(null);
+            madeByKeygen = key != null;
+        }
         try (Storage storage = common.openStorage()) {
             Repository repo = Repository.init(storage, to, chunker, settings.compressionLevel,
                     common.keyCache(), key, new LocalTrust(settings.keyDir));
@@ -66,7 +72,10 @@ final class InitCommand implements Callable<Integer> {
             String publicKey = repo.config().signing().publicKey();
             System.out.println("Backups are signed with key " + Signing.fingerprint(Signing.parsePublicKey(publicKey))
                     + ", kept in " + common.keyCache().signingKeyFor(repo.config().id()) + ".");
-            if (keyFile == null) {
+            if (madeByKeygen) {
+                System.out.println("It is the key 'lifeboat keygen' made with the identity of " + to.get(0)
+                        + ", which names it: restores with that identity refuse backups not signed by it.");
+            } else if (keyFile == null) {
                 System.out.println("Keep its public half where restores happen: add this line to the identity file"
                         + " (restore and verify then refuse backups not signed by it):");
                 System.out.println("  " + IdentityFile.SIGNING_KEY_COMMENT + publicKey);

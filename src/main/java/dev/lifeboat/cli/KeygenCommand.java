@@ -2,7 +2,9 @@ package dev.lifeboat.cli;
 
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.config.Settings;
 import dev.lifeboat.crypto.Age;
+import dev.lifeboat.repository.LocalKeyCache;
 import dev.lifeboat.crypto.IdentityFile;
 import dev.lifeboat.crypto.Signing;
 import picocli.CommandLine.Command;
@@ -40,10 +42,12 @@ final class KeygenCommand implements Callable<Integer> {
                 + IdentityFile.SIGNING_KEY_COMMENT + Signing.publicKeyText(sign.getPublic()) + "\n" + pair[0] + "\n");
         Files.createFile(signing, mode);
         Files.writeString(signing, Signing.privateKeyPem(sign.getPrivate()));
+        // On this host, init --recipient of this identity finds the signing key by itself.
+        new LocalKeyCache(Settings.load(null, System.getenv()).keyDir).storeSigningKeyForRecipient(pair[1], sign.getPrivate());
         System.out.println(pair[1]);
         System.err.println("Wrote " + output + " (identity, for restores: keep it off the backup host) and " + signing
-                + " (signing key " + Signing.fingerprint(sign.getPublic()) + ", for the backup host: lifeboat init "
-                + "--signing-key " + signing + ", then delete it here).");
+                + " (signing key " + Signing.fingerprint(sign.getPublic()) + "). 'lifeboat init --recipient " + pair[1]
+                + "' on this host signs with it; on another backup host, add --signing-key " + signing + ".");
         return 0;
     }
 }

@@ -57,6 +57,35 @@ public final class LocalKeyCache {
         }
     }
 
+    /**
+     * Where {@code lifeboat keygen} leaves the signing key it made with an age identity, so that {@code init
+     * --recipient} of that identity's public key on the same host signs with it: the identity then names the key
+     * the repository is signed with, with nothing to pass by hand.
+     */
+    public Path signingKeyForRecipient(String recipient) {
+        byte[] h = ChunkCodec.sha256().digest(recipient.trim().getBytes(StandardCharsets.US_ASCII));
+        return dir.resolve("recipient-" + Hex.of(h).substring(0, 32) + ".signing-key");
+    }
+
+    public void storeSigningKeyForRecipient(String recipient, java.security.PrivateKey key) throws IOException {
+        write(signingKeyForRecipient(recipient), dev.lifeboat.crypto.Signing.privateKeyPem(key));
+    }
+
+    /** The signing key {@code keygen} made on this host for one of {@code recipients}, if it made one. */
+    public Optional<java.security.PrivateKey> signingKeyMadeFor(java.util.List<String> recipients) throws IOException {
+        for (String r : recipients) {
+            Path f = signingKeyForRecipient(r);
+            if (Files.exists(f)) {
+                try {
+                    return Optional.of(dev.lifeboat.crypto.Signing.parsePrivateKey(Files.readString(f, StandardCharsets.US_ASCII)));
+                } catch (IllegalArgumentException e) {
+                    throw new IOException(f + ": " + e.getMessage());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     public void storeSigningKey(String repositoryId, java.security.PrivateKey key) throws IOException {
         write(dir.resolve(repositoryId + ".signing-key"), dev.lifeboat.crypto.Signing.privateKeyPem(key));
     }

@@ -80,11 +80,13 @@ public final class Repository {
                                 + "file without the 'lifeboat signing key' line; else put back the original config.json");
             }
             if (keys.stream().noneMatch(k -> java.util.Arrays.equals(k.getEncoded(), signedBy.getEncoded()))) {
-                throw new LifeboatException(ErrorCode.INTEGRITY, "config.json of the repository at "
-                        + storage.location() + " names signing key " + Signing.fingerprint(signedBy)
-                        + ", not the one the identity file trusts (" + Signing.fingerprint(keys.get(0)) + "): its "
-                        + "backups may be forged; nothing was read",
-                        "give the identity file made for this repository, or put back its original config.json");
+                throw new LifeboatException(ErrorCode.ENCRYPTION, "the identity file given does not open repository "
+                        + storage.location() + ": it trusts signing key " + Signing.fingerprint(keys.get(0))
+                        + ", and the repository's config.json names " + Signing.fingerprint(signedBy),
+                        "give the identity file made for this repository" + (config.encrypted()
+                                ? " (its public key is one of: " + String.join(", ", config.encryption().recipients())
+                                + ")" : "") + "; if it is the right one, config.json was replaced and the backups may "
+                                + "be forged: put back the original config.json");
             }
         }
         return checked.firstUse();

@@ -22,11 +22,13 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The golden repositories of format 1 (src/test/resources/golden/v1, written once by the release of 2026-12-02 and
- * never rewritten) are read by this build as a user would read an old repository: listed, shown, verified with
+ * The golden repositories of each format (src/test/resources/golden/v1 and v2, each written once by the release of
+ * that format and never rewritten) are read by this build as a user would read an old repository: listed, shown, verified with
  * --read-data, every database of every backup restored and compared with a database built from the SQL they were
  * made from, the roles restored from the backup's globals, and pruned, after which what is kept still verifies
- * and restores. Each future format version adds a fixture folder, and this test reads every one of them.
+ * and restores. Each future format version adds a fixture folder, and this test reads every one of them. Format 2's
+ * are signed: they are read with the identity that names their signing key, and a manifest altered in the copy is
+ * refused.
  */
 class GoldenRepositoryIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,7 +49,7 @@ class GoldenRepositoryIT {
     static void referencesFromTheSql() throws Exception {
         pg = PgCluster.start();
         // The roles come from the plain repository's globals.sql, applied as the runbook says: cat | psql.
-        LifeboatCli cli = cli("plain");
+        LifeboatCli cli = cli("v1/plain");
         String multi = idOf(list(cli), "golden-multi");
         globalsPlain = cli.run("cat", multi, "globals.sql").expectSuccess().stdout();
         pg.psql("postgres", globalsPlain);
@@ -76,9 +78,10 @@ class GoldenRepositoryIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"plain", "encrypted"})
-    void formatOneRepositoryListsShowsVerifiesRestoresAndPrunes(String variant) throws Exception {
-        LifeboatCli cli = cli(variant);
+    @ValueSource(strings = {"v1/plain", "v1/encrypted", "v2/plain", "v2/encrypted"})
+    void everyFormatsRepositoryListsShowsVerifiesRestoresAndPrunes(String fixture) throws Exception {
+        LifeboatCli cli = cli(fixture);
+        String variant = fixture.substring(fixture.indexOf('/') + 1);
         String base = "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/";
 
         // list: the four backups, oldest first, with their kinds, pin and verification status
@@ -125,7 +128,7 @@ class GoldenRepositoryIT {
         }
 
         // restore: each database of the multi-database backup, and the verified backup, into new databases
-        String p = variant.substring(0, 3) + "_";
+        String p = fixture.substring(0, 2) + variant.substring(0, 3) + "_";
         restoreAndCompare(cli, base, multi, "golden_shop", p + "multi_shop", SHOP_0);
         restoreAndCompare(cli, base, multi, "golden_notes", p + "multi_notes", NOTES);
         assertThat(pg.psql(p + "multi_notes", """
@@ -135,13 +138,13 @@ class GoldenRepositoryIT {
         restoreAndCompare(cli, base, safety, "golden_shop", p + "safety", SHOP_2);
 
         // prune: only the newest ordinary backup and the pinned one stay; nothing they need is deleted
-        int chunksBefore = countChunks(variant);
+        int chunksBefore = countChunks(fixture);
         cli.run("prune", "--keep-within=0", "--keep-last=1", "--minimum-keep=1", "--keep-safety-within=0")
                 .expectSuccess();
         List<String> kept = new ArrayList<>();
         list(cli).forEach(b -> kept.add(b.path("id").asText()));
         assertThat(kept).containsExactly(pinned, verified);
-        assertThat(countChunks(variant)).as("chunks only the removed backups held are deleted")
+        assertThat(countChunks(fixture)).as("chunks only the removed backups held are deleted")
                 .isLessThan(chunksBefore);
         LifeboatCli.Result after = cli.run("verify", "--read-data", "--all");
         assertThat(after.exitCode()).as(after.stderr()).isZero();
@@ -154,29 +157,42 @@ class GoldenRepositoryIT {
             assertThat(denied.exitCode()).as(denied.stderr()).isEqualTo(7);
             assertThat(denied.stdout()).isEmpty();
         }
+        if (fixture.startsWith("v2/")) {
+            // a signed repository: a manifest altered in storage is refused by name, the others still restore
+            Path manifest = work.resolve(fixture).resolve("backups").resolve(pinned).resolve("manifest.json");
+            Files.writeString(manifest, Files.readString(manifest).replace("golden-pinned", "golden-pwned"));
+            LifeboatCli.Result forged = cli(fixture).run("restore", pinned, "--to", base + p + "forged", "--create", "--yes");
+            assertThat(forged.exitCode()).as(forged.stderr()).isEqualTo(10);
+            assertThat(forged.stderr()).contains("signature of backup " + pinned).contains("forged or altered");
+            assertThat(exists(p + "forged")).isFalse();
+        }
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
 
-    /** A CLI on a fresh copy of the variant's repository (the tree's copy is never written to). */
-    private static LifeboatCli cli(String variant) throws IOException {
-        Path copy = work.resolve(variant);
+    /**
+     * A CLI on a fresh copy of the fixture's repository ({@code v1/plain}: the tree's copy is never written to), with
+     * the fixture's identity where it has one for it: format 1's for its encrypted repository, format 2's (which names
+     * the signing key) for both.
+     */
+    private static LifeboatCli cli(String fixture) throws IOException {
+        Path copy = work.resolve(fixture);
         if (!Files.exists(copy)) {
-            copyTree(golden().resolve(variant), copy);
+            copyTree(golden().resolve(fixture), copy);
         }
-        Path home = Files.createDirectories(work.resolve(variant + "-home"));
+        Path home = Files.createDirectories(work.resolve(fixture.replace('/', '-') + "-home"));
         LifeboatCli cli = new LifeboatCli(home).env("LIFEBOAT_REPOSITORY", copy.toString())
                 .env("PGPASSWORD", pg.password()).env("LIFEBOAT_PG_BIN", pg.binDir().toString());
-        if (variant.equals("encrypted")) {
-            cli.env("LIFEBOAT_IDENTITY_FILE", golden().resolve("identity.txt").toString());
+        if (fixture.endsWith("encrypted") || fixture.startsWith("v2/")) {
+            cli.env("LIFEBOAT_IDENTITY_FILE", golden().resolve(fixture).resolveSibling("identity.txt").toString());
         }
         return cli;
     }
 
     private static Path golden() {
         try {
-            return Path.of(Objects.requireNonNull(GoldenRepositoryIT.class.getClassLoader().getResource("golden/v1"),
-                    "golden/v1 is missing from the test class path").toURI());
+            return Path.of(Objects.requireNonNull(GoldenRepositoryIT.class.getClassLoader().getResource("golden"),
+                    "golden/ is missing from the test class path").toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -191,6 +207,10 @@ class GoldenRepositoryIT {
                 Files.copy(f, target);
             }
         }
+    }
+
+    private static boolean exists(String db) {
+        return pg.psql("postgres", "select count(*) from pg_database where datname = '" + db + "'").strip().equals("1");
     }
 
     private static int countChunks(String variant) throws IOException {

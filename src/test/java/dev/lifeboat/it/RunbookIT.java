@@ -14,7 +14,10 @@ import java.util.HexFormat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The recipe of docs/RUNBOOK.md restores an encrypted backup with jq, age, zstd and pg_restore alone. */
+/**
+ * The recipe of docs/RUNBOOK.md restores an encrypted backup with jq, openssl, age, zstd and pg_restore alone, after
+ * checking its signature against the key the identity file names, and refuses an altered manifest.
+ */
 class RunbookIT {
     @TempDir
     Path work;
@@ -35,7 +38,11 @@ class RunbookIT {
         String keygenOut = new String(keygen.getInputStream().readAllBytes());
         assertThat(keygen.waitFor()).as(keygenOut).isZero();
         String recipient = keygenOut.replaceAll("(?s).*(age1[0-9a-z]+).*", "$1");
-        cli.run("init", "--recipient", recipient).expectSuccess();
+        String init = cli.run("init", "--recipient", recipient).expectSuccess().stdout();
+        // As init says: keep the signing key's public half with the identity.
+        String line = init.lines().map(String::strip).filter(l -> l.startsWith("# lifeboat signing key: ")).findFirst()
+                .orElseThrow(() -> new AssertionError("init printed no signing key line: " + init));
+        Files.writeString(identity, line + "\n", java.nio.file.StandardOpenOption.APPEND);
         JsonNode backup = new ObjectMapper().readTree(cli.run("backup", "--db",
                 "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/runbook", "--json").expectSuccess().stdout());
 
@@ -44,6 +51,19 @@ class RunbookIT {
                 work.resolve("repo").toString(), backup.get("id").asText(), "runbook.dump", identity.toString())
                 .redirectOutput(dump.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         assertThat(recipe.waitFor()).isZero();
+
+        // A manifest altered in the repository is refused by the recipe before any chunk is read.
+        Path manifest = work.resolve("repo/backups").resolve(backup.get("id").asText()).resolve("manifest.json");
+        byte[] original = Files.readAllBytes(manifest);
+        Files.writeString(manifest, new String(original, java.nio.charset.StandardCharsets.UTF_8)
+                .replace("\"runbook.dump\"", "\"runbook.dump\" "));
+        Process refused = new ProcessBuilder("bash", Path.of("docs/restore-without-lifeboat.sh").toAbsolutePath().toString(),
+                work.resolve("repo").toString(), backup.get("id").asText(), "runbook.dump", identity.toString())
+                .redirectErrorStream(true).start();
+        String refusal = new String(refused.getInputStream().readAllBytes());
+        assertThat(refused.waitFor()).as(refusal).isEqualTo(10);
+        assertThat(refusal).contains("does not verify");
+        Files.write(manifest, original);
 
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(dump)));
         assertThat(sha).isEqualTo(backup.get("artifacts").get(0).get("sha256").asText());

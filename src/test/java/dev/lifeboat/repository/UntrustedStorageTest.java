@@ -166,7 +166,7 @@ class UntrustedStorageTest {
         assertThat(Repository.open(storage).trusted(fresh, List.of(myKey))).isTrue();
         String theirs = Signing.publicKeyText(Signing.generate().getPublic());
         assertThatThrownBy(() -> Repository.open(storage).trusted(new LocalTrust(keyDir.resolve("h2")), List.of(theirs)))
-                .hasMessageContaining("not the one the identity file trusts");
+                .hasMessageContaining("does not open repository").hasMessageContaining("names " + Signing.fingerprint(mine.getPublic()));
     }
 
     /** Restore checks every chunk against its id: a whole valid chunk swapped for another is caught where it is. */
