@@ -82,28 +82,27 @@ final class Common {
 
     /** The signing keys the identity file names (empty without one). */
     List<String> identitySigningKeys() {
-        String file = settings().identityFile;
-        if (file == null) {
-            return List.of();
-        }
-        try {
-            return IdentityFile.signingKeys(Path.of(file));
-        } catch (IOException e) {
-            throw new LifeboatException(ErrorCode.ENCRYPTION, "cannot use identity file " + file + ": "
-                    + e.getMessage(), "give the identity file 'lifeboat keygen' made with --identity");
-        }
+        return fromIdentityFile(IdentityFile::signingKeys);
     }
 
     List<String> identities() {
+        return fromIdentityFile(IdentityFile::read);
+    }
+
+    private interface IdentityReader {
+        List<String> read(Path file) throws IOException;
+    }
+
+    private List<String> fromIdentityFile(IdentityReader reader) {
         String file = settings().identityFile;
         if (file == null) {
             return List.of();
         }
         try {
-            return IdentityFile.read(Path.of(file));
+            return reader.read(Path.of(file));
         } catch (IOException e) {
             throw new LifeboatException(ErrorCode.ENCRYPTION, "cannot use identity file " + file + ": "
-                    + e.getMessage(), "give an age identity file (age-keygen -o FILE) with --identity");
+                    + e.getMessage(), "give an age identity file ('lifeboat keygen -o FILE' or age-keygen) with --identity");
         }
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -104,15 +105,28 @@ public final class LocalKeyCache {
     }
 
     private void write(Path target, String content) throws IOException {
-        Files.createDirectories(dir);
-        try {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system
+        writePrivate(target, content.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Writes a file of this host's secrets atomically (a temporary file, 0600, renamed over the target), in folders
+     * made 0700 from the key folder down: {@link LocalTrust}'s records too.
+     */
+    static void writePrivate(Path target, byte[] content) throws IOException {
+        Path folder = target.getParent();
+        Files.createDirectories(folder);
+        List<Path> owned = folder.getFileName().toString().equals("repositories")
+                ? List.of(folder.getParent(), folder) : List.of(folder);
+        for (Path d : owned) {
+            try {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system
+            }
         }
-        Path tmp = Files.createTempFile(dir, ".tmp-", ".key");
+        Path tmp = Files.createTempFile(folder, ".tmp-", ".key");
         try {
-            Files.writeString(tmp, content, StandardCharsets.US_ASCII);
+            Files.write(tmp, content);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);

@@ -10,8 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Instant;
@@ -173,20 +171,6 @@ public final class LocalTrust {
     }
 
     private void write(Path target, byte[] content) throws IOException {
-        for (Path d : List.of(dir.getParent(), dir)) {
-            Files.createDirectories(d);
-            try {
-                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
-            } catch (UnsupportedOperationException ignored) {
-                // not a POSIX file system
-            }
-        }
-        Path tmp = Files.createTempFile(dir, ".tmp-", ".json");
-        try {
-            Files.write(tmp, content);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        LocalKeyCache.writePrivate(target, content);
     }
 }
