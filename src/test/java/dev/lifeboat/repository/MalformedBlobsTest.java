@@ -792,6 +792,30 @@ class MalformedBlobsTest {
     }
 
     /**
+     * The service reads policy.json again every half minute: one that turned malformed meanwhile leaves the backup
+     * list served (without retention's decisions, the bad backup marked), and its prune refuses, naming the blob.
+     */
+    @Test
+    void theServicesListOutlivesAPolicyThatTurnedMalformedAndItsPruneRefuses() throws Exception {
+        Fixture f = memoryFixture();
+        f.storage.write(f.manifest(1), "{\"formatVersion\": 1, \"sources\": null}".getBytes(StandardCharsets.UTF_8));
+        try (dev.lifeboat.state.StateStore state = dev.lifeboat.state.StateStore.open(cliDir.resolve("state"), f.clock);
+             dev.lifeboat.service.Service service = new dev.lifeboat.service.Service(new dev.lifeboat.config.Settings(),
+                     state, f.repo, dev.lifeboat.service.JobGate.LOCAL, "test", Duration.ofMinutes(5), f.clock)) {
+            assertThat(service.backups()).hasSize(4);
+            f.storage.write(RepositoryPolicy.BLOB, "{\"formatVersion\": 1, \"retention\": [".getBytes(StandardCharsets.UTF_8));
+            f.clock.advance(Duration.ofMinutes(2));
+            List<dev.lifeboat.service.BackupView> views = service.backups();
+            assertThat(views).extracting(dev.lifeboat.service.BackupView::id).containsExactlyInAnyOrderElementsOf(f.ids);
+            assertThat(views).filteredOn(v -> v.id().equals(f.ids.get(1))).singleElement()
+                    .satisfies(v -> assertThat(v.summary()).containsEntry("status", "corrupt"));
+            Json.MAPPER.writeValueAsString(views.stream().map(dev.lifeboat.service.BackupView::summary).toList());
+            org.assertj.core.api.Assertions.assertThatThrownBy(service::config).isInstanceOf(LifeboatException.class)
+                    .hasMessageContaining(RepositoryPolicy.BLOB);
+        }
+    }
+
+    /**
      * The same through the command line itself (in this JVM, on a folder): the cases of the security review, and a
      * seeded sample of the others. list exits 0 and prints every good backup, show of the bad one is an error naming
      * it, verify --all prints every good backup verified, prune runs or refuses; nothing ends as a bug (exit 1).
