@@ -91,8 +91,10 @@ final class PruneCommand implements Callable<Integer> {
                     + " unreferenced chunks (" + Units.bytes(r.unreferencedBytes()) + ")"
                     + (dryRun ? "" : ", and " + r.removedDebris() + " leftovers of interrupted writes") + ".");
             if (!r.chunksCollected()) {
-                System.out.println("Chunks were not collected: a kept backup's manifest is unreadable; run "
-                        + "'lifeboat verify --all' to see which.");
+                // a malformed manifest may reference any chunk: nothing is collected until it is readable or removed
+                System.out.println(Terminal.safe("Chunks were not collected: " + r.unreadable().size() + " backup(s) "
+                        + "cannot be read and were kept, with every chunk, until their manifests are restored from a "
+                        + "replica or their folders moved out by hand: " + String.join(" | ", r.unreadable())));
             }
         }
         return 0;

@@ -7,6 +7,7 @@ import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.repository.ChunkIdSet;
 import dev.lifeboat.repository.ChunkRef;
+import dev.lifeboat.repository.FormatCheck;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.RepositoryLock;
@@ -34,19 +35,28 @@ import java.util.stream.Collectors;
  *   <li>decide, with the pure {@link Retention} function, which backups to keep;</li>
  *   <li>delete each removed backup's manifest (the backup ceases to exist), then its side blobs;</li>
  *   <li>delete every chunk no remaining manifest references, streaming the listing and deleting a batch at a
- *       time (skipped, with a warning, while a kept manifest is unreadable: its chunks are unknown and a
+ *       time (skipped, with a warning naming them, while a manifest is unreadable: its chunks are unknown and a
  *       replica might restore it);</li>
  *   <li>delete side blobs whose manifest is gone and the backend's debris of interrupted writes.</li>
  * </ol>
  * A crash at any point leaves a repository that the next prune finishes cleaning: manifests go before
  * the chunks they reference, and only unreferenced chunks are ever deleted.
+ *
+ * <p>A backup whose manifest is malformed is never removed: prune does not delete what it does not understand.
+ * It is kept (its decision says why), the other backups are pruned by the policy as usual, and no chunk is
+ * collected, since the unreadable manifest may reference any of them. A manifest of a newer format version stops
+ * the whole prune instead: an older release cannot know what a newer format's backups need of each other.
  */
 public final class PruneEngine {
     private static final Logger LOG = LoggerFactory.getLogger(PruneEngine.class);
 
-    /** What a prune decided and did. */
+    /**
+     * What a prune decided and did.
+     *
+     * @param unreadable the backups whose manifests could not be read, each with why: kept, and no chunk collected
+     */
     public record Result(List<Decision> decisions, int removedBackups, int unreferencedChunks, long unreferencedBytes,
-                         int removedDebris, boolean chunksCollected, boolean dryRun) {}
+                         int removedDebris, boolean chunksCollected, boolean dryRun, List<String> unreadable) {}
 
     private final Repository repo;
     private final Clock clock;
@@ -60,23 +70,29 @@ public final class PruneEngine {
         try (RepositoryLock lock = repo.lock(RepositoryLock.Kind.EXCLUSIVE, "prune")) {
             Instant now = clock.instant();
             List<BackupEntry> entries = repo.entries();
-            refuseUnreadable(entries);
+            refuseNewer(entries);
             Map<String, BackupEntry> byId = entries.stream().collect(Collectors.toMap(BackupEntry::id, Function.identity()));
-            List<Candidate> candidates = entries.stream()
+            List<BackupEntry> unreadable = entries.stream().filter(e -> e.manifest() == null).toList();
+            List<Candidate> candidates = entries.stream().filter(e -> e.manifest() != null)
                     .map(e -> new Candidate(e.id(), e.started(), e.complete(), e.pinned(), e.safety())).toList();
-            List<Decision> decisions = Retention.decide(candidates, request.policy(), now, request.zone());
+            List<Decision> decisions = new ArrayList<>(Retention.decide(candidates, request.policy(), now, request.zone()));
+            for (BackupEntry e : unreadable) {
+                decisions.add(new Decision(e.id(), true, List.of("its manifest cannot be read, and prune deletes "
+                        + "nothing it does not understand: " + e.manifestError())));
+            }
+            decisions.sort(java.util.Comparator.comparing((Decision d) -> byId.get(d.id()).started())
+                    .thenComparing(Decision::id).reversed());
+            boolean collectable = unreadable.isEmpty();
+            if (!collectable) {
+                LOG.warn("not collecting chunks: the manifests of {} cannot be read, so any chunk may be theirs ({})",
+                        unreadable.stream().map(BackupEntry::id).collect(Collectors.joining(", ")),
+                        unreadable.stream().map(BackupEntry::manifestError).collect(Collectors.joining(" | ")));
+            }
 
             ChunkIdSet referenced = new ChunkIdSet();
-            boolean collectable = true;
             for (Decision d : decisions) {
-                if (!d.keep()) {
-                    continue;
-                }
                 BackupEntry e = byId.get(d.id());
-                if (e.manifest() == null) {
-                    collectable = false;
-                    LOG.warn("not collecting chunks: the manifest of kept backup {} is unreadable ({})", e.id(),
-                            e.manifestError());
+                if (!d.keep() || e.manifest() == null) {
                     continue;
                 }
                 for (Artifact a : e.manifest().artifacts()) {
@@ -100,33 +116,35 @@ public final class PruneEngine {
             }
             long[] garbage = collectable ? collect(referenced, request.dryRun(), lock) : new long[2];
             if (request.dryRun()) {
-                return new Result(decisions, removed.size(), (int) garbage[0], garbage[1], 0, collectable, true);
+                return new Result(decisions, removed.size(), (int) garbage[0], garbage[1], 0, collectable, true,
+                        unreadable(unreadable));
             }
             lock.checkStillHeld();
             removeOrphanSideBlobs(byId.keySet(), removed, lock);
             lock.checkStillHeld();
             int debris = repo.storage().removeDebris(now.minus(RepositoryLock.DEFAULT_STALE_AFTER));
-            return new Result(decisions, removed.size(), (int) garbage[0], garbage[1], debris, collectable, false);
+            return new Result(decisions, removed.size(), (int) garbage[0], garbage[1], debris, collectable, false,
+                    unreadable(unreadable));
         }
     }
 
+    private static List<String> unreadable(List<BackupEntry> entries) {
+        return entries.stream().map(e -> e.manifestError() != null && e.manifestError().contains(e.id())
+                ? e.manifestError() : e.id() + ": " + e.manifestError()).toList();
+    }
+
     /**
-     * Nothing is deleted while any manifest is unreadable or of a newer format version: its chunks are unknown, so
-     * collecting garbage could delete what it references (an old binary must never prune a newer format's backups),
-     * and retention cannot judge a backup it cannot read.
+     * Nothing is deleted while any manifest is of a newer format version: an older release cannot know what such a
+     * backup references or needs of the others (an old binary must never prune a newer format's backups).
      */
-    private void refuseUnreadable(List<BackupEntry> entries) {
-        List<String> bad = entries.stream().filter(e -> e.manifest() == null)
+    private void refuseNewer(List<BackupEntry> entries) {
+        List<String> newer = entries.stream().filter(e -> e.manifest() == null && FormatCheck.isNewer(e.manifestError()))
                 .map(e -> e.id() + ": " + e.manifestError()).toList();
-        if (bad.isEmpty()) {
-            return;
+        if (!newer.isEmpty()) {
+            throw new LifeboatException(ErrorCode.REPOSITORY, "prune deletes nothing while " + newer.size()
+                    + " manifest(s) are of a newer format: " + String.join(" | ", newer),
+                    "upgrade Lifeboat to the release that wrote them, and prune with it");
         }
-        boolean newer = bad.stream().anyMatch(b -> b.contains("has format version"));
-        throw new LifeboatException(newer ? ErrorCode.REPOSITORY : ErrorCode.INTEGRITY,
-                "prune deletes nothing while " + bad.size() + " manifest(s) cannot be read: " + String.join(" | ", bad),
-                newer ? "upgrade Lifeboat to the release that wrote them, and prune with it"
-                        : "restore those manifests from a replica; if a backup is beyond repair, move its folder "
-                        + "backups/<id>/ out of the repository by hand, then prune again");
     }
 
     /**

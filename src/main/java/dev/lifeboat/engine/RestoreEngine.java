@@ -61,7 +61,10 @@ public final class RestoreEngine {
         Manifest manifest = repo.resolveManifest(request.backupId(), request.artifact());
         Artifact artifact = chooseArtifact(manifest, request.artifact());
         Manifest.Source source = manifest.sources().stream().filter(s -> s.name().equals(artifact.source()))
-                .findFirst().orElseThrow();
+                .findFirst().orElseThrow(() -> new LifeboatException(ErrorCode.INTEGRITY, "backup " + manifest.id()
+                        + ": its dump " + artifact.name() + " names source '" + artifact.source() + "', which its "
+                        + "manifest does not list", "restore " + Manifest.blobName(manifest.id()) + " from a replica, "
+                        + "or restore another backup"));
         List<Manifest.TableInfo> tables = chooseTables(source, request.tables());
         PgConnection target = target(request.target());
 

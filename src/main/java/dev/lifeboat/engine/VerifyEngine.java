@@ -83,7 +83,16 @@ public final class VerifyEngine {
                     // never checked becomes verified at this level, which list shows as such: verified (exists).
                     r = new Result(r.id(), e.effectiveStatus(), r.level(), r.problems(), r.drill());
                 }
-                repo.recordStatus(e.id(), new BackupStatus(r.status(), clock.instant(), r.level(), r.problems(), r.drill(), null));
+                try {
+                    repo.recordStatus(e.id(), new BackupStatus(r.status(), clock.instant(), r.level(), r.problems(),
+                            r.drill(), null));
+                } catch (LifeboatException notRecorded) {
+                    // a status blob of a newer format is never overwritten: this backup's result is not kept, the
+                    // others still are
+                    List<String> problems = new ArrayList<>(r.problems());
+                    problems.add(notRecorded.getMessage() + "; this result was not recorded");
+                    r = new Result(r.id(), r.status(), r.level(), problems, r.drill());
+                }
                 results.add(r);
                 onResult.accept(r);
             }
@@ -245,7 +254,10 @@ public final class VerifyEngine {
         String scratchName = null;
         long start = System.nanoTime();
         for (Artifact a : m.databaseDumps()) {
-            Manifest.Source source = m.sources().stream().filter(s -> s.name().equals(a.source())).findFirst().orElseThrow();
+            Manifest.Source source = m.sources().stream().filter(s -> s.name().equals(a.source())).findFirst()
+                    .orElseThrow(() -> new LifeboatException(ErrorCode.INTEGRITY, "backup " + m.id() + ": its dump "
+                            + a.name() + " names source '" + a.source() + "', which its manifest does not list",
+                            "restore " + Manifest.blobName(m.id()) + " from a replica; other backups are unaffected"));
             scratchName = "lifeboat_drill_" + m.id().substring(0, 15).toLowerCase() + "_"
                     + Integer.toHexString(new SecureRandom().nextInt(1 << 20));
             PgConnection scratch = server.withDatabase(scratchName);

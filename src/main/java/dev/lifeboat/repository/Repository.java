@@ -29,6 +29,7 @@ import java.util.UUID;
  * with this package.
  */
 public final class Repository {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Repository.class);
     /** How long {@link #lock} waits for a conflicting lock unless told otherwise ({@link #withLockWait}). */
     public static final Duration DEFAULT_LOCK_WAIT = Duration.ofMinutes(5);
 
@@ -205,22 +206,40 @@ public final class Repository {
                     "run 'lifeboat init' to create one, or point --repo / LIFEBOAT_REPOSITORY at an existing one");
         }
         RepoConfig config;
+        String fix = "restore config.json from a replica or another copy of the repository";
+        com.fasterxml.jackson.databind.JsonNode tree;
         try {
-            config = Json.MAPPER.readValue(raw, RepoConfig.class);
+            tree = Json.MAPPER.readTree(raw);
         } catch (JsonProcessingException e) {
-            throw new LifeboatException(ErrorCode.REPOSITORY,
-                    "config.json of the repository at " + storage.location() + " is not valid JSON",
-                    "restore config.json from a replica or another copy of the repository", e);
+            throw new LifeboatException(ErrorCode.REPOSITORY, "config.json of the repository at " + storage.location()
+                    + " is not valid JSON (" + FormatCheck.parserMessage(e) + ")", fix, e);
         }
-        if (!RepoConfig.FORMAT.equals(config.format())) {
+        if (tree == null || !tree.isObject()) {
+            throw new LifeboatException(ErrorCode.REPOSITORY, "config.json of the repository at " + storage.location()
+                    + " is not a JSON object", fix);
+        }
+        if (!RepoConfig.FORMAT.equals(tree.path("format").asText(null))) {
             throw new LifeboatException(ErrorCode.REPOSITORY,
-                    "config.json at " + storage.location() + " is of format '" + config.format()
+                    "config.json at " + storage.location() + " is of format '" + tree.path("format").asText(null)
                             + "', not a Lifeboat repository (" + RepoConfig.FORMAT + ")",
                     "point --repo / LIFEBOAT_REPOSITORY at a Lifeboat repository");
         }
-        if (config.version() > RepoConfig.VERSION) {
-            throw FormatCheck.newer("config.json of the repository at " + storage.location(), config.version(),
+        // The version before the other fields: a newer format is refused as such, whatever its fields hold.
+        com.fasterxml.jackson.databind.JsonNode version = tree.path("version");
+        if (version.isIntegralNumber() && version.canConvertToInt() && version.asInt() > RepoConfig.VERSION) {
+            throw FormatCheck.newer("config.json of the repository at " + storage.location(), version.asInt(),
                     RepoConfig.VERSION, null);
+        }
+        try {
+            config = Json.MAPPER.treeToValue(tree, RepoConfig.class);
+        } catch (JsonProcessingException | RuntimeException e) {
+            throw new LifeboatException(ErrorCode.REPOSITORY, "config.json of the repository at " + storage.location()
+                    + " is malformed: " + FormatCheck.mappingMessage(e), fix, e);
+        }
+        List<String> problems = FormatCheck.problems(config);
+        if (!problems.isEmpty()) {
+            throw new LifeboatException(ErrorCode.REPOSITORY, "config.json of the repository at " + storage.location()
+                    + " is malformed: " + String.join("; ", problems), fix);
         }
         if (config.version() >= 2 && (config.signing() == null
                 || !Signing.ALGORITHM.equals(config.signing().algorithm()))) {
@@ -440,23 +459,25 @@ public final class Repository {
     }
 
     /**
-     * The status blob, or null when absent or unreadable (garbage, or a status value this format does not
-     * define: the next verify rewrites it); a status of a newer format version is refused.
+     * The status blob, or null when absent or malformed (garbage, missing values, or a status value this format
+     * does not define: the next verify rewrites it; a warning names it); a status of a newer format version is
+     * refused.
      */
     private BackupStatus readStatus(String id) throws IOException {
-        String blob = BackupStatus.blobName(id);
+        byte[] raw;
         try {
-            com.fasterxml.jackson.databind.JsonNode tree = Json.MAPPER.readTree(storage.readAllBytes(blob));
-            if (tree == null || !tree.isObject()) {
-                return null;
-            }
-            FormatCheck.version(tree, blob, BackupStatus.FORMAT_VERSION, null);
-            BackupStatus s = Json.MAPPER.treeToValue(tree, BackupStatus.class);
-            return BackupStatus.VALUES.contains(s.status()) ? s : null;
+            raw = storage.readAllBytes(BackupStatus.blobName(id));
         } catch (NoSuchFileException e) {
             return null;
-        } catch (JsonProcessingException e) {
-            return null; // an unreadable status is no status: the next verify rewrites it
+        }
+        try {
+            return FormatCheck.status(raw, id);
+        } catch (LifeboatException e) {
+            if (e.code() != ErrorCode.INTEGRITY) {
+                throw e; // a newer format
+            }
+            LOG.warn("{}; taken for no status", e.getMessage());
+            return null;
         }
     }
 
@@ -668,26 +689,18 @@ public final class Repository {
             throw new LifeboatException(ErrorCode.NOT_FOUND, "no backup '" + id + "' in repository "
                     + storage.location(), "run 'lifeboat list' to see the backups it holds");
         }
-        String blob = Manifest.blobName(id);
-        Manifest m;
         try {
-            com.fasterxml.jackson.databind.JsonNode tree = Json.MAPPER.readTree(raw);
-            // The version first: a newer format is refused before its fields are interpreted at all. Then the
-            // signature: nothing of a manifest is used before it is authenticated.
-            FormatCheck.version(tree, blob, Manifest.FORMAT_VERSION, "toolVersion");
-            checkSignature(id, raw);
-            m = Json.MAPPER.treeToValue(tree, Manifest.class);
-        } catch (JsonProcessingException e) {
-            throw new LifeboatException(ErrorCode.INTEGRITY, "the manifest of backup " + id + " is not valid JSON ("
-                    + blob + ")", "restore that blob from a replica; other backups are unaffected", e);
+            // The signature is checked once the version is known to be one this release reads, before any field is used.
+            return FormatCheck.manifest(raw, id, () -> {
+                try {
+                    checkSignature(id, raw);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         }
-        List<String> problems = FormatCheck.problems(m, id);
-        if (!problems.isEmpty()) {
-            throw new LifeboatException(ErrorCode.INTEGRITY, "the manifest of backup " + id + " (" + blob
-                    + ") is invalid: " + String.join("; ", problems),
-                    "restore that blob from a replica; other backups are unaffected");
-        }
-        return m;
     }
 
     /**

@@ -176,7 +176,26 @@ public final class RepositoryLock implements Closeable {
                 } catch (NoSuchFileException gone) {
                     continue; // released meanwhile; any other read error of the storage is the storage's failure
                 }
-                Info other = parse(raw, blob.name(), storage);
+                Info other;
+                try {
+                    other = parse(raw, blob.name(), storage);
+                } catch (Unreadable u) {
+                    // An unknown owner's lock, of either kind: it conflicts with ours until its blob ages out.
+                    String stale = unreadableStaleness(blob.lastModified(), storageNow, staleAfter);
+                    if (stale != null) {
+                        LOG.warn("breaking lock {}, which cannot be read ({}): {}", blob.name(), u.problem, stale);
+                        storage.delete(blob.name());
+                        continue;
+                    }
+                    throw new LifeboatException(ErrorCode.LOCKED, "repository " + storage.location() + " holds lock "
+                            + blob.name() + " that cannot be read (" + u.problem + "); it is taken for the lock of an "
+                            + "unknown process", blob.lastModified() == null || storageNow == null
+                            ? "the storage gives no time for it, so it is never broken by age: if no Lifeboat process "
+                            + "uses the repository (check every host that backs up into it), delete " + blob.name()
+                            : "wait: it is broken once it has gone unwritten for " + staleAfter.toMinutes() + " minutes "
+                            + "(a live lock is rewritten every " + Math.max(1, staleAfter.toSeconds() / 4) + " s); "
+                            + "if no Lifeboat process uses the repository, delete " + blob.name() + " to go on now");
+                }
                 String stale = staleness(other, blob.lastModified(), storageNow, staleAfter, now);
                 if (stale != null) {
                     brokeExclusive |= other.kind() == Kind.EXCLUSIVE;
@@ -215,38 +234,69 @@ public final class RepositoryLock implements Closeable {
         return brokeExclusive;
     }
 
-    /**
-     * A lock blob read from storage, or a conflict ({@link ErrorCode#LOCKED}: waited for, then reported) when it is
-     * not a lock this release understands: garbage, {@code null}, a lock missing its fields, or of a newer format.
-     * Such a blob is never ignored nor broken by its age, since nothing says what it protects.
-     */
-    static Info parse(byte[] raw, String name, Storage storage) {
-        String problem;
-        try {
-            com.fasterxml.jackson.databind.JsonNode tree = JSON.readTree(raw);
-            if (tree == null || !tree.isObject()) {
-                problem = "it is not a JSON object";
-            } else if (tree.path("formatVersion").asInt(1) > FORMAT_VERSION) {
-                problem = "it has format version " + tree.get("formatVersion") + ", newer than this Lifeboat knows ("
-                        + FORMAT_VERSION + "); upgrade Lifeboat";
-            } else {
-                if (tree.get("kind") != null && tree.get("kind").isTextual()) {
-                    ((com.fasterxml.jackson.databind.node.ObjectNode) tree).put("kind",
-                            tree.get("kind").asText().toUpperCase(java.util.Locale.ROOT));
-                }
-                Info info = JSON.treeToValue(tree, Info.class);
-                problem = info.problem();
-                if (problem == null) {
-                    return info;
-                }
-            }
-        } catch (IOException e) {
-            problem = "it is not a valid lock (" + e.getMessage().lines().findFirst().orElse("") + ")";
+    /** A lock blob that is not a lock: garbage, {@code null}, not an object, or missing what a lock must say. */
+    static final class Unreadable extends Exception {
+        final String problem;
+
+        Unreadable(String problem) {
+            super(problem, null, false, false);
+            this.problem = problem;
         }
-        throw new LifeboatException(ErrorCode.LOCKED, "repository " + storage.location() + " holds lock " + name
-                + " that cannot be read: " + problem,
-                "if no Lifeboat process uses the repository (check every host that backs up into it), delete " + name
-                        + " from it and run the command again");
+    }
+
+    /**
+     * A lock blob read from storage. One of a newer format is a conflict ({@link ErrorCode#LOCKED}: waited for, then
+     * reported), never broken by age, since its meaning is unknown; one that is no lock at all is {@link Unreadable},
+     * which {@link #acquire} takes for the lock of an unknown process and breaks once its blob has gone unwritten for
+     * the stale time: every live holder rewrites its blob, as a lock, four times within that time.
+     */
+    static Info parse(byte[] raw, String name, Storage storage) throws Unreadable {
+        com.fasterxml.jackson.databind.JsonNode tree;
+        try {
+            tree = JSON.readTree(raw);
+        } catch (IOException e) {
+            throw new Unreadable("it is not JSON: " + FormatCheck.parserMessage(e));
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new Unreadable(raw.length == 0 ? "it is empty" : "it is not a JSON object");
+        }
+        com.fasterxml.jackson.databind.JsonNode v = tree.get("formatVersion");
+        if (v != null && v.isIntegralNumber() && v.canConvertToInt() && v.asInt() > FORMAT_VERSION) {
+            throw new LifeboatException(ErrorCode.LOCKED, "repository " + storage.location() + " holds lock " + name
+                    + " that cannot be read: it has format version " + v + ", newer than this Lifeboat knows ("
+                    + FORMAT_VERSION + ")", "upgrade Lifeboat; or, if no Lifeboat process uses the repository (check "
+                    + "every host that backs up into it), delete " + name + " from it and run the command again");
+        }
+        if (v != null && !v.isNull() && !(v.isIntegralNumber() && v.canConvertToInt() && v.asInt() >= 1)) {
+            throw new Unreadable("its formatVersion " + FormatCheck.shorten(v.toString()) + " is not a version");
+        }
+        if (tree.get("kind") != null && tree.get("kind").isTextual()) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) tree).put("kind",
+                    tree.get("kind").asText().toUpperCase(java.util.Locale.ROOT));
+        }
+        Info info;
+        try {
+            info = JSON.treeToValue(tree, Info.class);
+        } catch (IOException | RuntimeException e) {
+            throw new Unreadable("it is not a valid lock: " + FormatCheck.mappingMessage(e));
+        }
+        String problem = info.problem();
+        if (problem != null) {
+            throw new Unreadable(problem);
+        }
+        return info;
+    }
+
+    /**
+     * Why an unreadable lock blob is stale, or null while it may still be someone's: its blob was last written more
+     * than {@code staleAfter} before {@code storageNow}, by the storage's clock. Without either time it never is.
+     */
+    static String unreadableStaleness(Instant written, Instant storageNow, Duration staleAfter) {
+        if (written == null || storageNow == null) {
+            return null;
+        }
+        Duration age = Duration.between(written, storageNow);
+        return age.compareTo(staleAfter) > 0 ? "not written for " + age.toSeconds() + " s" : null;
     }
 
     /**

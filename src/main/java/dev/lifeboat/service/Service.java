@@ -341,26 +341,38 @@ public final class Service implements AutoCloseable {
      */
     public List<BackupView> backups() throws IOException {
         List<BackupEntry> entries = catalog.entries(LIST_MAX_AGE);
-        ServiceConfig c = config();
+        ServiceConfig c;
+        try {
+            c = config();
+        } catch (LifeboatException unreadablePolicy) {
+            // policy.json cannot be read (prune refuses meanwhile): the list is still served, without retention's
+            // decisions, rather than failing for everyone
+            if (policyNotes.add(unreadablePolicy.getMessage())) {
+                LOG.warn("the backup list is served without retention decisions: {}", unreadablePolicy.getMessage());
+            }
+            c = null;
+        }
         Instant now = clock.instant();
         Views last = views;
-        if (last != null && last.snapshot() == entries && last.config().equals(c)
+        if (last != null && last.snapshot() == entries && java.util.Objects.equals(last.config(), c)
                 && Duration.between(last.at(), now).compareTo(Duration.ofMinutes(1)) < 0) {
             return last.list();
         }
-        List<Candidate> candidates = new ArrayList<>(entries.size());
-        for (BackupEntry e : entries) {
-            candidates.add(new Candidate(e.id(), e.started(), e.complete(), e.pinned(), e.safety()));
-        }
         Map<String, Decision> decisions = new HashMap<>();
-        for (Decision d : Retention.decide(candidates, c.retention(), now, c.retentionZone())) {
-            decisions.put(d.id(), d);
+        if (c != null) {
+            List<Candidate> candidates = new ArrayList<>(entries.size());
+            for (BackupEntry e : entries) {
+                candidates.add(new Candidate(e.id(), e.started(), e.complete(), e.pinned(), e.safety()));
+            }
+            for (Decision d : Retention.decide(candidates, c.retention(), now, c.retentionZone())) {
+                decisions.put(d.id(), d);
+            }
         }
         List<BackupView> out = new ArrayList<>(entries.size());
         for (int i = entries.size() - 1; i >= 0; i--) {
             BackupEntry e = entries.get(i);
             // a safety backup's age rule is its own
-            Duration within = e.safety() ? c.retention().keepSafetyWithin() : c.retention().keepWithin();
+            Duration within = c == null ? null : e.safety() ? c.retention().keepSafetyWithin() : c.retention().keepWithin();
             out.add(new BackupView(e, decisions.get(e.id()), within == null ? null : e.started().plus(within)));
         }
         List<BackupView> list = java.util.Collections.unmodifiableList(out);

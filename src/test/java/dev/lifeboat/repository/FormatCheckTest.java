@@ -116,12 +116,13 @@ class FormatCheckTest {
             String id = repo.manifest(older).artifacts().get(0).chunks().get(0).id();
             edit(Manifest.blobName(older), "\"" + id + "\"", bad);
             assertThatThrownBy(() -> repo.manifest(older)).isInstanceOf(LifeboatException.class)
-                    .hasMessageContaining(older).hasMessageContaining("invalid chunk id");
+                    .hasMessageContaining("backup " + older + ": manifest.json is malformed: chunk 1 of artifact a.dump has id ")
+                    .hasMessageContaining("not 64 lower-case hex digits");
         }
     }
 
     @Test
-    void pruneDeletesNothingWhileAManifestIsOfANewerFormatOrUnreadable() throws IOException {
+    void pruneDeletesNothingWhileAManifestIsOfANewerFormatAndKeepsAnUnreadableOneWithEveryChunk() throws IOException {
         twoBackups();
         edit(Manifest.blobName(newer), "\"formatVersion\" : 1", "\"formatVersion\" : 2");
         Map<String, String> before = snapshot();
@@ -132,12 +133,17 @@ class FormatCheckTest {
                 .satisfies(e -> assertThat(((LifeboatException) e).hint()).contains("upgrade Lifeboat"));
         assertThat(snapshot()).isEqualTo(before);
 
+        // An unreadable manifest is kept, and no chunk is collected: any of them may be its.
         twoBackups();
         storage.write(Manifest.blobName(older), "{\"formatVersion\": 1, \"id\": null".getBytes(StandardCharsets.UTF_8));
         before = snapshot();
-        PruneEngine prune2 = new PruneEngine(repo, Clock.systemUTC());
-        assertThatThrownBy(() -> prune2.run(new PruneRequest(KEEP_ONE, ZoneOffset.UTC, false)))
-                .hasMessageContaining(older).hasMessageContaining("not valid JSON");
+        PruneEngine.Result kept = new PruneEngine(repo, Clock.systemUTC()).run(new PruneRequest(KEEP_ONE,
+                ZoneOffset.UTC, false));
+        assertThat(kept.removedBackups()).isZero();
+        assertThat(kept.chunksCollected()).isFalse();
+        assertThat(kept.unreadable()).singleElement().asString().contains(older).contains("not valid JSON");
+        assertThat(kept.decisions()).filteredOn(d -> d.id().equals(older)).singleElement()
+                .satisfies(d -> assertThat(d.keep()).isTrue());
         assertThat(snapshot()).isEqualTo(before);
 
         // With every manifest understood, the same prune removes the older backup and its chunks.

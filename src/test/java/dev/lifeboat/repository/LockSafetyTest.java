@@ -15,40 +15,58 @@ import java.time.Instant;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** What a lock blob must never be taken for: garbage is a conflict, a pid counts only in its own process space. */
+/**
+ * What a lock blob must never be taken for: garbage is an unknown process's lock until its blob ages out, a newer
+ * format's is a conflict, a pid counts only in its own process space.
+ */
 class LockSafetyTest {
     private static final Duration STALE = Duration.ofMinutes(5);
 
-    private static void assertConflict(MemoryStorage storage, String name, String why) {
+    private static void assertConflict(MemoryStorage storage, String name, String why, String hint) {
         assertThatThrownBy(() -> RepositoryLock.acquire(storage, RepositoryLock.Kind.SHARED, "backup", STALE,
                 Clock.systemUTC()))
                 .isInstanceOf(LifeboatException.class)
                 .satisfies(e -> assertThat(((LifeboatException) e).code()).isEqualTo(ErrorCode.LOCKED))
                 .hasMessageContaining(name).hasMessageContaining(why)
-                .satisfies(e -> assertThat(((LifeboatException) e).hint()).contains("delete " + name));
+                .satisfies(e -> assertThat(((LifeboatException) e).hint()).contains(hint));
     }
 
     @Test
-    void aLockBlobThatCannotBeReadIsAConflictNeverIgnoredNorBrokenByAge() throws IOException {
+    void aLockBlobThatCannotBeReadIsAnUnknownProcesssLockThatAgesOutByItsBlobsTime() throws IOException {
         MutableClock storageClock = new MutableClock(Instant.parse("2026-11-21T03:00:00Z"));
         MemoryStorage storage = new MemoryStorage(storageClock);
         String[][] cases = {
                 {"{}", "has no id"},
                 {"null", "not a JSON object"},
                 {"[1,2]", "not a JSON object"},
-                {"{\"id\": \"x\", \"kind\": \"SHARED\"", "not a valid lock"},
+                {"", "it is empty"},
+                {"\u0000garbage", "not JSON"},
+                {"{\"id\": \"x\", \"kind\": \"SHARED\"", "not JSON"},
                 {"{\"id\": \"x\", \"host\": \"h\", \"created\": \"2026-11-21T03:00:00Z\", \"heartbeat\": \"2026-11-21T03:00:00Z\"}", "no kind"},
-                {"{\"formatVersion\": 2, \"id\": \"x\", \"kind\": \"SHARED\"}", "format version 2"},
+                {"{\"id\": \"x\", \"kind\": \"SOMETIMES\"}", "not a valid lock: kind"},
+                {"{\"formatVersion\": \"one\", \"id\": \"x\"}", "is not a version"},
         };
         for (String[] c : cases) {
             storage.write("locks/odd.json", c[0].getBytes(StandardCharsets.UTF_8));
-            assertConflict(storage, "locks/odd.json", c[1]);
-            // An hour later it is still not ours to break: nothing says what it protects.
-            storageClock.advance(Duration.ofHours(1));
-            assertConflict(storage, "locks/odd.json", c[1]);
-            assertThat(storage.stat("locks/odd.json")).isPresent();
+            // Fresh, it may be the lock of a process of any kind: a conflict, named, with what to do.
+            assertConflict(storage, "locks/odd.json", c[1], "broken once it has gone unwritten for 5 minutes");
+            storageClock.advance(STALE);
+            assertConflict(storage, "locks/odd.json", c[1], "delete locks/odd.json");
             assertThat(storage.list("locks/")).hasSize(1); // our own attempt left nothing behind
+            // Unwritten for longer than the stale time, it is no live process's: a live one rewrites its blob.
+            storageClock.advance(Duration.ofSeconds(1));
+            try (RepositoryLock mine = RepositoryLock.acquire(storage, RepositoryLock.Kind.EXCLUSIVE, "prune", STALE,
+                    Clock.systemUTC())) {
+                assertThat(storage.stat("locks/odd.json")).as(c[0]).isEmpty();
+            }
         }
+        // A lock of a newer format is a conflict whatever its age: nothing says how that release keeps it alive.
+        storage.write("locks/odd.json", "{\"formatVersion\": 2, \"id\": \"x\", \"kind\": \"SHARED\"}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertConflict(storage, "locks/odd.json", "format version 2", "upgrade Lifeboat");
+        storageClock.advance(Duration.ofHours(1));
+        assertConflict(storage, "locks/odd.json", "format version 2", "delete locks/odd.json");
+        assertThat(storage.stat("locks/odd.json")).isPresent();
     }
 
     @Test
