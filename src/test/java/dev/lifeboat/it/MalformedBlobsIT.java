@@ -63,7 +63,14 @@ class MalformedBlobsIT {
             Path manifest = repo.resolve("backups").resolve(bad).resolve("manifest.json");
             ObjectNode m = (ObjectNode) JSON.readTree(manifest.toFile());
             m.putNull("sources");
-            Files.write(manifest, JSON.writeValueAsBytes(m));
+            byte[] bytes = JSON.writeValueAsBytes(m);
+            Files.write(manifest, bytes);
+            // signed again with the repository's key, as a writer's bug would be: the damage, not the signature, is
+            // what this test is about (UntrustedStorageIT has the forgeries)
+            String repositoryId = JSON.readTree(repo.resolve("config.json").toFile()).path("id").asText();
+            java.security.PrivateKey key = dev.lifeboat.crypto.Signing.parsePrivateKey(
+                    Files.readString(work.resolve("keys").resolve(repositoryId + ".signing-key")));
+            Files.write(manifest.resolveSibling("manifest.sig"), dev.lifeboat.crypto.Signing.sign(key, bytes));
             Path lock = repo.resolve("locks").resolve("5e1f0000-0000-4000-8000-00000000000a.json");
             Files.createDirectories(lock.getParent());
             Files.writeString(lock, "{}");
