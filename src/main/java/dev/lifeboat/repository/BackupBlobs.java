@@ -71,8 +71,8 @@ final class BackupBlobs {
     }
 
     /**
-     * The blobs under {@code backups/<id>/} of backups not in {@code live}, their manifests excepted: the status
-     * and pin blobs an interrupted prune left after deleting a manifest. A manifest is never returned, so a
+     * The status, pin and signature blobs under {@code backups/<id>/} of backups not in {@code live}: those an
+     * interrupted prune left after deleting a manifest (or a backup killed between its signature and its manifest). A manifest is never returned, so a
      * backup committed after {@code live} was taken cannot lose it.
      */
     static java.util.List<String> orphanSideBlobs(Storage storage, java.util.Set<String> live) throws IOException {
@@ -80,11 +80,19 @@ final class BackupBlobs {
         for (BlobInfo b : storage.list(PREFIX)) {
             String name = b.name();
             int slash = name.indexOf('/', PREFIX.length());
-            if (name.startsWith(PREFIX) && slash > PREFIX.length() && !name.substring(slash + 1).equals(MANIFEST)
-                    && !live.contains(name.substring(PREFIX.length(), slash))) {
+            if (!name.startsWith(PREFIX) || slash <= PREFIX.length()) {
+                continue;
+            }
+            String id = name.substring(PREFIX.length(), slash);
+            String file = name.substring(slash + 1);
+            // Only blobs the format names: a stranger's file under backups/ is not Lifeboat's to delete.
+            if (SIDE_BLOBS.contains(file) && BackupIds.isValid(id) && !live.contains(id)) {
                 out.add(name);
             }
         }
         return out;
     }
+
+    /** The blobs beside a manifest that prune deletes with it. */
+    static final java.util.Set<String> SIDE_BLOBS = java.util.Set.of(STATUS, PIN, SIGNATURE);
 }

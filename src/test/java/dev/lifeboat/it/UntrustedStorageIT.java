@@ -113,4 +113,42 @@ class UntrustedStorageIT {
         pg.dropDatabase("untrusted_src");
         pg.dropDatabase("untrusted_copy");
     }
+
+    @Test
+    void linksPlantedInTheRepositoryNeverMakePruneVerifyOrPinTouchWhatTheyPointTo() throws Exception {
+        PgCluster pg = PgCluster.shared();
+        pg.dropDatabase("untrusted_links");
+        pg.createDatabase("untrusted_links");
+        pg.psql("untrusted_links", "create table t(id int primary key); insert into t select generate_series(1, 100)");
+        Path repo = work.resolve("repo");
+        Path victim = Files.createDirectories(work.resolve("victim/sub/deeper")).getParent().getParent();
+        Files.writeString(victim.resolve("important.conf"), "keep");
+        Files.writeString(victim.resolve("sub/deeper/key.pem"), "keep");
+        Files.writeString(victim.resolve("manifest.json"), "{}");
+        LifeboatCli cli = new LifeboatCli(work).env("LIFEBOAT_REPOSITORY", repo.toString())
+                .env("PGPASSWORD", pg.password())
+                .env("DATABASE_URL", "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/untrusted_links");
+        cli.run("init").expectSuccess();
+        for (int i = 0; i < 3; i++) {
+            cli.run("backup").expectSuccess();
+            Thread.sleep(1100); // ids of different seconds
+        }
+        Files.createSymbolicLink(repo.resolve("backups/zzz-not-a-backup"), victim);
+        Files.createSymbolicLink(repo.resolve("chunks/zz"), victim);
+
+        cli.run("verify", "--all").expectSuccess();
+        assertThat(cli.run("pin", "zzz-not-a-backup").exitCode()).isEqualTo(3);
+        LifeboatCli.Result prune = cli.run("prune", "--keep-last", "1", "--minimum-keep", "1", "--keep-within", "0")
+                .expectSuccess();
+        assertThat(prune.stderr()).contains("is a symbolic link");
+        assertThat(JSON.readTree(cli.run("list", "--json").expectSuccess().stdout())).hasSize(1);
+        assertThat(Files.readString(victim.resolve("important.conf"))).isEqualTo("keep");
+        assertThat(Files.readString(victim.resolve("sub/deeper/key.pem"))).isEqualTo("keep");
+        assertThat(Files.readString(victim.resolve("manifest.json"))).isEqualTo("{}");
+        try (Stream<Path> s = Files.list(victim)) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("important.conf", "sub",
+                    "manifest.json");
+        }
+        pg.dropDatabase("untrusted_links");
+    }
 }

@@ -15,6 +15,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -36,6 +37,11 @@ import java.util.UUID;
  * is fsynced, renamed over the target atomically, and the folder is fsynced, so a crash leaves the old
  * blob or the new one. Files are 0600 and folders 0700: backups hold a whole database.
  *
+ * <p>No symbolic link inside the root is followed, for any read, write, listing or delete: a blob whose path below
+ * the root passes through a link is refused naming the link, and a listing skips links with a warning. (A folder
+ * swapped for a link between that check and the use remains a race; the storage's owner is the one who could win
+ * it.)
+ *
  * <p>A failure names the blob, the root and the system's reason. Those that trying again cannot fix (permission
  * denied, no space left, a read-only file system) are {@link PermanentStorageException}s that say what to do.
  */
@@ -46,6 +52,7 @@ public final class LocalStorage implements Storage {
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalStorage.class);
     private final Path root;
 
     public LocalStorage(Path root) {
@@ -67,15 +74,41 @@ public final class LocalStorage implements Storage {
                 : EnumSet.of(StorageFeature.MULTIPART_UPLOAD);
     }
 
-    private Path path(String name) {
-        return root.resolve(BlobNames.check(name));
+    /**
+     * The file of blob {@code name}, once no folder on the way to it below the root, nor the file itself, is a
+     * symbolic link: the storage is not trusted, and a link planted in it must never make Lifeboat read, write or
+     * delete anything outside the repository. (The root itself may be a link: the user chose it.)
+     */
+    private Path path(String name) throws IOException {
+        Path p = root.resolve(BlobNames.check(name));
+        Path at = root;
+        for (Path part : root.relativize(p)) {
+            at = at.resolve(part);
+            BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(at, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+                break; // nothing further down exists yet, so nothing further down is a link
+            }
+            if (a.isSymbolicLink()) {
+                throw linkRefused(name, at);
+            }
+        }
+        return p;
+    }
+
+    private PermanentStorageException linkRefused(String name, Path link) {
+        return new PermanentStorageException("cannot use blob " + name + " in " + root + ": " + root.relativize(link)
+                + " is a symbolic link, and Lifeboat follows no link inside a repository (nothing was read, written "
+                + "or deleted through it)", "remove the link " + link + " (whoever can write the repository's "
+                + "folder put it there), or restore that part of the repository from a replica", null);
     }
 
     @Override
     public InputStream read(String name) throws IOException {
         Path p = path(name);
         try {
-            return Files.newInputStream(p);
+            return Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(name, null, "no such blob in " + root);
         } catch (IOException e) {
@@ -197,8 +230,8 @@ public final class LocalStorage implements Storage {
         return -1;
     }
 
-    private static Set<StandardOpenOption> createOptions() {
-        return EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    private static Set<java.nio.file.OpenOption> createOptions() {
+        return Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     }
 
     private static FileAttribute<?>[] fileAttributes(Set<PosixFilePermission> mode) {
@@ -235,7 +268,7 @@ public final class LocalStorage implements Storage {
     public Optional<BlobInfo> stat(String name) throws IOException {
         Path p = path(name);
         try {
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             return a.isRegularFile() ? Optional.of(new BlobInfo(name, a.size(), a.lastModifiedTime().toInstant()))
                     : Optional.empty();
         } catch (NoSuchFileException e) {
@@ -260,7 +293,10 @@ public final class LocalStorage implements Storage {
         String dirPart = slash < 0 ? "" : prefix.substring(0, slash);
         Path start = dirPart.isEmpty() ? root : root.resolve(dirPart);
         try {
-            if (!Files.readAttributes(start, BasicFileAttributes.class).isDirectory()) {
+            if (!dirPart.isEmpty()) {
+                path(dirPart); // refused when the folder, or one above it, is a link
+            }
+            if (!Files.readAttributes(start, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isDirectory()) {
                 return;
             }
             walk(start, prefix, each);
@@ -287,8 +323,14 @@ public final class LocalStorage implements Storage {
                 String name = root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
                 BasicFileAttributes a;
                 try {
-                    a = Files.readAttributes(p, BasicFileAttributes.class);
+                    a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 } catch (NoSuchFileException gone) {
+                    continue;
+                }
+                if (a.isSymbolicLink()) {
+                    // never followed: listed as nothing, said once per listing that meets it
+                    log.warn("{} in {} is a symbolic link; Lifeboat follows no link inside a repository and "
+                            + "leaves it alone: remove it", name, root);
                     continue;
                 }
                 if (a.isDirectory()) {
@@ -319,7 +361,7 @@ public final class LocalStorage implements Storage {
         int[] removed = {0};
         try (java.util.stream.Stream<Path> files = Files.walk(root)) {
             for (Path p : (Iterable<Path>) files::iterator) {
-                if (p.getFileName().toString().startsWith(TEMP_PREFIX) && Files.isRegularFile(p)
+                if (p.getFileName().toString().startsWith(TEMP_PREFIX) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
                         && Files.getLastModifiedTime(p).toInstant().isBefore(olderThan)) {
                     Files.deleteIfExists(p);
                     removed[0]++;
