@@ -238,8 +238,24 @@ public final class Service implements AutoCloseable {
                 throw e;
             }
             catalog.invalidate(); // made by another process since the last refresh?
-            return repo.resolve(idOrPrefix, ids(catalog.entries(LIST_MAX_AGE)));
+            try {
+                return repo.resolve(idOrPrefix, ids(catalog.entries(LIST_MAX_AGE)));
+            } catch (LifeboatException again) {
+                throw again.code() == ErrorCode.NOT_FOUND ? withoutLocation(again) : again;
+            }
         }
+    }
+
+    /**
+     * The same error without the repository's location, which the service's callers (viewers included) have no
+     * need to learn from a mistyped id; an admin reads it in the config.
+     */
+    private LifeboatException withoutLocation(LifeboatException e) {
+        String where = repo.storage().location();
+        String message = e.getMessage().replace(" in repository " + where, "").replace("repository " + where,
+                "the repository");
+        String hint = e.hint() == null ? null : e.hint().replace("run 'lifeboat list'", "list the backups");
+        return new LifeboatException(e.code(), message, hint, e);
     }
 
     private static List<String> ids(List<BackupEntry> entries) {

@@ -112,6 +112,15 @@ class HttpServerTest {
         assertThat(error.path("hint").asText()).contains(allow);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"20990101T000000Z-ffffff", "nothing-like-it"})
+    void anUnknownBackupIs404WithoutTheRepositorysLocation(String id) {
+        HttpResponse<String> r = send("GET", API + "/backups/" + id);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(404);
+        assertThat(json(r).path("error").path("message").asText()).isEqualTo("no backup '" + id + "'");
+        assertThat(r.body()).doesNotContain(repo.storage().location()).doesNotContain("lifeboat list");
+    }
+
     @Test
     void headOnAPathWithoutGetIs405WithoutABody() {
         HttpResponse<String> r = send("HEAD", API + "/backups/" + A + "/verify");
