@@ -93,9 +93,17 @@ public final class CronSchedule {
      * @throws IllegalArgumentException for an invalid expression, with a message that quotes it, names the
      *                                  field at fault and gives an example of a valid one
      */
+    /** The longest expression accepted; lists of every minute and hour fit with room to spare. */
+    public static final int MAX_LENGTH = 512;
+
     public static CronSchedule parse(String expression, ZoneId zone) {
         Objects.requireNonNull(zone, "zone");
         String text = expression == null ? "" : expression.trim();
+        if (text.length() > MAX_LENGTH) {
+            // refused before it is parsed: a schedule of a megabyte once took a service's CPU and memory
+            throw new IllegalArgumentException("it is " + text.length() + " characters long, more than the "
+                    + MAX_LENGTH + " any 5-field cron expression needs");
+        }
         String[] fields = text.isEmpty() ? new String[0] : text.split("\\s+");
         if (fields.length != 5) {
             String problem = fields.length == 0 ? "it is empty"

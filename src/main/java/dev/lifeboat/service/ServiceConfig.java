@@ -169,7 +169,9 @@ public record ServiceConfig(CronSchedule schedule, RetentionPolicy retention, bo
         }
         if (body.has("retentionDays")) {
             JsonNode v = body.get("retentionDays");
-            if (!v.canConvertToExactIntegral() || v.asLong() < 1 || v.asLong() > MAX_RETENTION_DAYS) {
+            // canConvertToLong too: 2^64 + 30 is an exact integral whose asLong() wraps to 30
+            if (!v.canConvertToExactIntegral() || !v.canConvertToLong() || v.asLong() < 1
+                    || v.asLong() > MAX_RETENTION_DAYS) {
                 throw new InvalidField("retentionDays", "must be a whole number of days from 1 to " + MAX_RETENTION_DAYS
                         + ", not " + v, "for example 30");
             }

@@ -92,6 +92,8 @@ class ServiceConfigTest {
             "{\"schedule\": \"* * * *\"}|schedule|4 fields",
             "{\"retentionDays\": 0}|retentionDays|1 to",
             "{\"retentionDays\": 100000}|retentionDays|1 to",
+            "{\"retentionDays\": 18446744073709551646}|retentionDays|1 to",
+            "{\"retentionDays\": 18446744073709551616}|retentionDays|1 to",
             "{\"retentionDays\": 1.5}|retentionDays|whole number",
             "{\"retentionDays\": \"30\"}|retentionDays|whole number",
             "{\"timeZone\": \"Mars/Olympus\"}|timeZone|not a time zone",
@@ -104,6 +106,18 @@ class ServiceConfigTest {
                 .isInstanceOfSatisfying(ServiceConfig.InvalidField.class, e -> {
                     assertThat(e.field()).isEqualTo(field);
                     assertThat(e.getMessage()).startsWith(field + ": ").contains(says);
+                });
+        assertThat(state.settings().all()).isEmpty();
+    }
+
+    @Test
+    void aScheduleOfAMegabyteIsRefusedAtOnceWithoutEchoingIt() throws Exception {
+        ServiceConfig before = ServiceConfig.load(Settings.load(null, Map.of()), state.settings());
+        String huge = "0 3 * * " + "1,".repeat(450_000) + "2";
+        assertThatThrownBy(() -> before.update(json("{\"schedule\": \"" + huge + "\"}"), state.settings(), "alice"))
+                .isInstanceOfSatisfying(ServiceConfig.InvalidField.class, e -> {
+                    assertThat(e.field()).isEqualTo("schedule");
+                    assertThat(e.getMessage()).contains("characters long").hasSizeLessThan(300);
                 });
         assertThat(state.settings().all()).isEmpty();
     }
