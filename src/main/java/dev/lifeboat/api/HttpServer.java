@@ -23,7 +23,8 @@ import java.util.function.Consumer;
  *
  * <ul>
  * <li>{@code GET /healthz}: 200 while the process serves requests (liveness).</li>
- * <li>{@code GET /readyz}: 200 when the state store answers and the repository's config can be read,
+ * <li>{@code GET /readyz}: 200 when the state store answers, the repository's config can be read and the
+ *     scheduler runs,
  *     else 503 naming what is not ready (readiness). Neither needs a token and neither tells more.</li>
  * <li>{@code GET /metrics}: Prometheus text; needs a token (viewer), as everything under {@code /api}.</li>
  * </ul>
@@ -121,6 +122,9 @@ public final class HttpServer implements AutoCloseable {
         if (service.jobs().stopping()) {
             ok = false;
             checks.put("service", "stopping");
+        } else if (!service.schedulerRunning()) {
+            ok = false; // no scheduled backup would ever run again: not ready, so that someone looks
+            checks.put("scheduler", "not running");
         }
         checks.put("status", ok ? "ok" : "unavailable");
         ctx.status(ok ? 200 : 503).json(checks);

@@ -23,6 +23,11 @@ public interface BackupScheduler extends AutoCloseable {
      */
     default void stopFiring() {}
 
+    /** Whether the scheduler still fires runs: false once its thread has died (readiness and metrics say so). */
+    default boolean running() {
+        return true;
+    }
+
     /** Stops the scheduler; it may wait for a run in progress, so stop the jobs first. */
     @Override
     void close();

@@ -78,7 +78,8 @@ public final class LocalScheduler implements BackupScheduler {
                     step();
                 } catch (InterruptedException e) {
                     return;
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
+                    // One tick's failure, an OutOfMemoryError included, never ends the schedule.
                     LOG.error("scheduler: unexpected error; going on", e);
                     try {
                         sleeper.sleepUntil(clock.instant().plus(MAX_SLEEP));
@@ -92,6 +93,11 @@ public final class LocalScheduler implements BackupScheduler {
         thread.start();
         LOG.info("scheduler: backups at {}; next at {}", config.get().schedule().describe(),
                 nextRun().map(Instant::toString).orElse("never"));
+    }
+
+    @Override
+    public synchronized boolean running() {
+        return thread != null && thread.isAlive();
     }
 
     /** Fires a missed run when there is one and the configuration wants it; sets the cursor to now. */

@@ -101,6 +101,7 @@ public final class Service implements AutoCloseable {
         this.jobs = new Jobs(state, instance, gate, clock);
         this.ops = new Operations(repo, catalog, settings, this::config, PgTools.search(settings.pgBin, settings.pgLockWait), clock);
         this.metrics = new ServiceMetrics(() -> scheduler == null ? Optional.empty() : scheduler.nextRun(),
+                () -> scheduler != null && scheduler.running(),
                 () -> jobs.active().size());
         jobs.onEnd(job -> catalog.invalidate());
         jobs.onEnd(metrics::jobEnded);
@@ -348,6 +349,11 @@ public final class Service implements AutoCloseable {
 
     public Optional<Instant> nextRun() {
         return scheduler == null ? Optional.empty() : scheduler.nextRun();
+    }
+
+    /** Whether the scheduler was started and still runs; false before {@link #start} and after it died. */
+    public boolean schedulerRunning() {
+        return scheduler != null && scheduler.running();
     }
 
     /**

@@ -43,6 +43,12 @@ public final class ServiceMetrics {
     private final AtomicLong unverified = new AtomicLong(-1);
 
     public ServiceMetrics(Supplier<java.util.Optional<Instant>> nextRun, Supplier<Integer> activeJobs) {
+        this(nextRun, () -> true, activeJobs);
+    }
+
+    /** @param schedulerUp whether the scheduler still fires runs ({@code lifeboat_scheduler_up}) */
+    public ServiceMetrics(Supplier<java.util.Optional<Instant>> nextRun, Supplier<Boolean> schedulerUp,
+                          Supplier<Integer> activeJobs) {
         new JvmMemoryMetrics().bindTo(registry);
         for (JobKind k : JobKind.values()) {
             AtomicLong success = new AtomicLong();
@@ -81,6 +87,8 @@ public final class ServiceMetrics {
         Gauge.builder("lifeboat_next_backup_timestamp_seconds",
                         () -> nextRun.get().map(i -> i.toEpochMilli() / 1000.0).orElse(0.0))
                 .description("When the next scheduled backup starts").register(registry);
+        Gauge.builder("lifeboat_scheduler_up", () -> schedulerUp.get() ? 1.0 : 0.0)
+                .description("1 while the scheduler fires the scheduled backups, 0 once it stopped").register(registry);
         Gauge.builder("lifeboat_jobs_active", activeJobs::get)
                 .description("Jobs queued or running").register(registry);
     }

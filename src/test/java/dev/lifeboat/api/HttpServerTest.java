@@ -65,7 +65,46 @@ class HttpServerTest {
         token = state.tokens().create(Role.ADMIN, "alice").token();
         service = new Service(new Settings(), state, repo, JobGate.LOCAL, "test", Duration.ofMinutes(5),
                 Clock.systemUTC());
+        service.start(SCHEDULER);
         server = new HttpServer(service, "127.0.0.1", 0, List.of(WebUi.routes(service))).start();
+    }
+
+    /** A scheduler that fires nothing, and whose thread the tests can declare dead. */
+    static final java.util.concurrent.atomic.AtomicBoolean SCHEDULER_ALIVE = new java.util.concurrent.atomic.AtomicBoolean(true);
+    static final dev.lifeboat.service.BackupScheduler SCHEDULER = new dev.lifeboat.service.BackupScheduler() {
+        @Override
+        public void start() {}
+
+        @Override
+        public void reschedule() {}
+
+        @Override
+        public java.util.Optional<java.time.Instant> nextRun() {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public boolean running() {
+            return SCHEDULER_ALIVE.get();
+        }
+
+        @Override
+        public void close() {}
+    };
+
+    @Test
+    void aSchedulerThatDiedMakesTheServiceNotReadyAndShowsInTheMetrics() {
+        try {
+            SCHEDULER_ALIVE.set(false);
+            HttpResponse<String> r = sendAnonymous("GET", "/readyz");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+            assertThat(json(r).path("scheduler").asText()).isEqualTo("not running");
+            assertThat(send("GET", "/metrics").body()).contains("lifeboat_scheduler_up 0.0");
+        } finally {
+            SCHEDULER_ALIVE.set(true);
+        }
+        assertThat(sendAnonymous("GET", "/readyz").statusCode()).isEqualTo(200);
+        assertThat(send("GET", "/metrics").body()).contains("lifeboat_scheduler_up 1.0");
     }
 
     @AfterAll

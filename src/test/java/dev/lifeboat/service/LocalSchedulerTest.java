@@ -63,6 +63,30 @@ class LocalSchedulerTest {
         }
     }
 
+    /** An OutOfMemoryError in one tick (the security review's 900 KB schedule) leaves the scheduler running. */
+    @Test
+    void theSchedulerThreadSurvivesAnErrorOfOneTickAndFiresTheNextSlot() throws Exception {
+        MutableClock clock = new MutableClock(Instant.now());
+        AtomicReference<ServiceConfig> good = config("* * * * *", "UTC", false);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch firedOnce = new java.util.concurrent.CountDownLatch(1);
+        LocalScheduler s = new LocalScheduler(() -> {
+            if (calls.incrementAndGet() == 3) {
+                throw new OutOfMemoryError("simulated");
+            }
+            return good.get();
+        }, clock, (slot, missed) -> firedOnce.countDown(), Optional::empty, new AdvancingSleeper(clock));
+        s.start();
+        try {
+            assertThat(firedOnce.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("a slot fired after the error")
+                    .isTrue();
+            assertThat(calls.get()).isGreaterThan(3);
+            assertThat(s.running()).isTrue();
+        } finally {
+            s.close();
+        }
+    }
+
     @Test
     void firesEverySlotOnceAtItsTime() throws Exception {
         MutableClock clock = new MutableClock(Instant.parse("2026-11-21T00:10:00Z"));
