@@ -52,8 +52,14 @@ public final class PgConnection {
         Map<String, String> p = PgConnInfo.parse(spec);
         for (String key : p.keySet()) {
             if (!ENV.containsKey(key)) {
-                throw new IllegalArgumentException("unsupported connection parameter '" + key + "'; supported: "
-                        + String.join(", ", ENV.keySet()));
+                // a key the redacted string does not show may be a piece of the password (password=x y=z)
+                String shown = PgConnInfo.redact(spec);
+                throw new IllegalArgumentException(PgConnInfo.shows(shown, key)
+                        ? "unsupported connection parameter '" + key + "' in " + shown + "; supported: "
+                                + String.join(", ", ENV.keySet())
+                        : "unsupported connection parameter after the password in " + shown + "; a password holding"
+                                + " a space is written in quotes (password='...'), and in a URI a '/', '?', '@' or"
+                                + " '&' in it is percent-encoded (%2F, %3F, %40, %26)");
             }
         }
         return new PgConnection(p);

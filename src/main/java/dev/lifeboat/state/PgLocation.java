@@ -130,7 +130,9 @@ final class PgLocation {
                 throw usage("PostgreSQL state needs a TCP host, not the unix socket folder " + host);
             }
             if (!port.isEmpty() && !port.chars().allMatch(Character::isDigit)) {
-                throw usage("invalid port '" + port + "' in the PostgreSQL URI");
+                String redacted = PgConnInfo.redact(s);
+                throw usage("invalid port " + (PgConnInfo.shows(redacted, port) ? "'" + port + "' " : "")
+                        + "in the PostgreSQL URI " + redacted + " (or PGPORT): a port is a number");
             }
             String h = host.contains(":") ? "[" + host + "]" : host;
             if (i > 0) {
@@ -155,7 +157,9 @@ final class PgLocation {
             if (key.equals("target_session_attrs")) {
                 String mapped = TARGET.get(value);
                 if (mapped == null) {
-                    throw usage("unsupported target_session_attrs '" + value + "' in PostgreSQL URI; use one of "
+                    String redacted = PgConnInfo.redact(s);
+                    throw usage("unsupported target_session_attrs " + (PgConnInfo.shows(redacted, value) ? "'" + value
+                            + "' " : "") + "in the PostgreSQL URI " + redacted + "; use one of "
                             + String.join(", ", TARGET.keySet()));
                 }
                 value = mapped;

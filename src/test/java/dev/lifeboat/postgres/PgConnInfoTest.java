@@ -93,4 +93,63 @@ class PgConnInfoTest {
                     .hasMessageContaining(bad.get(1)).message().doesNotContain("hunter2");
         }
     }
+
+    /** Issue 14: {@code invalid parameter 'PartTwoSecret@...'} was readable by a viewer through the job history. */
+    @Test
+    void aPasswordCutShortByAQuestionMarkIsNeverQuoted() {
+        String uri = "postgres://app:4242?PartTwoSecret@host/app";
+        assertThatThrownBy(() -> PgConnInfo.parse(uri)).isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("holds a '/' or '?' that is not percent-encoded")
+                .hasMessageContaining("postgres://***@host/app")
+                .message().doesNotContain("PartTwoSecret").doesNotContain("4242");
+        assertThatThrownBy(() -> PgConnection.parse(uri)).message().doesNotContain("PartTwoSecret");
+        assertThatThrownBy(() -> PgConnInfo.parse("postgres://u:1234/PartTwo@h/db")).as("a '/' in the password")
+                .hasMessageContaining("postgres://***@h/db").message().doesNotContain("PartTwo").doesNotContain("1234");
+    }
+
+    @Test
+    void whatLiesBeforeTheLastAtSignIsNeverQuoted() {
+        assertThat(PgConnInfo.parse("postgres://u:p@ss:w@h/db")).containsEntry("password", "p@ss:w")
+                .containsEntry("host", "h").containsEntry("dbname", "db");
+        for (List<String> bad : List.of(
+                List.of("postgres://u:p@ss:w@h/db?bogus=1", "unsupported connection parameter 'bogus' in postgres://***@h/db?bogus=1"),
+                List.of("postgres://u:p@ss:w@h:x/db", "invalid port 'x' in the PostgreSQL URI postgres://***@h:x/db"),
+                List.of("postgres://u:p@ss:w@h/db?oops", "invalid parameter 'oops' in the PostgreSQL URI postgres://***@h/db?oops"),
+                List.of("postgres://u:p@ss:w@h/d%zz", "percent-encoding in the database name of the PostgreSQL URI postgres://***@h/d%zz"))) {
+            assertThatThrownBy(() -> PgConnection.parse(bad.get(0))).as(bad.get(0))
+                    .hasMessageContaining(bad.get(1)).message().doesNotContain("ss:w").doesNotContain("p@");
+        }
+    }
+
+    @Test
+    void aKeywordStringNeverShowsWhatFollowsAnUnquotedPassword() {
+        assertThatThrownBy(() -> PgConnection.parse("host=h password=x y=z"))
+                .hasMessageContaining("unsupported connection parameter after the password in host=h password=***")
+                .message().doesNotContain("y=z").doesNotContain("'y'").doesNotContain("=x");
+        assertThatThrownBy(() -> PgConnInfo.parse("host=h password=x y"))
+                .hasMessageContaining("a part is not key=value (in host=h password=***)")
+                .hasMessageContaining("password='")
+                .message().doesNotContain("'y'").doesNotContain("=x");
+        assertThatThrownBy(() -> PgConnInfo.parse("host=h password='x y"))
+                .hasMessageContaining("unterminated quoted value for 'password' (in host=h password=***)").message().doesNotContain("x y");
+        assertThatThrownBy(() -> PgConnection.parse("host=h password='x y' sslmod=require"))
+                .as("a quoted password ends where its quote does").hasMessageContaining("'sslmod'");
+        assertThatThrownBy(() -> PgConnection.parse("host=h oops password=x"))
+                .message().doesNotContain("=x");
+    }
+
+    @Test
+    void redactHidesUserInfoAndPasswordsOfTheQueryAndOfKeywords() {
+        assertThat(PgConnInfo.redact("postgres://app:4242?PartTwoSecret@host/app")).isEqualTo("postgres://***@host/app");
+        assertThat(PgConnInfo.redact("postgres://u:p@ss:w@h/db")).isEqualTo("postgres://***@h/db");
+        assertThat(PgConnInfo.redact("postgres://h/db?sslmode=require&password=s&x=1"))
+                .isEqualTo("postgres://h/db?sslmode=require&password=***");
+        assertThat(PgConnInfo.redact("postgres://h/db?pass%77ord=s")).isEqualTo("postgres://h/db?pass%77ord=***");
+        assertThat(PgConnInfo.redact("postgres://h/db")).isEqualTo("postgres://h/db");
+        assertThat(PgConnInfo.redact("host=h password=x y=z")).isEqualTo("host=h password=***");
+        assertThat(PgConnInfo.redact("host=h password='x y' sslmode=require dbname='a b'"))
+                .isEqualTo("host=h password=*** sslmode=require dbname='a b'");
+        assertThat(PgConnInfo.redact("host=h sslpassword = k port=1")).isEqualTo("host=h sslpassword = ***");
+        assertThat(PgConnInfo.redact(null)).isEmpty();
+    }
 }

@@ -164,4 +164,18 @@ class PgLocationTest {
         assertThat(at.properties()).as("parameters the client programs could not take")
                 .containsEntry("socketTimeout", "30");
     }
+
+    /** Issue 14: the state's location showed a piece of its password in the message of a failed start. */
+    @Test
+    void aPasswordCutShortIsNotShownInTheMessage() {
+        for (String bad : new String[] {"postgres://app:4242?PartTwoSecret@host/app", "postgres://u:12/PartTwoSecret@h/db",
+                "postgres://u:p@PartTwoSecret:w@h:x/db", "postgres://h/db?password=a&PartTwoSecret"}) {
+            assertThatThrownBy(() -> PgLocation.parse(bad, NO_ENV)).as(bad)
+                    .isInstanceOfSatisfying(LifeboatException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.USAGE);
+                        assertThat(e.getMessage()).contains("postgres://").doesNotContain("PartTwoSecret")
+                                .doesNotContain("4242");
+                    });
+        }
+    }
 }
