@@ -89,6 +89,8 @@ public final class LocalStorage implements Storage {
                 a = Files.readAttributes(at, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
                 break; // nothing further down exists yet, so nothing further down is a link
+            } catch (IOException e) {
+                break; // unreadable (permission denied): the operation itself fails on it and says why
             }
             if (a.isSymbolicLink()) {
                 throw linkRefused(name, at);
