@@ -298,7 +298,9 @@ public final class LocalStorage implements Storage {
             if (!dirPart.isEmpty()) {
                 path(dirPart); // refused when the folder, or one above it, is a link
             }
-            if (!Files.readAttributes(start, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isDirectory()) {
+            // the root itself may be a link (the user's choice), so it alone is looked at through links
+            LinkOption[] follow = dirPart.isEmpty() ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
+            if (!Files.readAttributes(start, BasicFileAttributes.class, follow).isDirectory()) {
                 return;
             }
             walk(start, prefix, each);
@@ -361,10 +363,11 @@ public final class LocalStorage implements Storage {
             return 0;
         }
         int[] removed = {0};
-        try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+        // from the root's real path: a root that is a link (the user's choice) is walked, no link below it is
+        try (java.util.stream.Stream<Path> files = Files.walk(root.toRealPath())) {
             for (Path p : (Iterable<Path>) files::iterator) {
                 if (p.getFileName().toString().startsWith(TEMP_PREFIX) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
-                        && Files.getLastModifiedTime(p).toInstant().isBefore(olderThan)) {
+                        && Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(olderThan)) {
                     Files.deleteIfExists(p);
                     removed[0]++;
                 }

@@ -92,5 +92,17 @@ class LocalStorageLinksTest {
         viaLink.write("backups/20261201T000000Z-bbbbbb/manifest.json", new ByteArrayInputStream("{}".getBytes()));
         assertThat(viaLink.stat("backups/20261201T000000Z-bbbbbb/manifest.json")).isPresent();
         assertThat(Files.exists(root.resolve("backups/20261201T000000Z-bbbbbb/manifest.json"))).isTrue();
+        // listing the whole repository and removing debris go through the root's link too, and no further
+        assertThat(viaLink.list("")).extracting(b -> b.name()).containsExactlyInAnyOrder(
+                "backups/20261201T000000Z-aaaaaa/manifest.json", "backups/20261201T000000Z-bbbbbb/manifest.json");
+        Path debris = root.resolve("backups/20261201T000000Z-bbbbbb/" + LocalStorage.TEMP_PREFIX + "killed");
+        Files.write(debris, new byte[3]);
+        Files.setLastModifiedTime(debris, java.nio.file.attribute.FileTime.from(java.time.Instant.EPOCH));
+        Path behindALink = victim.resolve(LocalStorage.TEMP_PREFIX + "not-ours");
+        Files.write(behindALink, new byte[3]);
+        Files.setLastModifiedTime(behindALink, java.nio.file.attribute.FileTime.from(java.time.Instant.EPOCH));
+        assertThat(viaLink.removeDebris(java.time.Instant.now())).isEqualTo(1);
+        assertThat(debris).doesNotExist();
+        assertThat(behindALink).exists();
     }
 }
