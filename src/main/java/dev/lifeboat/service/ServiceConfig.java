@@ -80,8 +80,19 @@ public record ServiceConfig(CronSchedule schedule, RetentionPolicy retention, bo
     private static CronSchedule schedule(Settings settings, SettingsStore stored) {
         ZoneId zone = stored.get(TIME_ZONE).map(j -> zoneOf(tree(j).asText())).orElse(settings.timeZone);
         String expression = stored.get(SCHEDULE).map(j -> tree(j).asText()).orElse(settings.schedule);
-        return CronSchedule.parse(expression, zone);
+        Parsed last = LAST_PARSED.get();
+        if (last != null && last.expression.equals(expression) && last.zone.equals(zone)) {
+            return last.schedule; // the configuration is read every few seconds; it is parsed once per change
+        }
+        CronSchedule parsed = CronSchedule.parse(expression, zone);
+        LAST_PARSED.set(new Parsed(expression, zone, parsed));
+        return parsed;
     }
+
+    private record Parsed(String expression, ZoneId zone, CronSchedule schedule) {}
+
+    private static final java.util.concurrent.atomic.AtomicReference<Parsed> LAST_PARSED =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     /**
      * The retention days an admin set through the API before the policy was kept in the repository (they were kept

@@ -49,6 +49,20 @@ class ServiceConfigTest {
     }
 
     @Test
+    void theScheduleIsParsedOncePerChangeNotEachTimeTheConfigurationIsRead() {
+        // the service reads its configuration every 2 s; a long expression parsed each time took a core (issue 14)
+        Settings s = Settings.load(null, Map.of("LIFEBOAT_BACKUP_SCHEDULE", "17 4 * * 1-5"));
+        var first = ServiceConfig.load(s, state.settings()).schedule();
+        assertThat(ServiceConfig.load(s, state.settings()).schedule()).isSameAs(first);
+        Settings other = Settings.load(null, Map.of("LIFEBOAT_BACKUP_SCHEDULE", "17 4 * * 1-5",
+                "LIFEBOAT_TIMEZONE", "Europe/Zurich"));
+        var changed = ServiceConfig.load(other, state.settings()).schedule();
+        assertThat(changed).isNotSameAs(first);
+        assertThat(changed.zone()).isEqualTo(ZoneId.of("Europe/Zurich"));
+        assertThat(ServiceConfig.load(other, state.settings()).schedule()).isSameAs(changed);
+    }
+
+    @Test
     void theEnvironmentSetsScheduleRetentionDaysAndMissedRuns() {
         Settings s = Settings.load(null, Map.of("LIFEBOAT_BACKUP_SCHEDULE", "0 */6 * * *",
                 "LIFEBOAT_BACKUP_RETENTION_DAYS", "60", "LIFEBOAT_TIMEZONE", "Europe/Zurich",
