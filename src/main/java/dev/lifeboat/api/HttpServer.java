@@ -35,6 +35,9 @@ import java.util.function.Consumer;
 public final class HttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
 
+    /** The largest request body taken, in bytes. */
+    static final long MAX_REQUEST_SIZE = 1_000_000;
+
     private final Javalin app;
 
     /**
@@ -47,7 +50,7 @@ public final class HttpServer implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.jsonMapper(new JavalinJackson(Json.COMPACT, false));
-            config.http.maxRequestSize = 1_000_000;
+            config.http.maxRequestSize = MAX_REQUEST_SIZE;
             config.jetty.addConnector((server, http) -> {
                 ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(http));
                 c.setHost(host);
@@ -64,6 +67,15 @@ public final class HttpServer implements AutoCloseable {
                     ctx.header("Cache-Control", "no-store");
                 });
             }
+            // a body declared larger than the limit is refused from its header, before a byte of it is read (Javalin
+            // alone reads up to the limit first, so a client that sends nothing more held a thread until its timeout)
+            config.routes.before(ctx -> {
+                if (ctx.req().getContentLengthLong() > MAX_REQUEST_SIZE) {
+                    ctx.header("Connection", "close");
+                    throw new ApiError(413, "too_large", "the request body declares " + ctx.req().getContentLengthLong()
+                            + " bytes; at most " + MAX_REQUEST_SIZE + " are taken", "send a smaller body");
+                }
+            });
             config.routes.before(BackupsApi.BASE + "/*", ctx -> Auth.authenticate(ctx, service.state().tokens()));
             config.routes.before("/metrics", ctx -> Auth.authenticate(ctx, service.state().tokens()));
             config.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "ok")));
