@@ -21,6 +21,7 @@ public final class ApiError extends RuntimeException {
     private final String code;
     private final String hint;
     private final Map<String, Object> extra = new LinkedHashMap<>();
+    private Long retryAfter;
 
     public ApiError(int status, String code, String message, String hint) {
         super(message);
@@ -32,6 +33,17 @@ public final class ApiError extends RuntimeException {
     public ApiError with(String key, Object value) {
         extra.put(key, value);
         return this;
+    }
+
+    /** Sets the {@code Retry-After} header's seconds, for a 429 or a 503. */
+    public ApiError retryAfter(long seconds) {
+        this.retryAfter = seconds;
+        return this;
+    }
+
+    /** The seconds of the {@code Retry-After} header to send, or null for none. */
+    public Long retryAfterSeconds() {
+        return retryAfter;
     }
 
     public int status() {
@@ -96,8 +108,18 @@ public final class ApiError extends RuntimeException {
                 + " (lifeboat token create --role " + role.label() + ")");
     }
 
-    /** 403 for a call the service refused for the caller's role (it wrote the refusal to the audit log). */
+    /**
+     * 403 for a call the service refused for the caller's role (it wrote the refusal to the audit log); 429
+     * {@code too_many_denied} with {@code Retry-After} (and {@code retryAfterSeconds}) for a caller refused more
+     * often than the audit log writes refusals one by one ({@link Service.TooManyDenied}).
+     */
     public static ApiError of(Service.Forbidden e) {
+        if (e instanceof Service.TooManyDenied t) {
+            return new ApiError(429, "too_many_denied", e.getMessage(), "wait "
+                    + t.retryAfterSeconds() + " s before another request this token's role does not allow, or use a "
+                    + "token with a higher role").with("retryAfterSeconds", t.retryAfterSeconds())
+                    .retryAfter(t.retryAfterSeconds());
+        }
         return new ApiError(403, "forbidden", e.getMessage(), "use a token with a higher role");
     }
 

@@ -85,12 +85,12 @@ public final class HttpServer implements AutoCloseable {
                 ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(service.metrics().scrape());
             });
             api.register(config.routes);
-            config.routes.exception(ApiError.class, (e, ctx) -> ctx.status(e.status()).json(e.body()));
+            config.routes.exception(ApiError.class, (e, ctx) -> answer(ctx, e));
             // Javalin's own "Endpoint GET /x not found" is plain text (or its own JSON): answer ours instead
             config.routes.exception(io.javalin.router.EndpointNotFound.class, (e, ctx) -> ctx.status(404).json(
                     new ApiError(404, "not_found", "no such path: " + ctx.method() + " " + ctx.path(),
                             "the API is under " + BackupsApi.BASE).body()));
-            config.routes.exception(Service.Forbidden.class, (e, ctx) -> ctx.status(403).json(ApiError.of(e).body()));
+            config.routes.exception(Service.Forbidden.class, (e, ctx) -> answer(ctx, ApiError.of(e)));
             config.routes.exception(LifeboatException.class, (e, ctx) -> {
                 ApiError a = ApiError.of(e);
                 ctx.status(a.status()).json(a.body());
@@ -112,6 +112,14 @@ public final class HttpServer implements AutoCloseable {
             }
             routes.seal(config.routes); // HEAD where GET is, 405 for the other methods of a known path
         });
+    }
+
+    /** An error's status, its {@code Retry-After} if any, and its JSON body. */
+    static void answer(Context ctx, ApiError e) {
+        if (e.retryAfterSeconds() != null) {
+            ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+        }
+        ctx.status(e.status()).json(e.body());
     }
 
     private static void ready(Context ctx, Service service) {

@@ -65,7 +65,11 @@ public final class Settings {
         public Integer shutdownGraceSeconds;
         public Integer confirmationTtlSeconds;
         public Integer clusterPollSeconds;
+        public Integer auditRetentionDays;
     }
+
+    /** The longest audit retention: 100 years. */
+    public static final int MAX_AUDIT_RETENTION_DAYS = 36_500;
 
     /** How {@code lifeboat serve} runs: the file's {@code service:} block, then LIFEBOAT_* variables, then flags. */
     public static final class Serve {
@@ -81,6 +85,8 @@ public final class Settings {
         public java.time.Duration confirmationTtl = java.time.Duration.ofMinutes(5);
         /** LIFEBOAT_CLUSTER_POLL_SECONDS: with a PostgreSQL state, how late a scheduled run may start. */
         public java.time.Duration clusterPoll = java.time.Duration.ofSeconds(10);
+        /** LIFEBOAT_AUDIT_RETENTION_DAYS: how long the audit log keeps an entry (it is pruned about hourly). */
+        public java.time.Duration auditRetention = java.time.Duration.ofDays(400);
 
         private void apply(ServeFile f) {
             if (f.port != null) {
@@ -100,6 +106,10 @@ public final class Settings {
             }
             if (f.clusterPollSeconds != null) {
                 clusterPoll = seconds(f.clusterPollSeconds, 1, 300, "service.clusterPollSeconds");
+            }
+            if (f.auditRetentionDays != null) {
+                auditRetention = java.time.Duration.ofDays(between(f.auditRetentionDays, 1, MAX_AUDIT_RETENTION_DAYS,
+                        "service.auditRetentionDays", "for example 400"));
             }
         }
 
@@ -122,6 +132,10 @@ public final class Settings {
             }
             if ((v = env.get("LIFEBOAT_CLUSTER_POLL_SECONDS")) != null && !v.isBlank()) {
                 clusterPoll = java.time.Duration.ofSeconds(parseBounded(v, "LIFEBOAT_CLUSTER_POLL_SECONDS", 1, 300));
+            }
+            if ((v = env.get("LIFEBOAT_AUDIT_RETENTION_DAYS")) != null && !v.isBlank()) {
+                auditRetention = java.time.Duration.ofDays(parseBounded(v, "LIFEBOAT_AUDIT_RETENTION_DAYS", 1,
+                        MAX_AUDIT_RETENTION_DAYS));
             }
         }
 

@@ -61,6 +61,7 @@ public final class Service implements AutoCloseable {
     private final Operations ops;
     private final ServiceMetrics metrics;
     private final Duration confirmationTtl;
+    private final AuditGuard auditGuard;
     private BackupScheduler scheduler;
     private volatile Config config;
     private volatile Views views;
@@ -97,6 +98,8 @@ public final class Service implements AutoCloseable {
         this.catalog = new Catalog(repo);
         this.clock = clock;
         this.instance = instance;
+        this.auditGuard = new AuditGuard(state.audit(), clock, settings.service.auditRetention,
+                dev.lifeboat.state.AuditLog.DEFAULT_MAX_ENTRIES, AuditGuard.DEFAULT_MAX_DENIED, AuditGuard.DEFAULT_WINDOW);
         config(); // fails now, naming the setting, if a stored or configured value is invalid
         this.jobs = new Jobs(state, instance, gate, clock);
         this.ops = new Operations(repo, catalog, settings, this::config, PgTools.search(settings.pgBin, settings.pgLockWait), clock);
@@ -146,7 +149,26 @@ public final class Service implements AutoCloseable {
         // what other processes (the CLI, other instances) verified shows in the list and the metrics within this time
         refresher.scheduleWithFixedDelay(() -> countBackups(LIST_MAX_AGE.dividedBy(2)), every, every,
                 java.util.concurrent.TimeUnit.MILLISECONDS);
+        // on the background thread rather than in requests: a service nobody calls prunes its audit log too
+        refresher.scheduleWithFixedDelay(this::maintainAudit, AUDIT_MAINTENANCE.toMillis(),
+                AUDIT_MAINTENANCE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         scheduler.start();
+    }
+
+    /** How often {@link #maintainAudit} runs in a started service. */
+    static final Duration AUDIT_MAINTENANCE = Duration.ofMinutes(1);
+
+    /**
+     * Writes the counts of denied requests that were not written one by one, once their window is over, and
+     * about once an hour prunes the audit log: entries older than {@code LIFEBOAT_AUDIT_RETENTION_DAYS} (400
+     * by default) and all but the newest million. Runs every minute in a started service; never throws.
+     */
+    public void maintainAudit() {
+        try {
+            auditGuard.maintain();
+        } catch (RuntimeException e) { // a scheduled task that throws is never run again
+            LOG.warn("audit log maintenance failed (tried again in a minute): {}", e.toString());
+        }
     }
 
     /** On the refresher thread: the list of backups (refreshed when stale) and the repository's size. */
@@ -615,6 +637,10 @@ public final class Service implements AutoCloseable {
     /** Refuses a caller whose role is too low, and writes the refusal to the audit log. */
     public void require(Principal who, Role role, String action, String target) {
         if (!who.allows(role)) {
+            Optional<Duration> wait = auditGuard.deny(who);
+            if (wait.isPresent()) { // counted; written as one audit.suppressed entry when the window is over
+                throw new TooManyDenied(who, role, wait.get());
+            }
             state.audit().record(who.name(), action, target, "denied", Map.of("role", who.role().label(),
                     "required", role.label()));
             throw new Forbidden(who, role);
@@ -622,9 +648,32 @@ public final class Service implements AutoCloseable {
     }
 
     /** A caller whose role does not allow the call. */
-    public static final class Forbidden extends RuntimeException {
+    public static class Forbidden extends RuntimeException {
         public Forbidden(Principal who, Role required) {
             super("token '" + who.name() + "' has role " + who.role().label() + "; this needs " + required.label());
+        }
+
+        Forbidden(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * A caller refused more often than the audit log writes one by one ({@link AuditGuard}): refused all the same,
+     * and told to wait; the API and the web UI answer 429 with {@code Retry-After}.
+     */
+    public static final class TooManyDenied extends Forbidden {
+        private final long retryAfterSeconds;
+
+        TooManyDenied(Principal who, Role required, Duration wait) {
+            super("token '" + who.name() + "' has role " + who.role().label() + "; this needs " + required.label()
+                    + "; and it was refused " + AuditGuard.DEFAULT_MAX_DENIED + " times within a minute");
+            this.retryAfterSeconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+        }
+
+        /** Seconds until this token's refusals are written (and answered 403) again. */
+        public long retryAfterSeconds() {
+            return retryAfterSeconds;
         }
     }
 

@@ -269,14 +269,18 @@ public final class WebUi {
 
     private void error(Context ctx, Session s, ApiError e) {
         int status = e.status();
+        if (e.retryAfterSeconds() != null) {
+            ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+        }
         String title = switch (status) {
             case 403 -> "Not allowed";
+            case 429 -> "Not allowed, and too often";
             case 404 -> "Not found";
             case 409 -> "Not now";
             case 410 -> "Expired";
             default -> "That did not work";
         };
-        String message = status == 403 ? e.getMessage() + ". Nothing was done." : e.getMessage();
+        String message = status == 403 || status == 429 ? e.getMessage() + ". Nothing was done." : e.getMessage();
         error(ctx, chrome(s, ""), status, title, message, e.hint());
     }
 

@@ -82,6 +82,7 @@ class SettingsTest {
                   shutdownGraceSeconds: 120
                   confirmationTtlSeconds: 60
                   clusterPollSeconds: 5
+                  auditRetentionDays: 90
                 """);
         Settings fromFile = Settings.load(f, Map.of());
         assertThat(fromFile.service.port).isEqualTo(9090);
@@ -90,9 +91,12 @@ class SettingsTest {
         assertThat(fromFile.service.shutdownGrace).isEqualTo(Duration.ofMinutes(2));
         assertThat(fromFile.service.confirmationTtl).isEqualTo(Duration.ofMinutes(1));
         assertThat(fromFile.service.clusterPoll).isEqualTo(Duration.ofSeconds(5));
+        assertThat(fromFile.service.auditRetention).isEqualTo(Duration.ofDays(90));
 
         Settings fromEnv = Settings.load(f, Map.of("LIFEBOAT_PORT", "8443", "LIFEBOAT_SHUTDOWN_GRACE", "0",
-                "LIFEBOAT_INSTANCE", " backup-2 ", "LIFEBOAT_CLUSTER_POLL_SECONDS", "1"));
+                "LIFEBOAT_INSTANCE", " backup-2 ", "LIFEBOAT_CLUSTER_POLL_SECONDS", "1",
+                "LIFEBOAT_AUDIT_RETENTION_DAYS", "30"));
+        assertThat(fromEnv.service.auditRetention).isEqualTo(Duration.ofDays(30));
         assertThat(fromEnv.service.port).isEqualTo(8443);
         assertThat(fromEnv.service.shutdownGrace).isZero();
         assertThat(fromEnv.service.instance).isEqualTo("backup-2");
@@ -106,6 +110,7 @@ class SettingsTest {
         assertThat(defaults.service.shutdownGrace).isEqualTo(Duration.ofSeconds(30));
         assertThat(defaults.service.confirmationTtl).isEqualTo(Duration.ofMinutes(5));
         assertThat(defaults.service.clusterPoll).isEqualTo(Duration.ofSeconds(10));
+        assertThat(defaults.service.auditRetention).isEqualTo(Duration.ofDays(400));
     }
 
     @Test
@@ -120,6 +125,10 @@ class SettingsTest {
                 .isInstanceOf(LifeboatException.class).hasMessageContaining("LIFEBOAT_CONFIRMATION_TTL");
         assertThatThrownBy(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_CLUSTER_POLL_SECONDS", "301")))
                 .isInstanceOf(LifeboatException.class).hasMessageContaining("LIFEBOAT_CLUSTER_POLL_SECONDS");
+        assertThatThrownBy(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_AUDIT_RETENTION_DAYS", "0")))
+                .isInstanceOf(LifeboatException.class).hasMessageContaining("LIFEBOAT_AUDIT_RETENTION_DAYS");
+        assertThatThrownBy(() -> Settings.load(yaml("service:\n  auditRetentionDays: 36501\n"), Map.of()))
+                .isInstanceOf(LifeboatException.class).hasMessageContaining("service.auditRetentionDays");
     }
 
     /** A usage error whose message holds every one of {@code parts} (the setting's name, the bad value). */
