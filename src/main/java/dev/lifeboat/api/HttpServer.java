@@ -91,10 +91,7 @@ public final class HttpServer implements AutoCloseable {
                     new ApiError(404, "not_found", "no such path: " + ctx.method() + " " + ctx.path(),
                             "the API is under " + BackupsApi.BASE).body()));
             config.routes.exception(Service.Forbidden.class, (e, ctx) -> answer(ctx, ApiError.of(e)));
-            config.routes.exception(LifeboatException.class, (e, ctx) -> {
-                ApiError a = ApiError.of(e);
-                ctx.status(a.status()).json(a.body());
-            });
+            config.routes.exception(LifeboatException.class, (e, ctx) -> answer(ctx, ApiError.of(e)));
             config.routes.exception(io.javalin.validation.ValidationException.class, (e, ctx) -> ctx.status(400).json(
                     new ApiError(400, "invalid_request", "invalid parameter: " + e.getErrors().keySet(), null).body()));
             config.routes.exception(Exception.class, (e, ctx) -> {

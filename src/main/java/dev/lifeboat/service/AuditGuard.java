@@ -73,6 +73,15 @@ final class AuditGuard {
      * ends (the denial is then only counted). Writes the summary of the token's previous window first, if that
      * window ended with denials left unwritten.
      */
+    /** How many denials per token per {@link #window()} are written one by one. */
+    int maxDenied() {
+        return maxDenied;
+    }
+
+    Duration window() {
+        return window;
+    }
+
     Optional<Duration> deny(Principal who) {
         Instant now = clock.instant();
         Window ended = null;

@@ -639,7 +639,7 @@ public final class Service implements AutoCloseable {
         if (!who.allows(role)) {
             Optional<Duration> wait = auditGuard.deny(who);
             if (wait.isPresent()) { // counted; written as one audit.suppressed entry when the window is over
-                throw new TooManyDenied(who, role, wait.get());
+                throw new TooManyDenied(who, role, wait.get(), auditGuard.maxDenied(), auditGuard.window());
             }
             state.audit().record(who.name(), action, target, "denied", Map.of("role", who.role().label(),
                     "required", role.label()));
@@ -665,9 +665,10 @@ public final class Service implements AutoCloseable {
     public static final class TooManyDenied extends Forbidden {
         private final long retryAfterSeconds;
 
-        TooManyDenied(Principal who, Role required, Duration wait) {
+        TooManyDenied(Principal who, Role required, Duration wait, int limit, Duration window) {
             super("token '" + who.name() + "' has role " + who.role().label() + "; this needs " + required.label()
-                    + "; and it was refused " + AuditGuard.DEFAULT_MAX_DENIED + " times within a minute");
+                    + "; and it was refused " + limit + " times within "
+                    + (window.equals(Duration.ofMinutes(1)) ? "a minute" : window.toSeconds() + " s"));
             this.retryAfterSeconds = Math.max(1, (wait.toMillis() + 999) / 1000);
         }
 
