@@ -12,9 +12,11 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -37,6 +39,8 @@ public final class HttpServer implements AutoCloseable {
 
     /** The largest request body taken, in bytes. */
     static final long MAX_REQUEST_SIZE = 1_000_000;
+    /** How long a client may stay silent, and its body take after its headers, unless LIFEBOAT_HTTP_READ_TIMEOUT. */
+    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
 
     private final Javalin app;
 
@@ -44,6 +48,17 @@ public final class HttpServer implements AutoCloseable {
      * @param extensions more routes (the web UI), registered after the API's
      */
     public HttpServer(Service service, String host, int port, List<Consumer<JavalinConfig>> extensions) {
+        this(service, host, port, DEFAULT_READ_TIMEOUT, extensions);
+    }
+
+    /**
+     * @param readTimeout the connector's idle timeout (the longest silence of a client, between requests too) and the
+     *     deadline of a request body from the end of its headers ({@link RequestDeadline}); a handler that waits
+     *     (a synchronous backup waits for its job) is not cut off by it, since Jetty times out only pending reads and
+     *     writes ({@code SlowClientsTest})
+     */
+    public HttpServer(Service service, String host, int port, Duration readTimeout,
+                      List<Consumer<JavalinConfig>> extensions) {
         BackupsApi api = new BackupsApi(service);
         this.app = Javalin.create(config -> {
             RouteTable routes = new RouteTable(config); // before any route: it hears of each
@@ -55,10 +70,11 @@ public final class HttpServer implements AutoCloseable {
                 ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(http));
                 c.setHost(host);
                 c.setPort(port);
-                // synchronous backups and restores answer when their job ends, or after SYNC_WAIT with 202
-                c.setIdleTimeout(BackupsApi.SYNC_WAIT.plusMinutes(1).toMillis());
+                c.setIdleTimeout(readTimeout.toMillis());
                 return c;
             });
+            // Javalin puts its servlet context inside the server's handler when there is one
+            config.jetty.modifyServer(server -> server.setHandler(new RequestDeadline(readTimeout)));
             // every answer outside the UI (which sets its own): never sniffed as another type, never kept by a
             // cache or a proxy, since it may hold what only its caller's role may read
             for (String path : List.of("/api/*", "/healthz", "/readyz", "/metrics")) {
@@ -95,6 +111,12 @@ public final class HttpServer implements AutoCloseable {
             config.routes.exception(io.javalin.validation.ValidationException.class, (e, ctx) -> ctx.status(400).json(
                     new ApiError(400, "invalid_request", "invalid parameter: " + e.getErrors().keySet(), null).body()));
             config.routes.exception(Exception.class, (e, ctx) -> {
+                String fault = clientFault(e);
+                if (fault != null) { // logged in one line where the read failed (RequestDeadline)
+                    ctx.header("Connection", "close");
+                    answer(ctx, new ApiError(408, "request_timeout", fault, "send the whole request at once"));
+                    return;
+                }
                 LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
                 ctx.status(500).json(new ApiError(500, "internal", "unexpected error",
                         "see the service log for details (" + ctx.method() + " " + ctx.path() + ")").body());
@@ -109,6 +131,22 @@ public final class HttpServer implements AutoCloseable {
             }
             routes.seal(config.routes); // HEAD where GET is, 405 for the other methods of a known path
         });
+    }
+
+    /**
+     * What the client did wrong when {@code e} comes from reading its request (it stopped sending, sent too slowly or
+     * went away), for a 408 answer; null when {@code e} is the service's own failure, worth a stack trace. Such reads
+     * are logged in one line by {@link RequestDeadline}, where they fail.
+     */
+    public static String clientFault(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof TimeoutException || t instanceof org.eclipse.jetty.io.EofException
+                    || t instanceof org.eclipse.jetty.http.BadMessageException) {
+                String m = t.getMessage();
+                return "the request was not read: " + (m == null || m.isBlank() ? t.getClass().getSimpleName() : m);
+            }
+        }
+        return null;
     }
 
     /** An error's status, its {@code Retry-After} if any, and its JSON body. */

@@ -73,7 +73,7 @@ final class ServeCommand implements Callable<Integer> {
         ui.add(dev.lifeboat.web.WebUi.routes(service));
         HttpServer http;
         try {
-            http = new HttpServer(service, host, httpPort, ui).start();
+            http = new HttpServer(service, host, httpPort, serve.readTimeout, ui).start();
         } catch (io.javalin.util.JavalinBindException e) {
             service.shutdown(java.time.Duration.ZERO);
             state.close();

@@ -66,6 +66,7 @@ public final class Settings {
         public Integer confirmationTtlSeconds;
         public Integer clusterPollSeconds;
         public Integer auditRetentionDays;
+        public Integer readTimeoutSeconds;
     }
 
     /** The longest audit retention: 100 years. */
@@ -87,6 +88,11 @@ public final class Settings {
         public java.time.Duration clusterPoll = java.time.Duration.ofSeconds(10);
         /** LIFEBOAT_AUDIT_RETENTION_DAYS: how long the audit log keeps an entry (it is pruned about hourly). */
         public java.time.Duration auditRetention = java.time.Duration.ofDays(400);
+        /**
+         * LIFEBOAT_HTTP_READ_TIMEOUT: how long a client may stay silent on its connection, and how long after its
+         * headers its whole body may take; see {@code api.HttpServer}.
+         */
+        public java.time.Duration readTimeout = java.time.Duration.ofSeconds(30);
 
         private void apply(ServeFile f) {
             if (f.port != null) {
@@ -110,6 +116,9 @@ public final class Settings {
             if (f.auditRetentionDays != null) {
                 auditRetention = java.time.Duration.ofDays(between(f.auditRetentionDays, 1, MAX_AUDIT_RETENTION_DAYS,
                         "service.auditRetentionDays", "for example 400"));
+            }
+            if (f.readTimeoutSeconds != null) {
+                readTimeout = seconds(f.readTimeoutSeconds, 1, 3600, "service.readTimeoutSeconds");
             }
         }
 
@@ -136,6 +145,9 @@ public final class Settings {
             if ((v = env.get("LIFEBOAT_AUDIT_RETENTION_DAYS")) != null && !v.isBlank()) {
                 auditRetention = java.time.Duration.ofDays(parseBounded(v, "LIFEBOAT_AUDIT_RETENTION_DAYS", 1,
                         MAX_AUDIT_RETENTION_DAYS));
+            }
+            if ((v = env.get("LIFEBOAT_HTTP_READ_TIMEOUT")) != null && !v.isBlank()) {
+                readTimeout = java.time.Duration.ofSeconds(parseBounded(v, "LIFEBOAT_HTTP_READ_TIMEOUT", 1, 3600));
             }
         }
 

@@ -262,6 +262,12 @@ public final class WebUi {
         } catch (LifeboatException e) {
             error(ctx, s, ApiError.of(e));
         } catch (Exception e) {
+            String fault = dev.lifeboat.api.HttpServer.clientFault(e);
+            if (fault != null) { // logged in one line where the read failed (api.RequestDeadline)
+                ctx.header("Connection", "close");
+                error(ctx, chrome(s, ""), 408, "Request timeout", fault, null);
+                return;
+            }
             LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
             error(ctx, chrome(s, ""), 500, "Unexpected error", "Unexpected error; see the service log.", null);
         }

@@ -6,7 +6,6 @@ import dev.lifeboat.repository.ChunkerParams;
 import dev.lifeboat.repository.Json;
 import dev.lifeboat.repository.LocalKeyCache;
 import dev.lifeboat.repository.Repository;
-import dev.lifeboat.service.BackupScheduler;
 import dev.lifeboat.service.JobGate;
 import dev.lifeboat.service.Service;
 import dev.lifeboat.state.AuditEntry;
@@ -14,6 +13,7 @@ import dev.lifeboat.state.Role;
 import dev.lifeboat.state.Session;
 import dev.lifeboat.state.StateStore;
 import dev.lifeboat.storage.MemoryStorage;
+import dev.lifeboat.testing.IdleScheduler;
 import dev.lifeboat.testing.MutableClock;
 import dev.lifeboat.web.Csrf;
 import dev.lifeboat.web.WebUi;
@@ -31,9 +31,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -63,7 +61,7 @@ class DeniedRequestsTest {
         state = StateStore.open(dir.resolve("state"), clock);
         viewer = state.tokens().create(Role.VIEWER, "vera").token();
         service = new Service(new Settings(), state, repo, JobGate.LOCAL, "test", Duration.ofMinutes(5), clock);
-        service.start(NO_SCHEDULE);
+        service.start(new IdleScheduler());
         server = new HttpServer(service, "127.0.0.1", 0, List.of(WebUi.routes(service))).start();
     }
 
@@ -214,25 +212,4 @@ class DeniedRequestsTest {
             throw new IllegalStateException(e);
         }
     }
-
-    private static final BackupScheduler NO_SCHEDULE = new BackupScheduler() {
-        @Override
-        public void start() {}
-
-        @Override
-        public void reschedule() {}
-
-        @Override
-        public Optional<Instant> nextRun() {
-            return Optional.empty();
-        }
-
-        @Override
-        public boolean running() {
-            return true;
-        }
-
-        @Override
-        public void close() {}
-    };
 }

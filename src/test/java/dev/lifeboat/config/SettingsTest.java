@@ -83,6 +83,7 @@ class SettingsTest {
                   confirmationTtlSeconds: 60
                   clusterPollSeconds: 5
                   auditRetentionDays: 90
+                  readTimeoutSeconds: 10
                 """);
         Settings fromFile = Settings.load(f, Map.of());
         assertThat(fromFile.service.port).isEqualTo(9090);
@@ -92,11 +93,13 @@ class SettingsTest {
         assertThat(fromFile.service.confirmationTtl).isEqualTo(Duration.ofMinutes(1));
         assertThat(fromFile.service.clusterPoll).isEqualTo(Duration.ofSeconds(5));
         assertThat(fromFile.service.auditRetention).isEqualTo(Duration.ofDays(90));
+        assertThat(fromFile.service.readTimeout).isEqualTo(Duration.ofSeconds(10));
 
         Settings fromEnv = Settings.load(f, Map.of("LIFEBOAT_PORT", "8443", "LIFEBOAT_SHUTDOWN_GRACE", "0",
                 "LIFEBOAT_INSTANCE", " backup-2 ", "LIFEBOAT_CLUSTER_POLL_SECONDS", "1",
-                "LIFEBOAT_AUDIT_RETENTION_DAYS", "30"));
+                "LIFEBOAT_AUDIT_RETENTION_DAYS", "30", "LIFEBOAT_HTTP_READ_TIMEOUT", "5"));
         assertThat(fromEnv.service.auditRetention).isEqualTo(Duration.ofDays(30));
+        assertThat(fromEnv.service.readTimeout).isEqualTo(Duration.ofSeconds(5));
         assertThat(fromEnv.service.port).isEqualTo(8443);
         assertThat(fromEnv.service.shutdownGrace).isZero();
         assertThat(fromEnv.service.instance).isEqualTo("backup-2");
@@ -111,6 +114,7 @@ class SettingsTest {
         assertThat(defaults.service.confirmationTtl).isEqualTo(Duration.ofMinutes(5));
         assertThat(defaults.service.clusterPoll).isEqualTo(Duration.ofSeconds(10));
         assertThat(defaults.service.auditRetention).isEqualTo(Duration.ofDays(400));
+        assertThat(defaults.service.readTimeout).isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test
@@ -129,6 +133,8 @@ class SettingsTest {
                 .isInstanceOf(LifeboatException.class).hasMessageContaining("LIFEBOAT_AUDIT_RETENTION_DAYS");
         assertThatThrownBy(() -> Settings.load(yaml("service:\n  auditRetentionDays: 36501\n"), Map.of()))
                 .isInstanceOf(LifeboatException.class).hasMessageContaining("service.auditRetentionDays");
+        assertThatThrownBy(() -> Settings.load(yaml(""), Map.of("LIFEBOAT_HTTP_READ_TIMEOUT", "0")))
+                .isInstanceOf(LifeboatException.class).hasMessageContaining("LIFEBOAT_HTTP_READ_TIMEOUT");
     }
 
     /** A usage error whose message holds every one of {@code parts} (the setting's name, the bad value). */
