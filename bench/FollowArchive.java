@@ -1,4 +1,4 @@
-import dev.lifeboat.postgres.ArchiveRows;
+import dev.lifeboat.source.postgres.ArchiveRows;
 
 import java.io.FileInputStream;
 import java.io.InputStream;

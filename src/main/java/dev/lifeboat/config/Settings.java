@@ -191,7 +191,7 @@ public final class Settings {
      * How long a backup or restore waits for a table lock another PostgreSQL session holds:
      * {@code pgLockWaitSeconds}, LIFEBOAT_PG_LOCK_WAIT.
      */
-    public Duration pgLockWait = dev.lifeboat.postgres.LockWait.DEFAULT;
+    public Duration pgLockWait = dev.lifeboat.source.postgres.LockWait.DEFAULT;
     /**
      * Where this host keeps encrypted repositories' chunk-id keys: {@code keyDir}, LIFEBOAT_KEY_DIR, else
      * {@code $XDG_CONFIG_HOME/lifeboat/keys}, else {@code ~/.config/lifeboat/keys}.

@@ -2,9 +2,9 @@ package dev.lifeboat.engine;
 
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
-import dev.lifeboat.postgres.PgConnection;
-import dev.lifeboat.postgres.PgTools;
-import dev.lifeboat.postgres.PostgresRestore;
+import dev.lifeboat.source.postgres.PgConnection;
+import dev.lifeboat.source.postgres.PgTools;
+import dev.lifeboat.source.postgres.PostgresRestore;
 import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.ArtifactReader;
 import dev.lifeboat.repository.BackupEntry;

@@ -5,7 +5,7 @@ import dev.lifeboat.config.Settings;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.engine.RestoreCheck;
-import dev.lifeboat.postgres.PgTools;
+import dev.lifeboat.source.postgres.PgTools;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.Catalog;
 import dev.lifeboat.repository.Repository;

@@ -2,7 +2,7 @@ package dev.lifeboat.state;
 
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
-import dev.lifeboat.postgres.PgConnInfo;
+import dev.lifeboat.source.postgres.PgConnInfo;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URLDecoder;

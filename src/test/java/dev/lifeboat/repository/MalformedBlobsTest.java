@@ -13,7 +13,7 @@ import dev.lifeboat.engine.PruneEngine;
 import dev.lifeboat.engine.PruneRequest;
 import dev.lifeboat.engine.VerifyEngine;
 import dev.lifeboat.engine.VerifyRequest;
-import dev.lifeboat.postgres.PgTools;
+import dev.lifeboat.source.postgres.PgTools;
 import dev.lifeboat.retention.RetentionPolicy;
 import dev.lifeboat.storage.BlobInfo;
 import dev.lifeboat.storage.MemoryStorage;

@@ -3,7 +3,7 @@ package dev.lifeboat.service;
 import dev.lifeboat.config.Settings;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
-import dev.lifeboat.postgres.PgTools;
+import dev.lifeboat.source.postgres.PgTools;
 import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.Catalog;
 import dev.lifeboat.repository.ChunkerParams;

@@ -11,7 +11,7 @@ import dev.lifeboat.engine.Progress;
 import dev.lifeboat.engine.RestoreEngine;
 import dev.lifeboat.engine.RestoreRequest;
 import dev.lifeboat.engine.UserErrors;
-import dev.lifeboat.postgres.PgTools;
+import dev.lifeboat.source.postgres.PgTools;
 import dev.lifeboat.repository.ChunkerParams;
 import dev.lifeboat.repository.Keys;
 import dev.lifeboat.repository.LocalKeyCache;
@@ -64,7 +64,7 @@ class FaultInjectionIT {
     @BeforeAll
     void createSource() {
         pg = PgCluster.shared();
-        tools = PgTools.search(List.of(pg.binDir()), dev.lifeboat.postgres.LockWait.DEFAULT);
+        tools = PgTools.search(List.of(pg.binDir()), dev.lifeboat.source.postgres.LockWait.DEFAULT);
         pg.dropDatabase(SOURCE);
         pg.createDatabase(SOURCE);
         pg.psql(SOURCE, """

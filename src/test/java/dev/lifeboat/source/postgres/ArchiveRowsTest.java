@@ -1,4 +1,4 @@
-package dev.lifeboat.postgres;
+package dev.lifeboat.source.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.lifeboat.postgres;
+package dev.lifeboat.source.postgres;
 
 import java.io.IOException;
 import java.io.InputStream;

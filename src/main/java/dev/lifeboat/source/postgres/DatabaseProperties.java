@@ -1,4 +1,4 @@
-package dev.lifeboat.postgres;
+package dev.lifeboat.source.postgres;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.lifeboat.postgres;
+package dev.lifeboat.source.postgres;
 
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;

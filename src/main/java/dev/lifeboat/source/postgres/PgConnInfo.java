@@ -1,4 +1,4 @@
-package dev.lifeboat.postgres;
+package dev.lifeboat.source.postgres;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
