@@ -133,6 +133,7 @@ public final class ApiError extends RuntimeException {
             case INTEGRITY -> new ApiError(422, "integrity", message, hint);
             case ENCRYPTION -> new ApiError(422, "encryption", message, hint);
             case DATABASE -> new ApiError(502, "database", message, hint);
+            case SOURCE -> new ApiError(502, "source_failed", message, hint);
             case TOOLS -> new ApiError(500, "tools_missing", message, hint);
             case STORAGE -> new ApiError(503, "storage_unavailable", message, hint);
             case REPOSITORY -> new ApiError(503, "repository", message, hint);

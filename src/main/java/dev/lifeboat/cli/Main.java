@@ -27,6 +27,7 @@ import java.util.List;
                 "  9   aborted: confirmation declined or required",
                 "  10  stored data is missing or corrupt",
                 "  11  required PostgreSQL client tools missing",
+                "  12  a source's command (exec) or a hook failed, or ran out of time",
                 "  130, 143  stopped by Ctrl-C or SIGTERM (nothing half-done is kept)",
                 "",
                 "Environment (see README.md, Configuration):",

@@ -5,6 +5,8 @@ import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.repository.Json;
 import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.source.SourceType;
+import dev.lifeboat.source.Sources;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.storage.Storage;
 import picocli.CommandLine.Command;
@@ -68,14 +70,20 @@ final class ShowCommand implements Callable<Integer> {
                     + " stored, " + Units.bytes(m.addedBytes()) + " new in this backup");
             for (Manifest.Source s : m.sources()) {
                 out.println();
-                out.println("Source " + s.name() + " (" + s.type() + " " + s.serverVersion() + " at " + s.connection()
-                        + ", dumped with " + s.dumpTool() + ")");
-                List<String[]> rows = new ArrayList<>();
-                rows.add(new String[] {"  TABLE", "ROWS"});
-                for (Manifest.TableInfo t : s.tables()) {
-                    rows.add(new String[] {"  " + t.qualifiedName(), Long.toString(t.rows())});
+                out.println("Source " + s.name() + " (" + s.type() + ")");
+                Sources.describe(s).forEach((k, v) -> out.println("  " + k + ": " + v));
+                SourceType.Contents contents = Sources.contents(s);
+                if (contents != null) {
+                    List<String[]> rows = new ArrayList<>();
+                    rows.add(contents.header().stream().map(h -> "  " + h.toUpperCase(java.util.Locale.ROOT))
+                            .toArray(String[]::new));
+                    for (List<String> r : contents.rows()) {
+                        String[] row = r.toArray(String[]::new);
+                        row[0] = "  " + row[0];
+                        rows.add(row);
+                    }
+                    Terminal.table(out, rows);
                 }
-                Terminal.table(out, rows);
             }
             out.println();
             List<String[]> rows = new ArrayList<>();

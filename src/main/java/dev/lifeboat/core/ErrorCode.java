@@ -26,7 +26,9 @@ public enum ErrorCode {
     /** Stored data failed its checksum: a chunk is missing, truncated or altered. */
     INTEGRITY(10, "stored data is missing or corrupt"),
     /** No PostgreSQL client tools fit the server's version. */
-    TOOLS(11, "required PostgreSQL client tools missing");
+    TOOLS(11, "required PostgreSQL client tools missing"),
+    /** A source's own program (an exec source's command) or a hook failed, or ran out of time. */
+    SOURCE(12, "a source's command or a hook failed");
 
     private final int exitCode;
     private final String summary;

@@ -3,11 +3,11 @@ package dev.lifeboat.engine;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.core.Version;
-import dev.lifeboat.source.postgres.PgAuth;
-import dev.lifeboat.source.postgres.PgConnection;
+import dev.lifeboat.source.ArtifactSink;
+import dev.lifeboat.source.Source;
+import dev.lifeboat.source.SourceContext;
+import dev.lifeboat.source.Sources;
 import dev.lifeboat.source.postgres.PgTools;
-import dev.lifeboat.source.postgres.PostgresDump;
-import dev.lifeboat.source.postgres.StderrTail;
 import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.BackupIds;
@@ -26,12 +26,13 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 
 /**
- * Takes a backup: every source is prepared (connected, versions checked, snapshot exported) before the
- * first byte is written, then each is streamed into the repository under a shared lock, and the
- * manifest is committed last. Until then, the backup does not exist; a crash leaves only chunks that
+ * Takes a backup: every source ({@link Source}, of any type) is prepared (connected, versions checked, snapshot
+ * exported) before the first byte is written, then each is streamed into the repository under a shared lock, and
+ * the manifest is committed last. Until then, the backup does not exist; a crash leaves only chunks that
  * the next prune removes.
  */
 public final class BackupEngine {
@@ -41,9 +42,17 @@ public final class BackupEngine {
     private final Progress progress;
     private static final Logger LOG = LoggerFactory.getLogger(BackupEngine.class);
     private final Clock clock;
+    private final java.util.function.Consumer<String> notice;
     private LastDumpSize lastDumpSize = this::lastDumpSizeInRepository;
 
     public BackupEngine(Repository repo, Keys keys, PgTools tools, Progress progress, Clock clock) {
+        this(repo, keys, tools, progress, clock, LOG::warn);
+    }
+
+    /** @param notice told what a person should see that is no failure (a source's leftover removed) */
+    public BackupEngine(Repository repo, Keys keys, PgTools tools, Progress progress, Clock clock,
+                        java.util.function.Consumer<String> notice) {
+        this.notice = notice;
         this.repo = repo;
         this.keys = keys;
         this.tools = tools;
@@ -52,53 +61,39 @@ public final class BackupEngine {
     }
 
     public Manifest run(BackupRequest request) throws IOException, InterruptedException {
-        List<PgConnection> conns = connections(request);
-        tools.prefetch("psql", "pg_dump");
-        if (request.globals()) {
-            tools.prefetch("pg_dumpall");
-        }
+        SourceContext context = new SourceContext(System.getenv(), notice, Map.of(PgTools.class, tools));
+        List<Source> sources = request.sources().isEmpty()
+                ? Sources.databases(request.databases(), request.allDatabases(), request.globals(), context)
+                : Sources.configure(request.sources(), context);
         Instant started = clock.instant();
         String id = BackupIds.next(started);
-        List<PostgresDump> dumps = new ArrayList<>();
+        List<Source.Prepared> prepared = new ArrayList<>();
         try {
-            for (PgConnection c : conns) {
-                dumps.add(PostgresDump.prepare(tools, c));
+            for (Source source : sources) { // every source reached before the first byte is written
+                prepared.add(source.prepare());
             }
             RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "backup " + id);
             Manifest committed;
             try (ChunkWriter writer = repo.chunkWriter(keys, request.compressionLevel(), request.threads())) {
-                List<Manifest.Source> sources = new ArrayList<>();
+                List<Manifest.Source> recorded = new ArrayList<>();
                 List<Artifact> artifacts = new ArrayList<>();
-                for (int i = 0; i < dumps.size(); i++) {
-                    PostgresDump dump = dumps.get(i);
-                    PgConnection conn = conns.get(i);
-                    String name = conn.database();
-                    Artifact artifact;
-                    try (InputStream in = dump.start()) {
-                        // after pg_dump started: finding the estimate may read a manifest from remote storage
-                        progress.startEstimated("backup " + name, () -> estimate(name, dump));
-                        artifact = writer.write(name + ".dump", name, Artifact.PG_DUMP_CUSTOM, in, dump::dataOffset,
-                                progress::update);
-                    } finally {
-                        progress.finish();
+                for (int i = 0; i < sources.size(); i++) {
+                    Source source = sources.get(i);
+                    Source.Prepared p = prepared.get(i);
+                    Sink sink = new Sink(writer, source.name(), artifacts, () -> estimate(source.name(), p));
+                    Manifest.Source r = p.backup(sink);
+                    if (r == null || !source.name().equals(r.name())) {
+                        throw new IllegalStateException("source " + source.name() + " recorded itself as "
+                                + (r == null ? "nothing" : r.name()));
                     }
-                    dump.finish();
-                    List<Manifest.TableInfo> tables = dump.tables();
-                    artifacts.add(artifact);
-                    String[] locale = dump.locale();
-                    sources.add(new Manifest.Source("postgresql", name, conn.toString(), dump.serverVersion(),
-                            dump.pgDump().toString(), tables, locale[0], locale[1], locale[2],
-                            conn.withoutPassword(System.getenv())));
-                    dump.close();
-                }
-                if (request.globals()) {
-                    artifacts.add(globals(writer, conns.get(0), dumps.get(0)));
+                    recorded.add(r);
+                    p.close();
                 }
                 long logical = artifacts.stream().mapToLong(Artifact::size).sum();
                 long stored = artifacts.stream().mapToLong(Artifact::storedSize).sum();
                 Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, id, request.label(), Manifest.COMPLETED,
-                        started, clock.instant(), Version.get(), RepositoryLock.hostname(), sources, artifacts, logical, stored,
-                        writer.addedBytes(), request.kind());
+                        started, clock.instant(), Version.get(), RepositoryLock.hostname(), recorded, artifacts, logical,
+                        stored, writer.addedBytes(), request.kind());
                 lock.checkStillHeld(); // a prune may have judged us dead and collected our chunks
                 if (lock.brokeExclusive()) {
                     repo.requireChunks(manifest); // that prune may have been paused, not dead, and deleted some
@@ -116,7 +111,50 @@ public final class BackupEngine {
             release(lock, committed);
             return committed;
         } finally {
-            dumps.forEach(PostgresDump::close);
+            prepared.forEach(Source.Prepared::close);
+        }
+    }
+
+    /**
+     * A source's way into the chunk writer: each artifact named once in the backup, its bytes shown on the progress
+     * bar (the source's first artifact against its estimate), the artifacts collected for the manifest.
+     */
+    private final class Sink implements ArtifactSink {
+        private final ChunkWriter writer;
+        private final String source;
+        private final List<Artifact> artifacts;
+        private final java.util.function.LongSupplier estimate;
+        private boolean first = true;
+
+        Sink(ChunkWriter writer, String source, List<Artifact> artifacts, java.util.function.LongSupplier estimate) {
+            this.writer = writer;
+            this.source = source;
+            this.artifacts = artifacts;
+            this.estimate = estimate;
+        }
+
+        @Override
+        public Artifact write(String name, String format, InputStream in, java.util.function.LongSupplier boundary)
+                throws IOException {
+            if (artifacts.stream().anyMatch(a -> a.name().equals(name))) {
+                throw new LifeboatException(ErrorCode.USAGE, "source " + source + " writes the artifact " + name
+                        + ", which another source of this backup wrote already", "rename one of the sources");
+            }
+            // after the source started its program: finding the estimate may read a manifest from remote storage
+            if (first) {
+                progress.startEstimated("backup " + source, estimate);
+            } else {
+                progress.start("backup " + name, -1);
+            }
+            first = false;
+            Artifact a;
+            try {
+                a = writer.write(name, source, format, in, boundary, progress::update);
+            } finally {
+                progress.finish();
+            }
+            artifacts.add(a);
+            return a;
         }
     }
 
@@ -152,19 +190,19 @@ public final class BackupEngine {
     }
 
     /**
-     * The probable size of {@code database}'s dump, for the progress bar: its size in the newest backup that
-     * holds it, else the server's guess ({@link PostgresDump#estimatedBytes}).
+     * The probable size of what {@code source} writes, for the progress bar: its size in the newest backup that
+     * holds it, else the source's own guess ({@link Source.Prepared#estimatedBytes}).
      */
-    private long estimate(String database, PostgresDump dump) {
+    private long estimate(String source, Source.Prepared prepared) {
         try {
-            OptionalLong last = lastDumpSize.of(database);
+            OptionalLong last = lastDumpSize.of(source);
             if (last.isPresent()) {
                 return last.getAsLong();
             }
         } catch (LifeboatException | IOException e) {
-            // no earlier backup of it (or none readable): fall back to the server's guess
+            // no earlier backup of it (or none readable): fall back to the source's guess
         }
-        return dump.estimatedBytes();
+        return prepared.estimatedBytes();
     }
 
     private OptionalLong lastDumpSizeInRepository(String database) throws IOException {
@@ -183,59 +221,13 @@ public final class BackupEngine {
         return OptionalLong.empty();
     }
 
-    private static OptionalLong dumpSize(Manifest m, String database) {
-        Artifact dump = m.dumpOf(database);
-        return dump == null ? OptionalLong.empty() : OptionalLong.of(dump.size());
-    }
-
-    private List<PgConnection> connections(BackupRequest request) {
-        if (request.databases().isEmpty()) {
-            throw new LifeboatException(ErrorCode.USAGE, "no database to back up",
-                    "pass --db postgres://user@host:5432/dbname or set DATABASE_URL");
+    /** The size of what {@code source} wrote into {@code m}: its first artifact (a database's dump). */
+    private static OptionalLong dumpSize(Manifest m, String source) {
+        Artifact dump = m.dumpOf(source);
+        if (dump != null) {
+            return OptionalLong.of(dump.size());
         }
-        List<PgConnection> conns = new ArrayList<>();
-        for (String spec : request.databases()) {
-            try {
-                conns.add(PgConnection.parse(spec));
-            } catch (IllegalArgumentException e) {
-                throw new LifeboatException(ErrorCode.USAGE, "invalid database connection: " + e.getMessage(),
-                        "use postgres://user@host:5432/dbname or 'host=... dbname=...'");
-            }
-        }
-        if (request.allDatabases()) {
-            PgConnection first = conns.get(0);
-            PgConnection server = first.database() == null ? first.withDatabase("postgres") : first;
-            return PostgresDump.listDatabases(tools, server).stream().map(server::withDatabase).toList();
-        }
-        for (PgConnection c : conns) {
-            if (c.database() == null) {
-                throw new LifeboatException(ErrorCode.USAGE, "the connection " + c + " names no database",
-                        "add the database name, e.g. postgres://user@host:5432/app, or use --all-databases");
-            }
-        }
-        if (conns.stream().map(PgConnection::database).distinct().count() < conns.size()) {
-            throw new LifeboatException(ErrorCode.USAGE, "the same database name is given twice",
-                    "back up databases of the same name on different servers in separate backups");
-        }
-        return conns;
-    }
-
-    private Artifact globals(ChunkWriter writer, PgConnection conn, PostgresDump first)
-            throws IOException, InterruptedException {
-        int major = Integer.parseInt(first.serverVersion().replaceAll("^(\\d+).*", "$1"));
-        Process p = PostgresDump.startGlobals(tools, conn, major);
-        StderrTail err = new StderrTail(p.getErrorStream(), "pg_dumpall");
-        Artifact a;
-        try (InputStream in = p.getInputStream()) {
-            a = writer.write("globals.sql", conn.database(), Artifact.PG_DUMPALL_GLOBALS, in, b -> {});
-        }
-        int rc = p.waitFor();
-        if (rc != 0) {
-            String text = err.text();
-            LifeboatException login = PgAuth.error(conn, text);
-            throw login != null ? login : new LifeboatException(ErrorCode.DATABASE, "pg_dumpall --globals-only on "
-                    + conn + " failed: " + text, "globals need a superuser; back up without --globals if you have none");
-        }
-        return a;
+        return m.artifacts() == null ? OptionalLong.empty() : m.artifacts().stream()
+                .filter(a -> source.equals(a.source())).mapToLong(Artifact::size).findFirst();
     }
 }

@@ -1,5 +1,7 @@
 package dev.lifeboat.engine;
 
+import dev.lifeboat.source.SourceSpec;
+
 import java.util.List;
 
 /**
@@ -12,6 +14,18 @@ import java.util.List;
  * @param compressionLevel zstd level for new chunks
  * @param threads          chunk workers
  * @param kind             null, or {@link dev.lifeboat.repository.Manifest#SAFETY} for a restore's safety backup
+ * @param sources          the configured sources (lifeboat.yml's {@code sources:}); when there are any, they are what
+ *                         is backed up, and {@code databases}, {@code allDatabases} and {@code globals} are not used
  */
 public record BackupRequest(List<String> databases, boolean allDatabases, boolean globals, String label,
-                            int compressionLevel, int threads, String kind) {}
+                            int compressionLevel, int threads, String kind, List<SourceSpec> sources) {
+    public BackupRequest {
+        sources = sources == null ? List.of() : List.copyOf(sources);
+    }
+
+    /** A backup of PostgreSQL databases given by their URLs. */
+    public BackupRequest(List<String> databases, boolean allDatabases, boolean globals, String label,
+                         int compressionLevel, int threads, String kind) {
+        this(databases, allDatabases, globals, label, compressionLevel, threads, kind, List.of());
+    }
+}

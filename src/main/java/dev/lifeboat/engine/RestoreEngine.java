@@ -1,10 +1,12 @@
 package dev.lifeboat.engine;
 
+import dev.lifeboat.source.postgres.TableInfo;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.Futures;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.core.Units;
 import dev.lifeboat.source.postgres.PgConnection;
+import dev.lifeboat.source.postgres.PgRecord;
 import dev.lifeboat.source.postgres.PgTools;
 import dev.lifeboat.source.postgres.PostgresRestore;
 import dev.lifeboat.source.postgres.TableDependents;
@@ -60,12 +62,13 @@ public final class RestoreEngine {
         tools.prefetch("psql", "pg_restore");
         Manifest manifest = repo.resolveManifest(request.backupId(), request.artifact());
         Artifact artifact = chooseArtifact(manifest, request.artifact());
-        Manifest.Source source = manifest.sources().stream().filter(s -> s.name().equals(artifact.source()))
+        Manifest.Source recorded = manifest.sources().stream().filter(s -> s.name().equals(artifact.source()))
                 .findFirst().orElseThrow(() -> new LifeboatException(ErrorCode.INTEGRITY, "backup " + manifest.id()
                         + ": its dump " + artifact.name() + " names source '" + artifact.source() + "', which its "
                         + "manifest does not list", "restore " + Manifest.blobName(manifest.id()) + " from a replica, "
                         + "or restore another backup"));
-        List<Manifest.TableInfo> tables = chooseTables(source, request.tables());
+        PgRecord source = PgRecord.of(recorded);
+        List<TableInfo> tables = chooseTables(recorded.name(), source, request.tables());
         PgConnection target = target(request.target());
 
         try (RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "restore " + manifest.id())) {
@@ -108,7 +111,7 @@ public final class RestoreEngine {
                         + Units.firstOf(foreign, 10) + "; nothing was changed", WHO_MAY_REPLACE + ": " + REPLACE_AS);
             }
             if (!state.refused().isEmpty()) {
-                throw TableDependents.refusal(String.join(", ", tables.stream().map(Manifest.TableInfo::qualifiedName)
+                throw TableDependents.refusal(String.join(", ", tables.stream().map(TableInfo::qualifiedName)
                         .toList()), "database '" + target.database() + "' on " + target, state.refused(),
                         "nothing was changed");
             }
@@ -227,13 +230,13 @@ public final class RestoreEngine {
         return dumps.get(0);
     }
 
-    private static List<Manifest.TableInfo> chooseTables(Manifest.Source source, List<String> names) {
-        List<Manifest.TableInfo> out = new ArrayList<>();
+    private static List<TableInfo> chooseTables(String name, PgRecord source, List<String> names) {
+        List<TableInfo> out = new ArrayList<>();
         for (String n : names) {
             String qualified = n.contains(".") ? n : "public." + n;
-            Manifest.TableInfo t = source.tables().stream().filter(x -> x.qualifiedName().equals(qualified))
+            TableInfo t = source.tables().stream().filter(x -> x.qualifiedName().equals(qualified))
                     .findFirst().orElseThrow(() -> new LifeboatException(ErrorCode.NOT_FOUND, "table " + qualified
-                            + " is not in the backup of " + source.name(),
+                            + " is not in the backup of " + name,
                             "list its tables with 'lifeboat show <id>' (a partitioned table is not one of them: its "
                                     + "partitions are, and cannot be restored alone either; restore into a new "
                                     + "database with --create and copy the rows over)"));

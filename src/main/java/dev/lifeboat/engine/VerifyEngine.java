@@ -1,8 +1,10 @@
 package dev.lifeboat.engine;
 
+import dev.lifeboat.source.postgres.TableInfo;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.source.postgres.PgConnection;
+import dev.lifeboat.source.postgres.PgRecord;
 import dev.lifeboat.source.postgres.PgTools;
 import dev.lifeboat.source.postgres.PostgresRestore;
 import dev.lifeboat.repository.Artifact;
@@ -196,8 +198,9 @@ public final class VerifyEngine {
     private String readArtifact(Manifest m, Artifact a) throws IOException, InterruptedException {
         PostgresRestore.ArchiveCheck check = null;
         if (a.databaseDump()) {
-            String dumpTool = m.sources().stream().filter(s -> s.name().equals(a.source())).map(Manifest.Source::dumpTool)
-                    .findFirst().orElse("pg_dump 0");
+            String dumpTool = m.sources().stream().filter(s -> s.name().equals(a.source()))
+                    .map(s -> PgRecord.of(s).dumpTool()).filter(java.util.Objects::nonNull).findFirst()
+                    .orElse("pg_dump 0");
             check = new PostgresRestore(tools).checkArchive(RestoreEngine.majorOf(dumpTool));
         }
         try (InputStream in = progress.track(repo.artifactReader(keys).open(a), "verify " + m.id() + " " + a.name(),
@@ -239,7 +242,7 @@ public final class VerifyEngine {
         if (serverSpec == null) {
             // Never the server the manifest names: the repository is not trusted, and a forged address would
             // receive the caller's password (PGPASSWORD, ~/.pgpass). The manifest's address is for people only.
-            String recorded = m.sources().stream().map(Manifest.Source::conninfo)
+            String recorded = m.sources().stream().map(s -> s.text("conninfo"))
                     .filter(c -> c != null && !c.isBlank()).findFirst().orElse(null);
             throw new LifeboatException(ErrorCode.USAGE, "a drill of backup " + m.id() + " needs a server to restore "
                     + "into, given here: Lifeboat never connects to an address read from the repository"
@@ -254,10 +257,11 @@ public final class VerifyEngine {
         String scratchName = null;
         long start = System.nanoTime();
         for (Artifact a : m.databaseDumps()) {
-            Manifest.Source source = m.sources().stream().filter(s -> s.name().equals(a.source())).findFirst()
+            Manifest.Source recordedSource = m.sources().stream().filter(s -> s.name().equals(a.source())).findFirst()
                     .orElseThrow(() -> new LifeboatException(ErrorCode.INTEGRITY, "backup " + m.id() + ": its dump "
                             + a.name() + " names source '" + a.source() + "', which its manifest does not list",
                             "restore " + Manifest.blobName(m.id()) + " from a replica; other backups are unaffected"));
+            PgRecord source = PgRecord.of(recordedSource);
             scratchName = "lifeboat_drill_" + m.id().substring(0, 15).toLowerCase() + "_"
                     + Integer.toHexString(new SecureRandom().nextInt(1 << 20));
             PgConnection scratch = server.withDatabase(scratchName);
@@ -274,10 +278,10 @@ public final class VerifyEngine {
                             + " on " + server + ": " + e.getMessage(), e.hint(), e), m, true);
                 }
                 Map<String, Long> counts = restore.countRows(scratch, source.tables());
-                for (Manifest.TableInfo t : source.tables()) {
+                for (TableInfo t : source.tables()) {
                     long found = counts.get(t.qualifiedName());
                     if (found != t.rows()) {
-                        mismatches.add("drill: table " + t.qualifiedName() + " of " + source.name() + ": expected "
+                        mismatches.add("drill: table " + t.qualifiedName() + " of " + recordedSource.name() + ": expected "
                                 + t.rows() + " rows, found " + (found < 0 ? "no table" : found));
                     } else {
                         checked++;
@@ -287,7 +291,7 @@ public final class VerifyEngine {
                     try {
                         queryResult = restore.checkQuery(scratch, request.drillQuery());
                     } catch (LifeboatException ex) {
-                        mismatches.add("drill: check query failed on " + source.name() + ": " + ex.getMessage());
+                        mismatches.add("drill: check query failed on " + recordedSource.name() + ": " + ex.getMessage());
                     }
                 }
             } finally {

@@ -335,11 +335,7 @@ public final class Catalog {
     private Manifest compact(Manifest m) {
         Interner in = interner;
         List<Manifest.Source> sources = m.sources() == null ? null : m.sources().stream()
-                .map(s -> new Manifest.Source(in.of(s.type()), in.of(s.name()), in.of(s.connection()),
-                        in.of(s.serverVersion()), in.of(s.dumpTool()), s.tables() == null ? null : s.tables().stream()
-                        .map(t -> new Manifest.TableInfo(in.of(t.schema()), in.of(t.name()), t.rows(),
-                                in.list(t.indexes()), in.list(t.sequences())))
-                        .toList(), in.of(s.encoding()), in.of(s.collate()), in.of(s.ctype()), in.of(s.conninfo())))
+                .map(s -> new Manifest.Source(in.of(s.type()), in.of(s.name()), s.fields()))
                 .toList();
         List<Artifact> artifacts = m.artifacts() == null ? null : m.artifacts().stream()
                 .map(a -> new Artifact(in.of(a.name()), in.of(a.source()), in.of(a.format()), a.size(), a.storedSize(),

@@ -188,21 +188,7 @@ public final class FormatCheck {
         if (s.type() == null) {
             p.add(name + " has no type");
         }
-        if (s.tables() == null) {
-            p.add(name + " has no table list");
-            return;
-        }
-        for (int i = 0; i < s.tables().size(); i++) {
-            Manifest.TableInfo t = s.tables().get(i);
-            if (t == null || t.schema() == null || t.name() == null) {
-                p.add("table " + (i + 1) + " of " + name + " has no " + (t == null ? "entry" : "schema or name"));
-            } else if (t.rows() < 0) {
-                p.add("table " + shorten(t.qualifiedName()) + " of " + name + " has " + t.rows() + " rows");
-            } else if (t.indexes() != null && t.indexes().contains(null)
-                    || t.sequences() != null && t.sequences().contains(null)) {
-                p.add("table " + shorten(t.qualifiedName()) + " of " + name + " names a null index or sequence");
-            }
-        }
+        dev.lifeboat.source.Sources.problems(s, name, p); // the type's own fields, by the type
     }
 
     private static void artifact(List<String> p, int n, Artifact a) {

@@ -91,30 +91,74 @@ public record Manifest(int formatVersion, String id, String label, String status
     }
 
     /**
-     * A source of the backup.
+     * A source of the backup as the manifest records it: its type, its name, and its type's own fields, written
+     * beside them in one flat JSON object (format 1's PostgreSQL sources were already so:
+     * {@code {"type":"postgresql","name":"app","connection":...,"tables":[...]}}). What the fields mean is the type's
+     * to say ({@code dev.lifeboat.source}); the repository format checks the name and the type, and each type checks
+     * its own fields when it reads them (docs/REPOSITORY-FORMAT.md).
      *
-     * @param type            {@code postgresql}
-     * @param name            unique in the backup; the database name for PostgreSQL
-     * @param connection      where it was read from, without credentials (e.g. {@code 10.0.0.5:5432/app})
-     * @param serverVersion   the server's version string
-     * @param dumpTool        the dump program and its version (e.g. {@code pg_dump 15.18})
-     * @param tables          per-table row counts taken in the dump's snapshot (for restore drills)
-     * @param encoding        the database's encoding, so that a restore can create it alike
-     * @param collate         its LC_COLLATE
-     * @param ctype           its LC_CTYPE
-     * @param conninfo        a libpq connection string to the source without password, so that a restore
-     *                        drill can find its server again
+     * @param type   the source type that wrote it ({@code postgresql} for a PostgreSQL database, {@code files},
+     *               {@code exec})
+     * @param name   unique in the backup; for PostgreSQL sources of format 1, the database's name
+     * @param fields the type's own fields, never null (an empty object when it has none)
      */
-    public record Source(String type, String name, String connection, String serverVersion, String dumpTool,
-                         List<TableInfo> tables, String encoding, String collate, String ctype, String conninfo) {}
+    public record Source(String type, String name, com.fasterxml.jackson.databind.node.ObjectNode fields) {
+        public Source {
+            fields = fields == null ? Json.MAPPER.createObjectNode() : fields;
+        }
 
-    /**
-     * A table as seen in the dump's snapshot: its exact row count, and the names of its indexes and of
-     * the sequences it owns (so that restoring a single table can bring them along).
-     */
-    public record TableInfo(String schema, String name, long rows, List<String> indexes, List<String> sequences) {
-        public String qualifiedName() {
-            return schema + "." + name;
+        @com.fasterxml.jackson.annotation.JsonCreator(mode = com.fasterxml.jackson.annotation.JsonCreator.Mode.DELEGATING)
+        static Source fromJson(java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> json) {
+            com.fasterxml.jackson.databind.node.ObjectNode rest = Json.MAPPER.createObjectNode();
+            String type = null;
+            String name = null;
+            for (var e : json.entrySet()) {
+                switch (e.getKey()) {
+                    case "type" -> type = e.getValue() == null || e.getValue().isNull() ? null : e.getValue().asText();
+                    case "name" -> name = e.getValue() == null || e.getValue().isNull() ? null : e.getValue().asText();
+                    default -> rest.set(e.getKey(), e.getValue());
+                }
+            }
+            return new Source(type, name, rest);
+        }
+
+        /** The fields, flat beside type and name, as JSON writes them. */
+        @com.fasterxml.jackson.annotation.JsonAnyGetter
+        java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> jsonFields() {
+            java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> out = new java.util.LinkedHashMap<>();
+            fields.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue()));
+            return out;
+        }
+
+        @Override
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public com.fasterxml.jackson.databind.node.ObjectNode fields() {
+            return fields;
+        }
+
+        /** Equal when type, name and fields are, numbers compared by value (an int read back equals the long written). */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Source other && java.util.Objects.equals(type, other.type)
+                    && java.util.Objects.equals(name, other.name) && fields.equals(BY_VALUE, other.fields);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(type, name, fields.toString());
+        }
+
+        private static final java.util.Comparator<com.fasterxml.jackson.databind.JsonNode> BY_VALUE = (a, b) -> {
+            if (a.isNumber() && b.isNumber()) {
+                return a.decimalValue().compareTo(b.decimalValue());
+            }
+            return a.equals(b) ? 0 : 1;
+        };
+
+        /** The text field {@code key}, or null when it is missing or not text. */
+        public String text(String key) {
+            com.fasterxml.jackson.databind.JsonNode v = fields.get(key);
+            return v == null || !v.isTextual() ? null : v.asText();
         }
     }
 }

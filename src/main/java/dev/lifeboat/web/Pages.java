@@ -16,7 +16,8 @@ import dev.lifeboat.web.Views.Entry;
 import dev.lifeboat.web.Views.JobRow;
 import dev.lifeboat.web.Views.JobView;
 import dev.lifeboat.web.Views.SourceView;
-import dev.lifeboat.web.Views.TableView;
+import dev.lifeboat.source.SourceType;
+import dev.lifeboat.source.Sources;
 import dev.lifeboat.web.Views.VerificationView;
 
 import java.time.Instant;
@@ -142,14 +143,11 @@ final class Pages {
             return out;
         }
         for (Manifest.Source s : m.sources()) {
-            List<TableView> tables = new ArrayList<>();
-            if (s.tables() != null) {
-                for (Manifest.TableInfo t : s.tables()) {
-                    tables.add(new TableView(t.qualifiedName(), Human.count(t.rows())));
-                }
-            }
-            out.add(new SourceView(s.name(), Objects.toString(s.connection(), ""), Objects.toString(s.serverVersion(), ""),
-                    Objects.toString(s.dumpTool(), ""), Objects.toString(s.encoding(), ""), tables));
+            List<Views.Fact> facts = new ArrayList<>();
+            Sources.describe(s).forEach((k, v) -> facts.add(new Views.Fact(k, v)));
+            SourceType.Contents c = Sources.contents(s);
+            out.add(new SourceView(s.name(), Objects.toString(s.type(), ""), facts, c == null ? "" : c.summary(),
+                    c == null ? List.of() : c.header(), c == null ? List.of() : c.rows()));
         }
         return out;
     }

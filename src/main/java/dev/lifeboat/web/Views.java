@@ -133,10 +133,12 @@ public final class Views {
                              List<SourceView> sources, List<ArtifactView> artifacts, VerificationView verification,
                              List<JobRow> jobs, List<String> databases) {}
 
-    public record SourceView(String name, String connection, String serverVersion, String dumpTool, String encoding,
-                             List<TableView> tables) {}
+    /** A recorded source: its type's facts in order, and what it held as a table (empty when the type shows none). */
+    public record SourceView(String name, String type, List<Fact> facts, String contentsSummary, List<String> header,
+                             List<List<String>> rows) {}
 
-    public record TableView(String name, String rows) {}
+    public record Fact(String name, String value) {}
+
 
     public record ArtifactView(String name, String source, String format, String size, String stored, String sha256) {}
 

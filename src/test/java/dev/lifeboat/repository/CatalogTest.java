@@ -1,5 +1,7 @@
 package dev.lifeboat.repository;
 
+import dev.lifeboat.source.postgres.PgRecord;
+import dev.lifeboat.source.postgres.TableInfo;
 import dev.lifeboat.storage.BlobInfo;
 import dev.lifeboat.storage.MemoryStorage;
 import dev.lifeboat.storage.Storage;
@@ -67,12 +69,11 @@ class CatalogTest {
             random.nextBytes(h);
             chunks.add(new ChunkRef(HexFormat.of().formatHex(h), 2_000_000 + i, 900_000 + i));
         }
-        List<Manifest.TableInfo> tables = List.of(
-                new Manifest.TableInfo("public", "customers", random.nextInt(1000), List.of("customers_pkey"), List.of()),
-                new Manifest.TableInfo("public", "orders", 500, List.of("orders_pkey", "orders_customer_idx"),
+        List<TableInfo> tables = List.of(
+                new TableInfo("public", "customers", random.nextInt(1000), List.of("customers_pkey"), List.of()),
+                new TableInfo("public", "orders", 500, List.of("orders_pkey", "orders_customer_idx"),
                         List.of("orders_id_seq")));
-        Manifest.Source source = new Manifest.Source("postgresql", "app", "bench@127.0.0.1:5432/app", "15.18",
-                "pg_dump 15.18", tables, "UTF8", "C", "C", "host=127.0.0.1 dbname=app");
+        Manifest.Source source = new PgRecord("bench@127.0.0.1:5432/app", "15.18", "pg_dump 15.18", tables, "UTF8", "C", "C", "host=127.0.0.1 dbname=app").toSource("app");
         Artifact a = new Artifact("app.dump", "app", "pg_dump-custom", chunks.stream().mapToLong(ChunkRef::size).sum(), 4_500_000, "ab".repeat(32), chunks);
         Manifest m = new Manifest(1, id, "nightly", Manifest.COMPLETED, started, started.plusSeconds(60), "0.1.0", "db1",
                 List.of(source), List.of(a), 10_000_000, 4_500_000, 100, null);

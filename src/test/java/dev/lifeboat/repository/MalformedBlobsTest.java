@@ -1,5 +1,7 @@
 package dev.lifeboat.repository;
 
+import dev.lifeboat.source.postgres.PgRecord;
+import dev.lifeboat.source.postgres.TableInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -91,9 +93,8 @@ class MalformedBlobsTest {
                 String id = BackupIds.next(t);
                 Artifact dump = write(repo, "app.dump", "app", Artifact.PG_DUMP_CUSTOM, text(data, 150_000));
                 Artifact g = write(repo, "globals.sql", "app", Artifact.PG_DUMPALL_GLOBALS, globals);
-                Manifest.Source s = new Manifest.Source("postgresql", "app", "lifeboat@db:5432/app", "16.4", "pg_dump 16.4",
-                        List.of(new Manifest.TableInfo("public", "account", 40 + i, List.of("account_pkey"),
-                                List.of("account_id_seq"))), "UTF8", "C", "C", "host=db port=5432 dbname=app");
+                Manifest.Source s = new PgRecord("lifeboat@db:5432/app", "16.4", "pg_dump 16.4", List.of(new TableInfo("public", "account", 40 + i, List.of("account_pkey"),
+                                List.of("account_id_seq"))), "UTF8", "C", "C", "host=db port=5432 dbname=app").toSource("app");
                 repo.commit(new Manifest(1, id, "nightly " + i, Manifest.COMPLETED, t, t.plusSeconds(30), "0.1.0",
                         "db-host", List.of(s), List.of(dump, g), dump.size() + g.size(),
                         dump.storedSize() + g.storedSize(), dump.storedSize(), null));
@@ -444,7 +445,8 @@ class MalformedBlobsTest {
             Units.bytes(m.addedBytes());
             m.sources().forEach(s -> {
                 String.join(",", s.name(), String.valueOf(s.type()));
-                s.tables().forEach(t -> t.qualifiedName());
+                dev.lifeboat.source.Sources.describe(s);
+                dev.lifeboat.source.Sources.contents(s);
             });
             m.databaseDumps();
             m.globals();

@@ -1,5 +1,7 @@
 package dev.lifeboat.web;
 
+import dev.lifeboat.source.postgres.PgRecord;
+import dev.lifeboat.source.postgres.TableInfo;
 import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.BackupStatus;
@@ -25,8 +27,7 @@ class PagesTest {
     static final ZoneId UTC = ZoneId.of("UTC");
 
     static Manifest manifest(String id, String label, Instant started, String kind) {
-        Manifest.Source source = new Manifest.Source("postgresql", "app", "127.0.0.1:5432/app", "16.4", "pg_dump 16.4",
-                List.of(new Manifest.TableInfo("public", "items", 1234, List.of(), List.of())), "UTF8", "C", "C", null);
+        Manifest.Source source = new PgRecord("127.0.0.1:5432/app", "16.4", "pg_dump 16.4", List.of(new TableInfo("public", "items", 1234, List.of(), List.of())), "UTF8", "C", "C", null).toSource("app");
         Artifact dump = new Artifact("app.dump", "app", "pg_dump-custom", 5_000_000, 1_200_000, "ab".repeat(32), null);
         // as backup --globals writes them: named globals.sql, from the source the backup connected to
         Artifact globals = new Artifact("globals.sql", "app", "pg_dumpall-globals", 2_000, 900, "cd".repeat(32), null);

@@ -1,5 +1,6 @@
 package dev.lifeboat.source.postgres;
 
+import dev.lifeboat.source.StderrTail;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.repository.Manifest;
@@ -245,7 +246,7 @@ public final class PostgresDump implements Closeable {
      * after {@link #finish}: the counts are those of the rows in the archive, counted as it streamed by; only when
      * the archive could not be followed are they counted again on the server.
      */
-    public List<Manifest.TableInfo> tables() {
+    public List<TableInfo> tables() {
         try {
             return tablesInSnapshot();
         } catch (LifeboatException e) {
@@ -257,7 +258,7 @@ public final class PostgresDump implements Closeable {
         }
     }
 
-    private List<Manifest.TableInfo> tablesInSnapshot() {
+    private List<TableInfo> tablesInSnapshot() {
         Optional<Map<Long, Long>> inArchive = archiveRows.rowsByTable();
         if (inArchive.isEmpty()) {
             LOG.info("counting the rows of {} on the server: could not follow its archive ({})", conn,
@@ -280,14 +281,14 @@ public final class PostgresDump implements Closeable {
                   and not exists (select 1 from pg_depend e where e.classid = 'pg_class'::regclass
                                   and e.objid = c.oid and e.deptype = 'e')
                 order by n.nspname, c.relname""");
-        List<Manifest.TableInfo> tables = new ArrayList<>();
+        List<TableInfo> tables = new ArrayList<>();
         for (String[] r : rows) {
             String schema = unhex(r[0]);
             String name = unhex(r[1]);
             Long inDump = inArchive.map(m -> m.get(Long.parseLong(r[4]))).orElse(null);
             long count = inDump != null ? inDump : Long.parseLong(session.value("select count(*) from only "
                     + PsqlSession.ident(schema) + "." + PsqlSession.ident(name)));
-            tables.add(new Manifest.TableInfo(schema, name, count, names(r[2]), names(r[3])));
+            tables.add(new TableInfo(schema, name, count, names(r[2]), names(r[3])));
         }
         return tables;
     }

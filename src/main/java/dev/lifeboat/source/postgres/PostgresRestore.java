@@ -1,5 +1,7 @@
 package dev.lifeboat.source.postgres;
 
+import dev.lifeboat.source.Pipes;
+import dev.lifeboat.source.StderrTail;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.core.Units;
@@ -54,7 +56,7 @@ public final class PostgresRestore {
                               List<TableDependents.Refusal> refused) {}
 
     /** {@link #inspect(PgConnection, List, boolean)} for a restore of the whole database. */
-    public TargetState inspect(PgConnection target, List<Manifest.TableInfo> replacing) {
+    public TargetState inspect(PgConnection target, List<TableInfo> replacing) {
         return inspect(target, replacing, false);
     }
 
@@ -64,7 +66,7 @@ public final class PostgresRestore {
      * are the tables the restore will drop and create, checked for who may drop them; with {@code alone}, they are
      * restored by themselves, and what depends on them is read too.
      */
-    public TargetState inspect(PgConnection target, List<Manifest.TableInfo> replacing, boolean alone) {
+    public TargetState inspect(PgConnection target, List<TableInfo> replacing, boolean alone) {
         PgTools.Binary psql = tools.newest("psql");
         PsqlSession t;
         try {
@@ -98,7 +100,7 @@ public final class PostgresRestore {
      * Creates the target from template0 with the source's encoding and locale when they are known and
      * exist on this server; with the server's defaults otherwise (and a warning).
      */
-    public void createDatabase(PgConnection target, Manifest.Source source) {
+    public void createDatabase(PgConnection target, PgRecord source) {
         String create = "create database " + PsqlSession.ident(target.database()) + " template template0";
         PgConnection maintenance = target.withDatabase("postgres");
         if (source != null && source.encoding() != null) {
@@ -134,7 +136,7 @@ public final class PostgresRestore {
     public record Options(boolean created, boolean privileges, boolean owners, Consumer<String> notice) {}
 
     /** Runs pg_restore over {@code archive} into a database just created, keeping owners where it can. */
-    public void restore(PgConnection target, Supplier<InputStream> archive, List<Manifest.TableInfo> tables,
+    public void restore(PgConnection target, Supplier<InputStream> archive, List<TableInfo> tables,
                         int serverMajor, int dumpMajor, boolean privileges) throws IOException, InterruptedException {
         restore(target, archive, archive, tables, serverMajor, dumpMajor,
                 new Options(true, privileges, true, LOG::warn));
@@ -152,7 +154,7 @@ public final class PostgresRestore {
      * @param dumpMajor major version of the pg_dump that wrote the archive
      */
     public void restore(PgConnection target, Supplier<InputStream> contents, Supplier<InputStream> archive,
-                        List<Manifest.TableInfo> tables, int serverMajor, int dumpMajor, Options options)
+                        List<TableInfo> tables, int serverMajor, int dumpMajor, Options options)
             throws IOException, InterruptedException {
         PgTools.Binary pgRestore = tools.choose("pg_restore", Math.max(serverMajor, dumpMajor),
                 "restoring into " + target);
@@ -641,10 +643,10 @@ public final class PostgresRestore {
     }
 
     /** Exact row counts of the given tables in {@code db}; a missing table counts as -1. */
-    public java.util.Map<String, Long> countRows(PgConnection db, List<Manifest.TableInfo> tables) {
+    public java.util.Map<String, Long> countRows(PgConnection db, List<TableInfo> tables) {
         java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
         try (PsqlSession s = PsqlSession.open(tools.newest("psql"), db)) {
-            for (Manifest.TableInfo t : tables) {
+            for (TableInfo t : tables) {
                 String rel = PsqlSession.ident(t.schema()) + "." + PsqlSession.ident(t.name());
                 boolean exists = !s.query("select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace "
                         + "where n.nspname = " + PsqlSession.literal(t.schema()) + " and c.relname = "
@@ -660,7 +662,7 @@ public final class PostgresRestore {
      * owner, nor the owner of their schema, nor a member of either, nor a superuser), each with its owner: a
      * restore over them would fail at its first DROP, after the safety backup.
      */
-    private static List<String> cannotReplace(PsqlSession s, List<Manifest.TableInfo> tables) {
+    private static List<String> cannotReplace(PsqlSession s, List<TableInfo> tables) {
         if (tables.isEmpty()) {
             return List.of();
         }
@@ -732,7 +734,7 @@ public final class PostgresRestore {
      * The table-of-contents lines that restore the given tables with their data, constraints, indexes,
      * triggers, policies, defaults, owned sequences, comments and grants.
      */
-    static List<String> select(List<String> toc, List<Manifest.TableInfo> tables) {
+    static List<String> select(List<String> toc, List<TableInfo> tables) {
         List<String> out = new ArrayList<>();
         Set<String> matched = new HashSet<>();
         for (String line : toc) {
@@ -743,7 +745,7 @@ public final class PostgresRestore {
             if (e == null) {
                 continue;
             }
-            for (Manifest.TableInfo t : tables) {
+            for (TableInfo t : tables) {
                 if (e.belongsTo(t)) {
                     out.add(line);
                     if (e.type().equals("TABLE")) {
@@ -753,7 +755,7 @@ public final class PostgresRestore {
                 }
             }
         }
-        for (Manifest.TableInfo t : tables) {
+        for (TableInfo t : tables) {
             if (!matched.contains(t.qualifiedName())) {
                 throw new LifeboatException(ErrorCode.NOT_FOUND, "table " + t.qualifiedName()
                         + " is not in the backup's archive", "list the tables with 'lifeboat show <id>'");
@@ -834,9 +836,9 @@ public final class PostgresRestore {
      * ends psql before its COMMIT, so the server rolls everything back.
      */
     private void restoreAlone(List<String> cmd, PgTools.Binary pgRestore, PgConnection target,
-                              Supplier<InputStream> archive, List<Manifest.TableInfo> tables, Consumer<String> notice)
+                              Supplier<InputStream> archive, List<TableInfo> tables, Consumer<String> notice)
             throws IOException, InterruptedException {
-        String names = String.join(", ", tables.stream().map(Manifest.TableInfo::qualifiedName).toList());
+        String names = String.join(", ", tables.stream().map(TableInfo::qualifiedName).toList());
         String appName = "lifeboat-restore-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         // the psql of pg_restore's own version (or the next) reads its script: the meta-commands it writes included
         PgTools.Binary psql = tools.choose("psql", pgRestore.major(), "restoring into " + target);
@@ -929,9 +931,9 @@ public final class PostgresRestore {
     }
 
     /** {@code (schema, name)} of each table, as SQL values. */
-    static String pairs(List<Manifest.TableInfo> tables) {
+    static String pairs(List<TableInfo> tables) {
         StringBuilder values = new StringBuilder();
-        for (Manifest.TableInfo t : tables) {
+        for (TableInfo t : tables) {
             values.append(values.length() == 0 ? "" : ", ").append('(').append(PsqlSession.literal(t.schema()))
                     .append(", ").append(PsqlSession.literal(t.name())).append(')');
         }

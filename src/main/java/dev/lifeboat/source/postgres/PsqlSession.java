@@ -1,5 +1,7 @@
 package dev.lifeboat.source.postgres;
 
+import dev.lifeboat.source.Pipes;
+import dev.lifeboat.source.StderrTail;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 

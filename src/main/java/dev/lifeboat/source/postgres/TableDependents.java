@@ -1,5 +1,6 @@
 package dev.lifeboat.source.postgres;
 
+import dev.lifeboat.source.StderrTail;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.core.Units;
@@ -118,7 +119,7 @@ public final class TableDependents {
      *
      * @param tables the tables the restore drops and creates; those the target does not have are left out
      */
-    static Plan of(PsqlSession s, List<Manifest.TableInfo> tables) {
+    static Plan of(PsqlSession s, List<TableInfo> tables) {
         s.query("select pg_catalog.set_config('search_path', '', false)");
         List<Refusal> refusals = new ArrayList<>();
         Map<Long, String> restored = restored(s, tables, refusals);
@@ -148,7 +149,7 @@ public final class TableDependents {
     }
 
     /** The tables of {@code tables} that the target has, by oid; a partition among them is refused. */
-    private static Map<Long, String> restored(PsqlSession s, List<Manifest.TableInfo> tables, List<Refusal> refusals) {
+    private static Map<Long, String> restored(PsqlSession s, List<TableInfo> tables, List<Refusal> refusals) {
         Map<Long, String> restored = new LinkedHashMap<>();
         for (String[] r : s.query("select c.oid, encode(convert_to(c.oid::regclass::text, 'UTF8'), 'hex'), "
                 + "coalesce((select encode(convert_to(i.inhparent::regclass::text, 'UTF8'), 'hex') from pg_inherits i "
@@ -541,10 +542,10 @@ public final class TableDependents {
     }
 
     /** Tells {@code notice} what a restore of {@code tables} dropped and created around them. */
-    static void tell(Consumer<String> notice, Plan plan, List<Manifest.TableInfo> tables) {
+    static void tell(Consumer<String> notice, Plan plan, List<TableInfo> tables) {
         if (!plan.dependents().isEmpty()) {
             notice.accept("Dropped and created again around " + String.join(", ", tables.stream()
-                    .map(Manifest.TableInfo::qualifiedName).toList()) + ", as the target had them: "
+                    .map(TableInfo::qualifiedName).toList()) + ", as the target had them: "
                     + String.join("; ", plan.described()) + ".");
         }
     }

@@ -41,7 +41,7 @@ record TocEntry(String type, String schema, String tag) {
         return null;
     }
 
-    boolean belongsTo(Manifest.TableInfo t) {
+    boolean belongsTo(TableInfo t) {
         if (!schema.equals(t.schema())) {
             return false;
         }

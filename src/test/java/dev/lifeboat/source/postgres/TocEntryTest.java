@@ -33,7 +33,7 @@ class TocEntryTest {
 
     @Test
     void selectsATableWithEverythingThatHangsOnIt() {
-        Manifest.TableInfo users = new Manifest.TableInfo("public", "users", 10, List.of("users_pkey", "users_name_idx"),
+        TableInfo users = new TableInfo("public", "users", 10, List.of("users_pkey", "users_name_idx"),
                 List.of("users_id_seq"));
         List<String> selected = PostgresRestore.select(TOC, List.of(users));
         assertThat(selected).extracting(l -> l.substring(0, l.indexOf(';')))
@@ -43,7 +43,7 @@ class TocEntryTest {
 
     @Test
     void aTableMissingFromTheArchiveIsAnError() {
-        Manifest.TableInfo ghost = new Manifest.TableInfo("public", "ghost", 0, List.of(), List.of());
+        TableInfo ghost = new TableInfo("public", "ghost", 0, List.of(), List.of());
         assertThatThrownBy(() -> PostgresRestore.select(TOC, List.of(ghost))).hasMessageContaining("public.ghost");
     }
 }

@@ -1,15 +1,15 @@
-package dev.lifeboat.source.postgres;
+package dev.lifeboat.source;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 
-/** Feeding a stream to a PostgreSQL program (pg_restore, psql) on its standard input. */
-final class Pipes {
+/** Feeding a stream to a program (pg_restore, psql, an exec source's restore command) on its standard input. */
+public final class Pipes {
     private Pipes() {}
 
     /** Starts {@code cmd}; when it cannot start, closes {@code in}, the stream it was to be fed. */
-    static Process start(ProcessBuilder cmd, InputStream in) throws IOException {
+    public static Process start(ProcessBuilder cmd, InputStream in) throws IOException {
         try {
             return cmd.start();
         } catch (IOException e) {
@@ -24,7 +24,7 @@ final class Pipes {
      * could not be read. That failure goes into {@code readError} once the program was killed: it must never take a
      * broken stream for its end, and run or commit what it got.
      */
-    static boolean copy(InputStream src, OutputStream dst, Process program, Exception[] readError, int bufferSize) {
+    public static boolean copy(InputStream src, OutputStream dst, Process program, Exception[] readError, int bufferSize) {
         byte[] buf = new byte[bufferSize];
         while (true) {
             int n;
@@ -47,7 +47,7 @@ final class Pipes {
     }
 
     /** Throws what {@link #copy} could not read, if anything. */
-    static void rethrow(Exception[] readError) throws IOException {
+    public static void rethrow(Exception[] readError) throws IOException {
         if (readError[0] instanceof IOException e) {
             throw e;
         }

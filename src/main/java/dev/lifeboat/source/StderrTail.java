@@ -1,4 +1,4 @@
-package dev.lifeboat.source.postgres;
+package dev.lifeboat.source;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,0 +1,53 @@
+package dev.lifeboat.source;
+
+import dev.lifeboat.repository.Manifest;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A kind of source ({@code postgres}, {@code files}, {@code exec}), registered in {@link Sources}: makes sources from
+ * their configuration and reads what manifests record of them. See {@link Source} for the contract.
+ */
+public interface SourceType {
+    /** The name lifeboat.yml's {@code type:} gives. */
+    String name();
+
+    /** The {@link Manifest.Source#type()} its backups record; the same as {@link #name()} unless history says. */
+    default String recordedType() {
+        return name();
+    }
+
+    /**
+     * A source from its configuration, checked without any I/O: an unknown field, a missing one or a bad value is a
+     * usage error naming the source ({@link SourceSpec#error}).
+     */
+    Source configure(SourceSpec spec, SourceContext context);
+
+    /**
+     * What is wrong with the type's own fields in {@code recorded}, added to {@code problems}, each naming
+     * {@code name} (e.g. {@code source app}); nothing when they are well-formed. Run on every manifest read.
+     */
+    void problems(Manifest.Source recorded, String name, List<String> problems);
+
+    /**
+     * What people see of {@code recorded} in {@code show}, the REST API and the web UI, in this order: where it was
+     * read from, versions, counts (e.g. {@code connection: db:5432/app}, {@code tables: 12}).
+     */
+    Map<String, String> describe(Manifest.Source recorded);
+
+    /**
+     * What the source held, as a table people can read (a database's tables with their row counts); null when the
+     * type shows none.
+     */
+    default Contents contents(Manifest.Source recorded) {
+        return null;
+    }
+
+    /**
+     * @param summary what the table is, e.g. {@code 12 tables with their row counts}
+     * @param header  the columns' names
+     * @param rows    the rows, each as long as the header
+     */
+    record Contents(String summary, List<String> header, List<List<String>> rows) {}
+}
