@@ -1,5 +1,7 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.core.Units;
 import dev.lifeboat.engine.BackupEngine;
 import dev.lifeboat.engine.BackupRequest;
@@ -16,7 +18,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "backup", mixinStandardHelpOptions = true, description = "Back up one or more PostgreSQL databases into the repository.")
+@Command(name = "backup", mixinStandardHelpOptions = true, description = {
+        "Back up the stack into the repository: every source of lifeboat.yml's sources: in one backup, with its "
+                + "hooks (before-backup, after-backup: which runs after a failed backup too), or the PostgreSQL "
+                + "databases of --db / DATABASE_URL.",
+        "The backup is complete only when every source is: a source that fails fails the backup, names the "
+                + "source, and commits nothing."})
 final class BackupCommand implements Callable<Integer> {
     @Mixin
     Common common;
@@ -32,6 +39,11 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--globals", negatable = true,
             description = "Add roles and tablespaces (pg_dumpall --globals-only); on by default with --all-databases.")
     Boolean globals;
+
+    @Option(names = "--source", paramLabel = "NAME",
+            description = "Back up only this source of lifeboat.yml's sources: (repeat for several); the stack's hooks "
+                    + "still run.")
+    List<String> only;
 
     @Option(names = "--label", description = "A note shown by list and show, e.g. pre-upgrade.")
     String label;
@@ -50,8 +62,16 @@ final class BackupCommand implements Callable<Integer> {
             var keys = repo.writeKeys(common.keyCache(), common.identities());
             BackupEngine engine = new BackupEngine(repo, keys, common.pgTools(),
                     Terminal.progress(), Clock.systemUTC());
-            Manifest m = engine.run(new BackupRequest(dbs, allDatabases, withGlobals, label, s.compressionLevel,
-                    s.threads, null));
+            BackupRequest request = new BackupRequest(dbs, allDatabases, withGlobals, label, s.compressionLevel,
+                    s.threads, null);
+            if (databases == null && !allDatabases && !s.sources.isEmpty()) {
+                request = request.withStack(StackSources.chosen(s.sources, only), s.hooks, s.sourcesInParallel);
+            } else if (only != null) {
+                throw new LifeboatException(ErrorCode.USAGE, "--source names a source of lifeboat.yml's sources:, "
+                        + (databases != null ? "which --db replaces" : "and the config file has none"),
+                        "leave out --db to back up the configured sources, or --source to back up --db");
+            }
+            Manifest m = engine.run(request);
             if (json) {
                 System.out.println(Json.MAPPER.writeValueAsString(m));
             } else {

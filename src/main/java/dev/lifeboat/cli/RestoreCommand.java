@@ -2,7 +2,10 @@ package dev.lifeboat.cli;
 
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.engine.BackupEngine;
 import dev.lifeboat.engine.Confirmation;
+import dev.lifeboat.engine.StackRestoreEngine;
+import dev.lifeboat.source.RestoreOptions;
 import dev.lifeboat.engine.RestoreEngine;
 import dev.lifeboat.engine.RestoreRequest;
 import dev.lifeboat.repository.Repository;
@@ -13,6 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.Console;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -45,6 +49,13 @@ final class RestoreCommand implements Callable<Integer> {
                     + "dropping and creating again the foreign keys and views that depend on it; repeatable.")
     List<String> tables;
 
+    @Option(names = "--source", paramLabel = "NAME",
+            description = "With lifeboat.yml's sources:, restore only this source of the backup (repeatable; with --to, "
+                    + "one). Without --source, a backup of the stack is restored whole, in three phases: the "
+                    + "before-restore hook, every source into its configured place, then after-restore, which runs "
+                    + "only when every source was restored.")
+    List<String> sources;
+
     @Option(names = "--yes", description = "Do not ask for confirmation.")
     boolean yes;
 
@@ -66,6 +77,15 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        var s = common.settings();
+        if (!s.sources.isEmpty() && database == null && db == null) {
+            return stack(s);
+        }
+        if (sources != null) {
+            throw new LifeboatException(ErrorCode.USAGE, "--source names a source of lifeboat.yml's sources:, "
+                    + (s.sources.isEmpty() ? "and the config file has none" : "which --database / --db replace"),
+                    "use --database NAME to choose a database of a backup taken with --db");
+        }
         String target = common.database(to, db);
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
@@ -80,7 +100,31 @@ final class RestoreCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The restore of a backup of the stack: every source, or those of --source, in three phases. */
+    private int stack(dev.lifeboat.config.Settings s) throws Exception {
+        try (Storage storage = common.openStorage()) {
+            Repository repo = common.openRepository(storage);
+            var keys = repo.restoreKeys(common.keyCache(), common.identities());
+            BackupEngine safety = new BackupEngine(repo, noSafetyBackup ? keys : repo.writeKeys(common.keyCache(),
+                    common.identities()), common.pgTools(), Terminal.progress(), Clock.systemUTC(),
+                    msg -> System.err.println(msg));
+            StackRestoreEngine engine = new StackRestoreEngine(repo, keys, safety, Terminal.progress(),
+                    confirmation("Type the backup's last 6 characters (%s) to confirm: "),
+                    msg -> System.err.println(msg));
+            StackRestoreEngine.Result r = engine.run(new StackRestoreEngine.Request(id, s.sources,
+                    sources == null ? List.of() : sources, to, new RestoreOptions(create, false, false,
+                    tables == null ? List.of() : tables, !noPrivileges, !noOwner), s.hooks, !noSafetyBackup, force));
+            System.out.println("Restored " + String.join(", ", r.restored()) + " of backup " + r.backupId()
+                    + (r.safetyBackupId() != null ? "; safety backup taken first: " + r.safetyBackupId() : ""));
+        }
+        return 0;
+    }
+
     private Confirmation confirmation() {
+        return confirmation("Type the database name (%s) to confirm: ");
+    }
+
+    private Confirmation confirmation(String prompt) {
         if (yes) {
             return (question, expected) -> true;
         }
@@ -90,7 +134,7 @@ final class RestoreCommand implements Callable<Integer> {
                 throw new LifeboatException(ErrorCode.ABORTED, question.replace("?", "") + " needs confirmation, "
                         + "and there is no terminal to ask on", "run again with --yes if this is intended");
             }
-            console.printf("%s%nType the database name (%s) to confirm: ", question, expected);
+            console.printf("%s%n" + prompt, question, expected);
             String answer = readLine(console);
             return answer != null && answer.trim().equals(expected);
         };

@@ -54,6 +54,10 @@ public final class Settings {
         public String signingKey;
         public List<String> pgBin;
         public ServeFile service;
+        /** The stack's sources by name, in order; each a map with its type and the type's fields. */
+        public java.util.LinkedHashMap<String, Object> sources;
+        public java.util.LinkedHashMap<String, Object> hooks;
+        public Integer sourcesInParallel;
     }
 
     /** The file's {@code service:} block: how {@code lifeboat serve} runs. */
@@ -202,6 +206,15 @@ public final class Settings {
      * PKCS#8 PEM file, as {@code lifeboat keygen} writes it); null for the key folder's {@code <repository id>.signing-key}.
      */
     public Path signingKey;
+    /**
+     * The stack's sources ({@code sources:}), in the file's order; empty when the file has none, and a backup then
+     * reads the PostgreSQL databases of {@link #databases} (or {@code --db}).
+     */
+    public List<dev.lifeboat.source.SourceSpec> sources = List.of();
+    /** The stack's hooks ({@code hooks:}) by name: before-backup, after-backup, before-restore, after-restore. */
+    public Map<String, Hook> hooks = Map.of();
+    /** How many sources a backup reads at once ({@code sourcesInParallel}, 1 to 16). */
+    public int sourcesInParallel = 2;
     /** Folders searched for pg_dump, pg_restore and psql before PATH: {@code pgBin}, LIFEBOAT_PG_BIN. */
     public List<Path> pgBin = List.of();
     /** LIFEBOAT_LOG_LEVEL ({@link #logLevel(Map)}); null for the default (WARN, INFO for {@code serve}). */
@@ -359,6 +372,23 @@ public final class Settings {
         if (f.service != null) {
             service.apply(f.service);
         }
+        if (f.sources != null) {
+            sources = sourceSpecs(f.sources);
+        }
+        if (f.hooks != null) {
+            Map<String, Hook> h = new java.util.LinkedHashMap<>();
+            for (var e : f.hooks.entrySet()) {
+                if (!Hook.STACK.contains(e.getKey())) {
+                    throw new LifeboatException(ErrorCode.USAGE, "config file: unknown hook '" + e.getKey() + "'",
+                            "the hooks are: before-backup, after-backup, before-restore, after-restore");
+                }
+                h.put(e.getKey(), Hook.parse("hooks", e.getKey(), e.getValue()));
+            }
+            hooks = Map.copyOf(h);
+        }
+        if (f.sourcesInParallel != null) {
+            sourcesInParallel = between(f.sourcesInParallel, 1, 16, "sourcesInParallel", "for example 2");
+        }
         if (f.retention != null) {
             if (!f.retention.isEmpty()) {
                 retentionFrom = dev.lifeboat.repository.RepositoryPolicy.FROM_FILE;
@@ -371,6 +401,22 @@ public final class Settings {
         }
     }
 
+
+    /** {@code sources:} as specs, each checked for a name and a type here and for its fields by its type. */
+    private static List<dev.lifeboat.source.SourceSpec> sourceSpecs(Map<String, Object> yaml) {
+        List<dev.lifeboat.source.SourceSpec> out = new ArrayList<>();
+        for (var e : yaml.entrySet()) {
+            if (!(e.getValue() instanceof Map<?, ?> m)) {
+                throw new LifeboatException(ErrorCode.USAGE, "config file: source " + e.getKey() + " must be a map "
+                        + "with a type", "for example " + e.getKey() + ": { type: files, path: /srv/app/files }");
+            }
+            Map<String, Object> fields = new java.util.LinkedHashMap<>();
+            m.forEach((k, v) -> fields.put(String.valueOf(k), v));
+            Object type = fields.get("type");
+            out.add(new dev.lifeboat.source.SourceSpec(e.getKey(), type instanceof String t ? t : null, fields));
+        }
+        return List.copyOf(out);
+    }
 
     public static ZoneId zone(String id, String name) {
         try {

@@ -3,7 +3,9 @@ package dev.lifeboat.engine;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.core.Version;
+import dev.lifeboat.config.Hook;
 import dev.lifeboat.source.ArtifactSink;
+import dev.lifeboat.source.SourceSpec;
 import dev.lifeboat.source.Source;
 import dev.lifeboat.source.SourceContext;
 import dev.lifeboat.source.Sources;
@@ -61,10 +63,36 @@ public final class BackupEngine {
     }
 
     public Manifest run(BackupRequest request) throws IOException, InterruptedException {
-        SourceContext context = new SourceContext(System.getenv(), notice, Map.of(PgTools.class, tools));
+        SourceContext context = context();
         List<Source> sources = request.sources().isEmpty()
                 ? Sources.databases(request.databases(), request.allDatabases(), request.globals(), context)
                 : Sources.configure(request.sources(), context);
+        return run(request, sources, context);
+    }
+
+    /** The context this engine gives sources: the environment, its notices, the PostgreSQL tools. */
+    public SourceContext context() {
+        return new SourceContext(System.getenv(), notice, Map.of(PgTools.class, tools));
+    }
+
+    /**
+     * Backs up {@code sources}, already made (a restore's safety backup of its targets), as {@code request} says;
+     * its own sources and databases are not used.
+     */
+    public Manifest run(BackupRequest request, List<Source> sources) throws IOException, InterruptedException {
+        return run(request, sources, context());
+    }
+
+    private Manifest run(BackupRequest request, List<Source> sources, SourceContext context)
+            throws IOException, InterruptedException {
+        Map<String, Hook> own = new java.util.HashMap<>(); // checked before anything runs
+        for (SourceSpec spec : request.sources()) {
+            for (String h : Hook.SOURCE) {
+                if (spec.fields().get(h) != null) {
+                    own.put(spec.name() + "\0" + h, Hook.parse("source " + spec.name(), h, spec.fields().get(h)));
+                }
+            }
+        }
         Instant started = clock.instant();
         String id = BackupIds.next(started);
         List<Source.Prepared> prepared = new ArrayList<>();
@@ -74,26 +102,58 @@ public final class BackupEngine {
             }
             RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "backup " + id);
             Manifest committed;
+            LifeboatException afterBackupFailed = null;
             try (ChunkWriter writer = repo.chunkWriter(keys, request.compressionLevel(), request.threads())) {
+                Run run = new Run(writer, sources, prepared, own, request.parallel(), context);
+                List<Integer> outside = new ArrayList<>();
+                List<Integer> inside = new ArrayList<>();
+                for (int i = 0; i < sources.size(); i++) {
+                    (sources.get(i).readWhileStopped() ? inside : outside).add(i);
+                }
+                run.all(outside); // consistent on their own: read while the stack still runs
+                Instant stopped = null;
+                Instant resumed = null;
+                boolean stack = !request.hooks().isEmpty();
+                Throwable failure = null;
+                try {
+                    Hook before = request.hooks().get("before-backup");
+                    if (before != null) {
+                        run.hooks.add(HookRunner.run(before, null, context.environment(), progress));
+                    }
+                    stopped = clock.instant();
+                    run.all(inside);
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    resumed = clock.instant();
+                    Hook after = request.hooks().get("after-backup");
+                    if (after != null) { // whatever happened: it starts what before-backup stopped
+                        try {
+                            run.hooks.add(HookRunner.run(after, null, context.environment(), progress));
+                        } catch (LifeboatException e) {
+                            afterBackupFailed = e;
+                            if (failure != null) {
+                                failure.addSuppressed(e);
+                            }
+                        }
+                    }
+                }
+                if (failure != null) {
+                    throw failure;
+                }
                 List<Manifest.Source> recorded = new ArrayList<>();
                 List<Artifact> artifacts = new ArrayList<>();
-                for (int i = 0; i < sources.size(); i++) {
-                    Source source = sources.get(i);
-                    Source.Prepared p = prepared.get(i);
-                    Sink sink = new Sink(writer, source.name(), artifacts, () -> estimate(source.name(), p));
-                    Manifest.Source r = p.backup(sink);
-                    if (r == null || !source.name().equals(r.name())) {
-                        throw new IllegalStateException("source " + source.name() + " recorded itself as "
-                                + (r == null ? "nothing" : r.name()));
-                    }
-                    recorded.add(r);
-                    p.close();
+                for (int i = 0; i < sources.size(); i++) { // in the configuration's order, whoever ended first
+                    recorded.add(run.recorded[i]);
+                    artifacts.addAll(run.artifacts.get(i));
                 }
                 long logical = artifacts.stream().mapToLong(Artifact::size).sum();
                 long stored = artifacts.stream().mapToLong(Artifact::storedSize).sum();
                 Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, id, request.label(), Manifest.COMPLETED,
                         started, clock.instant(), Version.get(), RepositoryLock.hostname(), recorded, artifacts, logical,
-                        stored, writer.addedBytes(), request.kind());
+                        stored, writer.addedBytes(), request.kind(), stack || !run.hooks.isEmpty()
+                        ? new Manifest.Stack(stack ? stopped : null, stack ? resumed : null, List.copyOf(run.hooks))
+                        : null);
                 lock.checkStillHeld(); // a prune may have judged us dead and collected our chunks
                 if (lock.brokeExclusive()) {
                     repo.requireChunks(manifest); // that prune may have been paused, not dead, and deleted some
@@ -109,50 +169,188 @@ public final class BackupEngine {
                 throw failed;
             }
             release(lock, committed);
+            if (afterBackupFailed != null) {
+                throw new LifeboatException(ErrorCode.SOURCE, "backup " + committed.id() + " is complete, but "
+                        + afterBackupFailed.getMessage() + ": what before-backup stopped may still be stopped",
+                        afterBackupFailed.hint());
+            }
             return committed;
+        } catch (Error | RuntimeException | IOException | InterruptedException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
         } finally {
             prepared.forEach(Source.Prepared::close);
         }
     }
 
+    /** The sources of one backup as they are read: their records, artifacts and hooks, filled as each ends. */
+    private final class Run {
+        final ChunkWriter writer;
+        final List<Source> sources;
+        final List<Source.Prepared> prepared;
+        final Map<String, Hook> own;
+        final int parallel;
+        final SourceContext context;
+        final Manifest.Source[] recorded;
+        final List<List<Artifact>> artifacts = new ArrayList<>();
+        final List<Manifest.HookRun> hooks = java.util.Collections.synchronizedList(new ArrayList<>());
+        final java.util.Set<String> names = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        Run(ChunkWriter writer, List<Source> sources, List<Source.Prepared> prepared, Map<String, Hook> own,
+            int parallel, SourceContext context) {
+            this.writer = writer;
+            this.sources = sources;
+            this.prepared = prepared;
+            this.own = own;
+            this.parallel = parallel;
+            this.context = context;
+            this.recorded = new Manifest.Source[sources.size()];
+            for (int i = 0; i < sources.size(); i++) {
+                artifacts.add(java.util.Collections.synchronizedList(new ArrayList<>()));
+            }
+        }
+
+        /** Backs up the sources at {@code indexes}, {@link #parallel} at a time; the first failure stops the rest. */
+        void all(List<Integer> indexes) throws Exception {
+            if (indexes.isEmpty()) {
+                return;
+            }
+            List<String> names = indexes.stream().map(i -> sources.get(i).name()).toList();
+            SharedProgress shared = new SharedProgress(progress, "backup " + String.join(", ", names),
+                    () -> indexes.stream().mapToLong(i -> estimate(sources.get(i).name(), prepared.get(i))).sum());
+            if (parallel == 1 || indexes.size() == 1) {
+                try {
+                    for (int i : indexes) {
+                        one(i, shared);
+                    }
+                } finally {
+                    shared.finish();
+                }
+                return;
+            }
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                    Math.min(parallel, indexes.size()), r -> {
+                        Thread t = new Thread(r, "lifeboat-source");
+                        t.setDaemon(true);
+                        return t;
+                    });
+            try {
+                java.util.concurrent.ExecutorCompletionService<Integer> done =
+                        new java.util.concurrent.ExecutorCompletionService<>(pool);
+                for (int i : indexes) {
+                    done.submit(() -> {
+                        one(i, shared);
+                        return i;
+                    });
+                }
+                for (int n = 0; n < indexes.size(); n++) {
+                    try {
+                        done.take().get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        for (int i : indexes) { // stops their programs, so that no thread waits on them
+                            prepared.get(i).close();
+                        }
+                        throw e.getCause() instanceof Exception x ? x : new IllegalStateException(e.getCause());
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+                shared.finish();
+            }
+        }
+
+        private void one(int i, SharedProgress shared) throws Exception {
+            Source source = sources.get(i);
+            Hook before = own.get(source.name() + "\0before-backup");
+            Hook after = own.get(source.name() + "\0after-backup");
+            Manifest.Source r;
+            try {
+                if (before != null) {
+                    hooks.add(HookRunner.run(before, source.name(), context.environment(), progress));
+                }
+                r = prepared.get(i).backup(new Sink(writer, source.name(), artifacts.get(i), names, shared));
+            } finally {
+                if (after != null) {
+                    hooks.add(HookRunner.run(after, source.name(), context.environment(), progress));
+                }
+            }
+            if (r == null || !source.name().equals(r.name())) {
+                throw new IllegalStateException("source " + source.name() + " recorded itself as "
+                        + (r == null ? "nothing" : r.name()));
+            }
+            recorded[i] = r;
+            prepared.get(i).close();
+        }
+    }
+
     /**
-     * A source's way into the chunk writer: each artifact named once in the backup, its bytes shown on the progress
-     * bar (the source's first artifact against its estimate), the artifacts collected for the manifest.
+     * One progress task for the sources read at once: their bytes added up against the sum of their estimates, so
+     * that a bar and a job show the whole.
      */
-    private final class Sink implements ArtifactSink {
+    private static final class SharedProgress {
+        private final Progress progress;
+        private long done;
+        private boolean started;
+        private final String task;
+        private final java.util.function.LongSupplier estimate;
+
+        SharedProgress(Progress progress, String task, java.util.function.LongSupplier estimate) {
+            this.progress = progress;
+            this.task = task;
+            this.estimate = estimate;
+        }
+
+        /** Called once a source's program runs: finding the estimate may read a manifest from remote storage. */
+        synchronized void start() {
+            if (!started) {
+                started = true;
+                progress.startEstimated(task, estimate);
+            }
+        }
+
+        synchronized void add(long bytes) {
+            done += bytes;
+            progress.update(done);
+        }
+
+        synchronized void finish() {
+            if (started) {
+                progress.finish();
+            }
+        }
+    }
+
+    /** A source's way into the chunk writer: each artifact named once in the backup, its bytes on the progress. */
+    private static final class Sink implements ArtifactSink {
         private final ChunkWriter writer;
         private final String source;
         private final List<Artifact> artifacts;
-        private final java.util.function.LongSupplier estimate;
-        private boolean first = true;
+        private final java.util.Set<String> names;
+        private final SharedProgress progress;
 
-        Sink(ChunkWriter writer, String source, List<Artifact> artifacts, java.util.function.LongSupplier estimate) {
+        Sink(ChunkWriter writer, String source, List<Artifact> artifacts, java.util.Set<String> names,
+             SharedProgress progress) {
             this.writer = writer;
             this.source = source;
             this.artifacts = artifacts;
-            this.estimate = estimate;
+            this.names = names;
+            this.progress = progress;
         }
 
         @Override
         public Artifact write(String name, String format, InputStream in, java.util.function.LongSupplier boundary)
                 throws IOException {
-            if (artifacts.stream().anyMatch(a -> a.name().equals(name))) {
+            if (!names.add(name)) {
                 throw new LifeboatException(ErrorCode.USAGE, "source " + source + " writes the artifact " + name
                         + ", which another source of this backup wrote already", "rename one of the sources");
             }
-            // after the source started its program: finding the estimate may read a manifest from remote storage
-            if (first) {
-                progress.startEstimated("backup " + source, estimate);
-            } else {
-                progress.start("backup " + name, -1);
-            }
-            first = false;
-            Artifact a;
-            try {
-                a = writer.write(name, source, format, in, boundary, progress::update);
-            } finally {
-                progress.finish();
-            }
+            progress.start();
+            long[] last = {0};
+            Artifact a = writer.write(name, source, format, in, boundary, n -> {
+                progress.add(n - last[0]);
+                last[0] = n;
+            });
             artifacts.add(a);
             return a;
         }

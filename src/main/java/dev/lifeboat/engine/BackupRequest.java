@@ -1,8 +1,10 @@
 package dev.lifeboat.engine;
 
+import dev.lifeboat.config.Hook;
 import dev.lifeboat.source.SourceSpec;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A backup to take; the CLI and the REST API build the same record.
@@ -16,16 +18,27 @@ import java.util.List;
  * @param kind             null, or {@link dev.lifeboat.repository.Manifest#SAFETY} for a restore's safety backup
  * @param sources          the configured sources (lifeboat.yml's {@code sources:}); when there are any, they are what
  *                         is backed up, and {@code databases}, {@code allDatabases} and {@code globals} are not used
+ * @param hooks            the stack's hooks by name; a backup runs before-backup and after-backup
+ * @param parallel         how many sources are read at once
  */
 public record BackupRequest(List<String> databases, boolean allDatabases, boolean globals, String label,
-                            int compressionLevel, int threads, String kind, List<SourceSpec> sources) {
+                            int compressionLevel, int threads, String kind, List<SourceSpec> sources,
+                            Map<String, Hook> hooks, int parallel) {
     public BackupRequest {
         sources = sources == null ? List.of() : List.copyOf(sources);
+        hooks = hooks == null ? Map.of() : Map.copyOf(hooks);
+        parallel = Math.max(1, parallel);
     }
 
     /** A backup of PostgreSQL databases given by their URLs. */
     public BackupRequest(List<String> databases, boolean allDatabases, boolean globals, String label,
                          int compressionLevel, int threads, String kind) {
-        this(databases, allDatabases, globals, label, compressionLevel, threads, kind, List.of());
+        this(databases, allDatabases, globals, label, compressionLevel, threads, kind, List.of(), Map.of(), 1);
+    }
+
+    /** This backup of the stack: {@code sources} with {@code hooks}, {@code parallel} at once. */
+    public BackupRequest withStack(List<SourceSpec> sources, Map<String, Hook> hooks, int parallel) {
+        return new BackupRequest(databases, allDatabases, globals, label, compressionLevel, threads, kind, sources,
+                hooks, parallel);
     }
 }

@@ -343,7 +343,7 @@ public final class Catalog {
                 .toList();
         return new Manifest(m.formatVersion(), m.id(), m.label(), in.of(m.status()), m.started(), m.finished(),
                 in.of(m.toolVersion()), in.of(m.host()), sources, artifacts, m.logicalBytes(), m.storedBytes(),
-                m.addedBytes(), in.of(m.kind()));
+                m.addedBytes(), in.of(m.kind()), m.stack());
     }
 
     /** The status with its few distinct words (status, level) shared. */

@@ -9,8 +9,51 @@ import java.util.List;
  */
 public record Manifest(int formatVersion, String id, String label, String status, Instant started,
                        Instant finished, String toolVersion, String host, List<Source> sources,
-                       List<Artifact> artifacts, long logicalBytes, long storedBytes, long addedBytes, String kind) {
-    public static final int FORMAT_VERSION = 1;
+                       List<Artifact> artifacts, long logicalBytes, long storedBytes, long addedBytes, String kind,
+                       @com.fasterxml.jackson.annotation.JsonInclude(
+                               com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) Stack stack) {
+    /**
+     * 2: sources of any type, each with its type's own fields ({@link Source}), and the stack's hooks and stop
+     * ({@link Stack}); 1: PostgreSQL databases only. Readers take both.
+     */
+    public static final int FORMAT_VERSION = 2;
+
+    @com.fasterxml.jackson.annotation.JsonCreator
+    public Manifest {
+    }
+
+    /** A manifest without a stack (no hooks ran): what format 1 wrote. */
+    public Manifest(int formatVersion, String id, String label, String status, Instant started, Instant finished,
+                    String toolVersion, String host, List<Source> sources, List<Artifact> artifacts, long logicalBytes,
+                    long storedBytes, long addedBytes, String kind) {
+        this(formatVersion, id, label, status, started, finished, toolVersion, host, sources, artifacts, logicalBytes,
+                storedBytes, addedBytes, kind, null);
+    }
+
+    /**
+     * How the stack was stopped around the backup: the hooks that ran, in order, and the window between the end of
+     * before-backup and the start of after-backup, during which the sources read while stopped were read.
+     *
+     * @param stopped when before-backup ended (the stack stopped); null when the backup had no such phase
+     * @param resumed when after-backup started
+     * @param hooks   every hook that ran, the sources' own too
+     */
+    public record Stack(Instant stopped, Instant resumed, List<HookRun> hooks) {
+        /** Seconds the stack was stopped; -1 when unknown. */
+        public double stoppedSeconds() {
+            return stopped == null || resumed == null ? -1 : java.time.Duration.between(stopped, resumed).toMillis() / 1000.0;
+        }
+    }
+
+    /**
+     * A hook that ran.
+     *
+     * @param name     before-backup or after-backup
+     * @param source   the source whose own hook it was; null for the stack's
+     * @param exitCode its exit status
+     * @param seconds  how long it ran
+     */
+    public record HookRun(String name, String source, int exitCode, double seconds) {}
     public static final String COMPLETED = "completed";
     /** {@link #kind()} of the backup a restore takes of its target first; null for ordinary backups. */
     public static final String SAFETY = "pre-restore";
@@ -56,7 +99,7 @@ public record Manifest(int formatVersion, String id, String label, String status
     public Manifest withoutChunks() {
         return new Manifest(formatVersion, id, label, status, started, finished, toolVersion, host, sources,
                 artifacts == null ? null : artifacts.stream().map(Artifact::withoutChunks).toList(), logicalBytes,
-                storedBytes, addedBytes, kind);
+                storedBytes, addedBytes, kind, stack);
     }
 
     public Artifact artifact(String name) {

@@ -60,22 +60,27 @@ public final class Operations {
     }
 
     /**
-     * Backs up the configured databases; then, when {@code applyRetention}, prunes what the retention
+     * Backs up the configured stack (lifeboat.yml's sources: with its hooks), else the configured databases; then, when {@code applyRetention}, prunes what the retention
      * policy no longer keeps (the seed's auto-purge). A failed prune does not undo the backup: the result
      * says what failed.
      */
+    /** {@code r} as the stack's backup when sources are configured (they take the place of the databases). */
+    private BackupRequest stack(BackupRequest r) {
+        return settings.sources.isEmpty() ? r : r.withStack(settings.sources, settings.hooks, settings.sourcesInParallel);
+    }
+
     public Map<String, Object> backup(Job job, String label, boolean applyRetention) throws Exception {
-        if (settings.databases.isEmpty()) {
-            throw new LifeboatException(ErrorCode.USAGE, "no database is configured to back up",
-                    "set DATABASE_URL or the databases: list of lifeboat.yml, then restart the service");
+        if (settings.databases.isEmpty() && settings.sources.isEmpty()) {
+            throw new LifeboatException(ErrorCode.USAGE, "no source or database is configured to back up",
+                    "set the sources: (or databases:) of lifeboat.yml, or DATABASE_URL, then restart the service");
         }
         repo.requireRecipients(settings.recipients);
         Keys keys = repo.writeKeys(new LocalKeyCache(settings.keyDir, settings.signingKey), identities());
         // The estimate for the job's progress comes from the backups the service already holds in memory.
         Manifest m = new BackupEngine(repo, keys, tools, job, clock)
                 .withLastDumpSize(db -> BackupEngine.lastDumpSize(catalog.entries(ESTIMATE_AGE), db))
-                .run(new BackupRequest(settings.databases, false, settings.globals, label, settings.compressionLevel,
-                        settings.threads, null));
+                .run(stack(new BackupRequest(settings.databases, false, settings.globals, label,
+                        settings.compressionLevel, settings.threads, null)));
         Map<String, Object> out = BackupView.withSize(m.summary());
         if (applyRetention) {
             try {

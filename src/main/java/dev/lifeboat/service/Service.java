@@ -127,9 +127,9 @@ public final class Service implements AutoCloseable {
                 // the service is stopping: nothing to measure for
             }
         });
-        if (settings.databases.isEmpty()) {
+        if (settings.databases.isEmpty() && settings.sources.isEmpty()) {
             LOG.warn("no database is configured: backups and restores will be refused until DATABASE_URL or the "
-                    + "databases: list of lifeboat.yml is set");
+                    + "databases: list (or the sources:) of lifeboat.yml is set");
         }
     }
 
@@ -619,7 +619,7 @@ public final class Service implements AutoCloseable {
 
     /** Refuses, before any job is queued, a backup or restore when no database is configured. */
     private void requireDatabase(Principal who, String action, String target) {
-        if (settings.databases.isEmpty()) {
+        if (settings.databases.isEmpty() && settings.sources.isEmpty()) {
             NotConfigured e = new NotConfigured();
             state.audit().record(who.name(), action, target, "failed", Map.of("error", e.getMessage()));
             throw e;

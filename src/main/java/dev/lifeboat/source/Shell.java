@@ -7,6 +7,7 @@ import dev.lifeboat.core.Units;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -28,7 +29,16 @@ public record Shell(String what, String script, Map<String, String> env, Path cw
 
     /** Starts it: standard input, output and error are pipes for the caller. */
     public Process start(Map<String, String> baseEnvironment) {
-        ProcessBuilder pb = new ProcessBuilder("sh", "-c", script);
+        return start(baseEnvironment, false);
+    }
+
+    /** Starts it with its standard error merged into its standard output (a hook's one stream for the log). */
+    public Process startMerged(Map<String, String> baseEnvironment) {
+        return start(baseEnvironment, true);
+    }
+
+    private Process start(Map<String, String> baseEnvironment, boolean merged) {
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", script).redirectErrorStream(merged);
         pb.environment().clear();
         pb.environment().putAll(baseEnvironment);
         pb.environment().putAll(env);
@@ -76,8 +86,11 @@ public record Shell(String what, String script, Map<String, String> env, Path cw
 
     /** Stops {@code p} and everything it started. */
     public static void kill(Process p) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        // the parent first, so that it starts nothing more (a shell would run its next command once its child died);
+        // then what it had started, taken before it died (orphans are no longer its descendants)
+        List<ProcessHandle> started = p.descendants().toList();
         p.destroyForcibly();
+        started.forEach(ProcessHandle::destroyForcibly);
     }
 
     /** Waits for a process's deadline and kills it there. */

@@ -146,8 +146,11 @@ final class Pages {
             List<Views.Fact> facts = new ArrayList<>();
             Sources.describe(s).forEach((k, v) -> facts.add(new Views.Fact(k, v)));
             SourceType.Contents c = Sources.contents(s);
+            List<List<String>> rows = c == null ? List.of() : c.rows().stream().map(r -> r.stream()
+                    .map(cell -> cell.matches("\\d{1,18}") ? Human.count(Long.parseLong(cell)) : cell).toList())
+                    .toList();
             out.add(new SourceView(s.name(), Objects.toString(s.type(), ""), facts, c == null ? "" : c.summary(),
-                    c == null ? List.of() : c.header(), c == null ? List.of() : c.rows()));
+                    c == null ? List.of() : c.header(), rows));
         }
         return out;
     }

@@ -74,7 +74,8 @@ public abstract class SourceContractTest {
 
     protected Manifest backup(Repository into, SourceSpec spec) throws Exception {
         return new BackupEngine(into, keys, PG_TOOLS, Progress.NONE, Clock.systemUTC(), m -> {})
-                .run(new BackupRequest(List.of(), false, false, "contract", 3, 2, null, List.of(spec)));
+                .run(new BackupRequest(List.of(), false, false, "contract", 3, 2, null)
+                        .withStack(List.of(spec), Map.of(), 1));
     }
 
     /** Restores the source of {@code m} named {@code name} into its configured place. */

@@ -39,6 +39,18 @@ public record PgRecord(String connection, String serverVersion, String dumpTool,
                 s.text("encoding"), s.text("collate"), s.text("ctype"), s.text("conninfo"));
     }
 
+    /** The major version of the pg_dump that wrote the dump ({@code pg_dump 15.18}: 15); 0 when unknown. */
+    public int dumpMajor() {
+        if (dumpTool == null) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(dumpTool.replaceAll("^\\D*(\\d+).*$", "$1"));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
     public Manifest.Source toSource(String name) {
         ObjectNode f = Json.MAPPER.createObjectNode();
         f.put("connection", connection);

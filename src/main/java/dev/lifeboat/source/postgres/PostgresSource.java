@@ -13,6 +13,8 @@ import dev.lifeboat.source.SourceContext;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A PostgreSQL database as a {@link Source}; see {@link PostgresType}. */
 final class PostgresSource implements Source {
@@ -104,8 +106,99 @@ final class PostgresSource implements Source {
 
     @Override
     public Restorer restorer(Manifest.Source recorded, RestoreOptions options, String to) {
-        // PostgreSQL restores still run through engine.RestoreEngine, which moves behind this interface next
-        throw new LifeboatException(ErrorCode.USAGE, "source " + name + " (postgres): restore it with lifeboat restore "
-                + "--database " + name + " --target URL", null);
+        PgConnection target = to == null ? conn : PostgresType.connection(name, to);
+        if (target.database() == null) {
+            throw new LifeboatException(ErrorCode.USAGE, "source " + name + " (postgres): the target " + target
+                    + " names no database", "add the database name, e.g. postgres://user@host:5432/app");
+        }
+        PgRecord record = PgRecord.of(recorded);
+        List<TableInfo> tables = new ArrayList<>();
+        for (String part : options.parts()) {
+            String qualified = part.contains(".") ? part : "public." + part;
+            tables.add(record.tables().stream().filter(t -> t.qualifiedName().equals(qualified)).findFirst()
+                    .orElseThrow(() -> new LifeboatException(ErrorCode.NOT_FOUND, "source " + name + " (postgres): "
+                            + "table " + qualified + " is not in its backup", "list its tables with lifeboat show")));
+        }
+        PgTools tools = context.tool(PgTools.class);
+        PostgresRestore restore = new PostgresRestore(tools);
+        return new Restorer() {
+            private PostgresRestore.TargetState state;
+
+            @Override
+            public String target() {
+                return "database " + target.database() + " on " + target;
+            }
+
+            @Override
+            public Inspection inspect() {
+                tools.prefetch("psql", "pg_restore");
+                state = restore.inspect(target, tables.isEmpty() ? record.tables() : tables, !tables.isEmpty());
+                String where = "source " + name + " (postgres): ";
+                if (!state.exists() && !options.create()) {
+                    throw new LifeboatException(ErrorCode.NOT_FOUND, where + "database " + target.database()
+                            + " does not exist on " + target, "pass --create to create it, or check the name");
+                }
+                if (!state.exists() && !state.mayCreate()) {
+                    throw new LifeboatException(ErrorCode.DATABASE, where + "user " + state.user() + " may not create "
+                            + "databases on " + target, "create " + target.database() + " as a user that may, or "
+                            + "grant the right: ALTER ROLE " + state.user() + " CREATEDB");
+                }
+                if (state.exists() && options.create()) {
+                    throw new LifeboatException(ErrorCode.USAGE, where + "database " + target.database() + " already "
+                            + "exists on " + target, "leave out --create to restore over it (a safety backup is taken "
+                            + "first)");
+                }
+                if (!state.cannotReplace().isEmpty()) {
+                    throw new LifeboatException(ErrorCode.DATABASE, where + "user " + state.user() + " may not replace "
+                            + state.cannotReplace().size() + " table(s) of " + target + ": "
+                            + String.join(", ", state.cannotReplace().subList(0, Math.min(10, state.cannotReplace()
+                            .size()))) + "; nothing was changed", "restore as the database's owner, or into a new "
+                            + "database (--create)");
+                }
+                if (!state.refused().isEmpty()) {
+                    throw TableDependents.refusal(String.join(", ", tables.stream().map(TableInfo::qualifiedName)
+                            .toList()), "database '" + target.database() + "' on " + target, state.refused(),
+                            "nothing was changed");
+                }
+                return new Inspection(state.exists() && state.userTables() > 0, !state.exists() ? "to be created"
+                        : state.userTables() + " table(s)");
+            }
+
+            @Override
+            public Source safetySource() {
+                return new PostgresSource(name, target, false, false, context, name + ".globals.sql");
+            }
+
+            @Override
+            public void restore(Artifacts artifacts) throws IOException, InterruptedException {
+                if (state == null) {
+                    inspect();
+                }
+                Artifact dump = artifacts.list().stream().filter(Artifact::databaseDump).findFirst()
+                        .orElseThrow(() -> new LifeboatException(ErrorCode.INTEGRITY, "source " + name + " (postgres): "
+                                + "its backup holds no database dump", "restore another backup"));
+                if (!state.exists()) {
+                    restore.createDatabase(target, record);
+                }
+                try {
+                    restore.restore(target, () -> open(artifacts, dump), () -> open(artifacts, dump), tables,
+                            state.serverMajor(), record.dumpMajor(), new PostgresRestore.Options(!state.exists(),
+                                    options.privileges(), options.owners(), context.notice()));
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    if (!state.exists()) {
+                        restore.dropDatabase(target); // what it created holds half a restore
+                    }
+                    throw e;
+                }
+            }
+        };
+    }
+
+    private static InputStream open(Restorer.Artifacts artifacts, Artifact a) {
+        try {
+            return artifacts.open(a);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

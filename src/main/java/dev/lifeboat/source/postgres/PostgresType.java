@@ -90,6 +90,11 @@ public final class PostgresType implements SourceType {
         return out;
     }
 
+    /** The connection {@code spec} of a restore's target ({@code --to}) for the source {@code source}. */
+    static PgConnection connection(String source, String spec) {
+        return parse(source, spec);
+    }
+
     private static PgConnection parse(String source, String spec) {
         try {
             return PgConnection.parse(spec);

@@ -1,0 +1,211 @@
+package dev.lifeboat.engine;
+
+import dev.lifeboat.config.Hook;
+import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.ArtifactReader;
+import dev.lifeboat.repository.Keys;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.RepositoryLock;
+import dev.lifeboat.source.RestoreOptions;
+import dev.lifeboat.source.Restorer;
+import dev.lifeboat.source.Source;
+import dev.lifeboat.source.SourceContext;
+import dev.lifeboat.source.SourceSpec;
+import dev.lifeboat.source.Sources;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Restores a backup of the stack (sources of any type) in three phases, as seed 004 asks: the before-restore hook;
+ * every chosen source into its place (after one confirmation that lists every target, and one safety backup of
+ * every target that holds data); the after-restore hook only when every source was restored. A failure restarts
+ * nothing and says which source failed, what was restored already, and the safety backup's id.
+ *
+ * <p>Each source is restored into the place lifeboat.yml names for the source of the same name, or into
+ * {@code --to} for one {@code --source}: never into a place read from the repository.
+ */
+public final class StackRestoreEngine {
+    /**
+     * @param backupId     full id, a unique start or end of one, or {@code latest}
+     * @param configured   lifeboat.yml's sources: where each goes
+     * @param only         the sources to restore; empty for every source of the backup
+     * @param to           where the one source of {@code only} goes instead; null for the configured place
+     * @param options      create, overwrite, delete, parts, privileges, owners
+     * @param hooks        the stack's hooks (before-restore, after-restore)
+     * @param safetyBackup back up every target that holds data first
+     * @param force        restore a backup recorded as corrupt
+     */
+    public record Request(String backupId, List<SourceSpec> configured, List<String> only, String to,
+                          RestoreOptions options, Map<String, Hook> hooks, boolean safetyBackup, boolean force) {}
+
+    /** What happened: the backup, the sources restored in order, the safety backup taken first (or null). */
+    public record Result(String backupId, List<String> restored, String safetyBackupId) {}
+
+    private final Repository repo;
+    private final Keys keys;
+    private final BackupEngine backups;
+    private final Progress progress;
+    private final Confirmation confirmation;
+    private final Consumer<String> notice;
+
+    /**
+     * @param backups takes the safety backup (with this host's writing keys and the engine's tools)
+     */
+    public StackRestoreEngine(Repository repo, Keys keys, BackupEngine backups, Progress progress,
+                              Confirmation confirmation, Consumer<String> notice) {
+        this.repo = repo;
+        this.keys = keys;
+        this.backups = backups;
+        this.progress = progress;
+        this.confirmation = confirmation;
+        this.notice = notice;
+    }
+
+    public Result run(Request request) throws IOException, InterruptedException {
+        Manifest manifest = repo.manifest(repo.resolveManifest(request.backupId(), null).id());
+        List<Manifest.Source> chosen = chosen(manifest, request.only());
+        if (request.to() != null && chosen.size() != 1) {
+            throw new LifeboatException(ErrorCode.USAGE, "--to takes the target of one source",
+                    "name it with --source NAME, e.g. --source " + chosen.get(0).name() + " --to ...");
+        }
+        SourceContext context = backups.context();
+        List<Restorer> restorers = new ArrayList<>();
+        for (Manifest.Source recorded : chosen) {
+            Sources.recordedOrFail(recorded, manifest.id());
+            SourceSpec spec = request.configured().stream().filter(s -> s.name().equals(recorded.name())).findFirst()
+                    .orElseThrow(() -> new LifeboatException(ErrorCode.USAGE, "backup " + manifest.id() + " holds "
+                            + "source " + recorded.name() + ", which lifeboat.yml's sources: do not name, so Lifeboat "
+                            + "does not know where it goes", "add it to lifeboat.yml (of type " + recorded.type()
+                            + "), or leave it out with --source for the others"));
+            Source source = Sources.configure(List.of(spec), context).get(0);
+            restorers.add(source.restorer(recorded, request.options(), request.to()));
+        }
+
+        try (RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "restore " + manifest.id())) {
+            List<String> warnings = new ArrayList<>();
+            for (Manifest.Source recorded : chosen) { // every chunk there, and no recorded corruption
+                for (Artifact a : artifactsOf(manifest, recorded)) {
+                    RestoreCheck check = RestoreCheck.of(repo, manifest, a, request.force());
+                    if (check.corrupt() != null && !warnings.contains(check.warning())) {
+                        warnings.add(check.warning());
+                    }
+                }
+            }
+            warnings.forEach(w -> notice.accept("Warning: " + w + ". Restoring it anyway, as forced."));
+            List<Restorer.Inspection> found = new ArrayList<>();
+            for (Restorer r : restorers) {
+                found.add(r.inspect());
+            }
+            StringBuilder question = new StringBuilder("Restore backup " + manifest.id() + " into:");
+            for (int i = 0; i < chosen.size(); i++) {
+                question.append("\n  ").append(chosen.get(i).name()).append(" -> ").append(restorers.get(i).target())
+                        .append(" (").append(found.get(i).summary()).append(")");
+            }
+            question.append("\n?");
+            if (!confirmation.confirm(question.toString(), manifest.id().substring(manifest.id().length() - 6))) {
+                throw new LifeboatException(ErrorCode.ABORTED, "the restore of backup " + manifest.id()
+                        + " was not confirmed; nothing was changed", null);
+            }
+            String safetyId = null;
+            List<Source> safety = new ArrayList<>();
+            for (int i = 0; i < restorers.size(); i++) {
+                Source s = restorers.get(i).safetySource();
+                if (request.safetyBackup() && found.get(i).holdsData() && s != null) {
+                    safety.add(s);
+                }
+            }
+            if (!safety.isEmpty()) {
+                notice.accept("Taking a safety backup of " + String.join(", ", safety.stream().map(Source::name)
+                        .toList()) + " before the restore...");
+                Manifest taken;
+                try {
+                    taken = backups.run(new BackupRequest(List.of(), false, false, "pre-restore before restoring "
+                            + manifest.id(), repo.config().compression().level(), 2, Manifest.SAFETY), safety);
+                } catch (java.io.InterruptedIOException e) {
+                    throw e;
+                } catch (IOException | LifeboatException e) {
+                    if (e instanceof LifeboatException le && le.code() == ErrorCode.ABORTED) {
+                        throw le;
+                    }
+                    throw new LifeboatException(e instanceof LifeboatException le ? le.code() : ErrorCode.STORAGE,
+                            "the safety backup before the restore failed, so nothing was changed: " + e.getMessage(),
+                            "fix that and restore again, or restore with --no-safety-backup once you are sure the "
+                                    + "targets hold nothing to keep", e);
+                }
+                safetyId = taken.id();
+                notice.accept("Safety backup " + safetyId + " taken.");
+            }
+            Hook before = request.hooks().get("before-restore");
+            if (before != null) {
+                try {
+                    HookRunner.run(before, null, context.environment(), progress);
+                } catch (LifeboatException e) {
+                    throw new LifeboatException(e.code(), e.getMessage() + "; nothing was restored"
+                            + (safetyId == null ? "" : " (safety backup " + safetyId + ")"), e.hint(), e);
+                }
+            }
+            List<String> restored = new ArrayList<>();
+            ArtifactReader reader = repo.artifactReader(keys);
+            for (int i = 0; i < chosen.size(); i++) {
+                Manifest.Source recorded = chosen.get(i);
+                List<Artifact> mine = artifactsOf(manifest, recorded);
+                progress.step("restoring " + recorded.name() + " into " + restorers.get(i).target());
+                try {
+                    restorers.get(i).restore(new Restorer.Artifacts() {
+                        @Override
+                        public List<Artifact> list() {
+                            return mine;
+                        }
+
+                        @Override
+                        public InputStream open(Artifact a) {
+                            return progress.track(reader.open(a), "restore " + a.name(), a.size());
+                        }
+                    });
+                } catch (LifeboatException | IOException e) {
+                    String msg = e instanceof LifeboatException ? e.getMessage() : UserErrors.ofStorage((IOException) e)
+                            .getMessage();
+                    throw new LifeboatException(e instanceof LifeboatException le ? le.code() : ErrorCode.STORAGE,
+                            "restoring source " + recorded.name() + " failed: " + msg + "; restored already: "
+                                    + (restored.isEmpty() ? "none" : String.join(", ", restored))
+                                    + "; nothing was restarted (after-restore did not run)"
+                                    + (safetyId == null ? "" : "; the safety backup is " + safetyId),
+                            safetyId == null ? "fix that and restore again" : "fix that and restore again, or put the "
+                                    + "previous state back with: lifeboat restore " + safetyId, e);
+                }
+                restored.add(recorded.name());
+            }
+            Hook after = request.hooks().get("after-restore");
+            if (after != null) {
+                HookRunner.run(after, null, context.environment(), progress);
+            }
+            return new Result(manifest.id(), restored, safetyId);
+        }
+    }
+
+    private static List<Artifact> artifactsOf(Manifest m, Manifest.Source s) {
+        return m.artifacts().stream().filter(a -> s.name().equals(a.source())).toList();
+    }
+
+    private static List<Manifest.Source> chosen(Manifest m, List<String> only) {
+        if (only == null || only.isEmpty()) {
+            return m.sources();
+        }
+        List<Manifest.Source> out = new ArrayList<>();
+        for (String name : only) {
+            out.add(m.sources().stream().filter(s -> s.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new LifeboatException(ErrorCode.NOT_FOUND, "backup " + m.id() + " holds no "
+                            + "source named '" + name + "'", "its sources are: " + String.join(", ",
+                            m.sources().stream().map(Manifest.Source::name).toList()))));
+        }
+        return out;
+    }
+}
