@@ -19,9 +19,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "backup", mixinStandardHelpOptions = true, description = {
-        "Back up the stack into the repository: every source of lifeboat.yml's sources: in one backup, with its "
-                + "hooks (before-backup, after-backup: which runs after a failed backup too), or the PostgreSQL "
-                + "databases of --db / DATABASE_URL.",
+        "Back up the stack: every source of the config file's sources: in one backup, with its hooks, or the "
+                + "PostgreSQL databases of --db or DATABASE_URL.",
+        "The hook after-backup runs after a failed backup too, once before-backup has started.",
         "The backup is complete only when every source is: a source that fails fails the backup, names the "
                 + "source, and commits nothing."})
 final class BackupCommand implements Callable<Integer> {
@@ -41,8 +41,8 @@ final class BackupCommand implements Callable<Integer> {
     Boolean globals;
 
     @Option(names = "--source", paramLabel = "NAME",
-            description = "Back up only this source of lifeboat.yml's sources: (repeat for several); the stack's hooks "
-                    + "still run.")
+            description = "Back up only this source of the config file's sources: (repeat for several); the stack's "
+                    + "hooks still run.")
     List<String> only;
 
     @Option(names = "--label", description = "A note shown by list and show, e.g. pre-upgrade.")

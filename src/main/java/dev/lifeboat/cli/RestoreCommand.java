@@ -50,11 +50,23 @@ final class RestoreCommand implements Callable<Integer> {
     List<String> tables;
 
     @Option(names = "--source", paramLabel = "NAME",
-            description = "With lifeboat.yml's sources:, restore only this source of the backup (repeatable; with --to, "
+            description = "With the config file's sources:, restore only this source of the backup (repeatable; with --to, "
                     + "one). Without --source, a backup of the stack is restored whole, in three phases: the "
                     + "before-restore hook, every source into its configured place, then after-restore, which runs "
                     + "only when every source was restored.")
     List<String> sources;
+
+    @Option(names = "--path", paramLabel = "GLOB",
+            description = "Of a files source, restore only what matches (e.g. 'avatars/**'); repeatable.")
+    List<String> paths;
+
+    @Option(names = "--overwrite", description = "Of a files source restored --to a folder that is not empty: write "
+            + "over what is there.")
+    boolean overwrite;
+
+    @Option(names = "--delete", description = "Of a files source: also remove from the target what the backup does "
+            + "not hold (never what its exclude patterns leave out).")
+    boolean delete;
 
     @Option(names = "--yes", description = "Do not ask for confirmation.")
     boolean yes;
@@ -112,12 +124,24 @@ final class RestoreCommand implements Callable<Integer> {
                     confirmation("Type the backup's last 6 characters (%s) to confirm: "),
                     msg -> System.err.println(msg));
             StackRestoreEngine.Result r = engine.run(new StackRestoreEngine.Request(id, s.sources,
-                    sources == null ? List.of() : sources, to, new RestoreOptions(create, false, false,
-                    tables == null ? List.of() : tables, !noPrivileges, !noOwner), s.hooks, !noSafetyBackup, force));
+                    sources == null ? List.of() : sources, to, new RestoreOptions(create, overwrite, delete,
+                    parts(), !noPrivileges, !noOwner), s.hooks, !noSafetyBackup, force));
             System.out.println("Restored " + String.join(", ", r.restored()) + " of backup " + r.backupId()
                     + (r.safetyBackupId() != null ? "; safety backup taken first: " + r.safetyBackupId() : ""));
         }
         return 0;
+    }
+
+    /** The parts to restore alone: tables of a database, paths of a tree. */
+    private List<String> parts() {
+        List<String> out = new java.util.ArrayList<>();
+        if (tables != null) {
+            out.addAll(tables);
+        }
+        if (paths != null) {
+            out.addAll(paths);
+        }
+        return out;
     }
 
     private Confirmation confirmation() {

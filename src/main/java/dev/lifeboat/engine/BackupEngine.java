@@ -13,6 +13,7 @@ import dev.lifeboat.source.postgres.PgTools;
 import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.BackupIds;
+import dev.lifeboat.repository.ChunkRef;
 import dev.lifeboat.repository.ChunkWriter;
 import dev.lifeboat.repository.Keys;
 import dev.lifeboat.repository.Manifest;
@@ -98,7 +99,8 @@ public final class BackupEngine {
         List<Source.Prepared> prepared = new ArrayList<>();
         try {
             for (Source source : sources) { // every source reached before the first byte is written
-                prepared.add(source.prepare());
+                // a stack's failures name their source; --db's keep the words users know (they name the database)
+                prepared.add(request.sources().isEmpty() ? source.prepare() : prepare(source));
             }
             RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "backup " + id);
             Manifest committed;
@@ -181,6 +183,19 @@ public final class BackupEngine {
             throw new IllegalStateException(t);
         } finally {
             prepared.forEach(Source.Prepared::close);
+        }
+    }
+
+    /** {@code source} prepared; its failure named after it, when its own words do not name it already. */
+    private static Source.Prepared prepare(Source source) throws IOException, InterruptedException {
+        try {
+            return source.prepare();
+        } catch (LifeboatException e) {
+            String named = "source " + source.name() + " ";
+            if (e.getMessage() != null && e.getMessage().startsWith(named)) {
+                throw e;
+            }
+            throw new LifeboatException(e.code(), named + "(" + source.type() + "): " + e.getMessage(), e.hint(), e);
         }
     }
 
@@ -322,7 +337,7 @@ public final class BackupEngine {
     }
 
     /** A source's way into the chunk writer: each artifact named once in the backup, its bytes on the progress. */
-    private static final class Sink implements ArtifactSink {
+    private final class Sink implements ArtifactSink {
         private final ChunkWriter writer;
         private final String source;
         private final List<Artifact> artifacts;
@@ -351,6 +366,86 @@ public final class BackupEngine {
                 progress.add(n - last[0]);
                 last[0] = n;
             });
+            artifacts.add(a);
+            return a;
+        }
+
+        @Override
+        public List<ChunkRef> chunks(InputStream in) throws IOException {
+            progress.start();
+            long[] last = {0};
+            return writer.write(".part", source, "part", in, () -> -1, n -> {
+                progress.add(n - last[0]);
+                last[0] = n;
+            }).chunks();
+        }
+
+        @Override
+        public ChunkRef held(ChunkRef ref) throws IOException {
+            int stored = writer.storedSize(ref.id());
+            if (stored < 0) {
+                return null;
+            }
+            progress.start();
+            progress.add(ref.size());
+            return new ChunkRef(ref.id(), ref.size(), stored);
+        }
+
+        @Override
+        public java.util.Optional<Previous> previous(String type) throws IOException {
+            if (repo.config().encrypted() && keys.identities().isEmpty()) {
+                return java.util.Optional.empty(); // a backup host with the public key only reads nothing back
+            }
+            List<dev.lifeboat.repository.BackupEntry> entries = repo.entries();
+            for (int i = entries.size() - 1; i >= 0; i--) {
+                Manifest m = entries.get(i).manifest();
+                if (m == null || m.safety() || !Manifest.COMPLETED.equals(m.status()) || m.sources() == null
+                        || m.sources().stream().noneMatch(x -> source.equals(x.name()) && type.equals(x.type()))) {
+                    continue;
+                }
+                Manifest full = repo.manifest(m.id());
+                Manifest.Source recorded = full.sources().stream().filter(x -> source.equals(x.name())).findFirst()
+                        .orElseThrow();
+                List<Artifact> mine = full.artifacts().stream().filter(a -> source.equals(a.source())).toList();
+                var reader = repo.artifactReader(keys);
+                return java.util.Optional.of(new Previous() {
+                    @Override
+                    public String backupId() {
+                        return full.id();
+                    }
+
+                    @Override
+                    public Manifest.Source recorded() {
+                        return recorded;
+                    }
+
+                    @Override
+                    public List<Artifact> artifacts() {
+                        return mine;
+                    }
+
+                    @Override
+                    public InputStream open(Artifact artifact) {
+                        return reader.open(artifact);
+                    }
+                });
+            }
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public Artifact assemble(String name, String format, List<ChunkRef> chunks, String sha256) {
+            if (!names.add(name)) {
+                throw new LifeboatException(ErrorCode.USAGE, "source " + source + " writes the artifact " + name
+                        + ", which another source of this backup wrote already", "rename one of the sources");
+            }
+            long size = 0;
+            long stored = 0;
+            for (ChunkRef c : chunks) {
+                size += c.size();
+                stored += c.stored();
+            }
+            Artifact a = new Artifact(name, source, format, size, stored, sha256, List.copyOf(chunks));
             artifacts.add(a);
             return a;
         }

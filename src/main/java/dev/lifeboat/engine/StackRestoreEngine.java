@@ -17,7 +17,6 @@ import dev.lifeboat.source.SourceSpec;
 import dev.lifeboat.source.Sources;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -159,17 +158,8 @@ public final class StackRestoreEngine {
                 List<Artifact> mine = artifactsOf(manifest, recorded);
                 progress.step("restoring " + recorded.name() + " into " + restorers.get(i).target());
                 try {
-                    restorers.get(i).restore(new Restorer.Artifacts() {
-                        @Override
-                        public List<Artifact> list() {
-                            return mine;
-                        }
-
-                        @Override
-                        public InputStream open(Artifact a) {
-                            return progress.track(reader.open(a), "restore " + a.name(), a.size());
-                        }
-                    });
+                    restorers.get(i).restore(Restorer.Artifacts.of(mine,
+                            a -> progress.track(reader.open(a), "restore " + a.name(), a.size())));
                 } catch (LifeboatException | IOException e) {
                     String msg = e instanceof LifeboatException ? e.getMessage() : UserErrors.ofStorage((IOException) e)
                             .getMessage();

@@ -11,7 +11,8 @@ import java.util.List;
  *                   says whether it is a database's dump (never its name)
  * @param size       plain bytes
  * @param storedSize bytes of the stored chunks this artifact references (shared chunks counted)
- * @param sha256     hex SHA-256 of the plain stream
+ * @param sha256     hex SHA-256 of the plain stream; null for an artifact whose parts carry hashes of their own (the
+ *                   contents of a file tree, whose files' hashes are in its tree artifact)
  * @param chunks     the chunks whose plain bytes, concatenated, are the stream
  */
 public record Artifact(String name, String source, String format, long size, long storedSize, String sha256,

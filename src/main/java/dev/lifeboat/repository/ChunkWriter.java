@@ -87,6 +87,17 @@ public final class ChunkWriter implements Closeable {
         }
     }
 
+    /**
+     * The stored size of chunk {@code id} when the repository (as listed when this writer opened, or as this writer
+     * stored) holds it, else -1: a source may then reference it without storing it again (a file unchanged since the
+     * last backup), since the backup's shared lock keeps prune from removing it.
+     */
+    public int storedSize(String id) throws IOException {
+        awaitListing();
+        int stored = known.get(id);
+        return stored == ChunkIndex.MISSING || stored < 0 ? -1 : stored;
+    }
+
     /** Bytes of new chunks this writer has stored so far. */
     public long addedBytes() {
         return addedBytes.get();

@@ -1,9 +1,11 @@
 package dev.lifeboat.source;
 
 import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.ChunkRef;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
@@ -22,5 +24,43 @@ public interface ArtifactSink {
     /** {@link #write(String, String, InputStream, LongSupplier)} without a boundary. */
     default Artifact write(String name, String format, InputStream in) throws IOException {
         return write(name, format, in, () -> -1);
+    }
+
+    /**
+     * Stores {@code in} as chunks of its own (its first byte starts a chunk, its last ends one, so that its chunks
+     * never depend on what comes before or after it: a file of a tree) and gives them in order, for an artifact that
+     * {@link #assemble} makes later.
+     */
+    List<ChunkRef> chunks(InputStream in) throws IOException;
+
+    /**
+     * The chunk {@code ref} with its stored size, when the repository holds a chunk of that id and plain size, so
+     * that a source may reuse it without reading its data again; null when it does not.
+     */
+    ChunkRef held(ChunkRef ref) throws IOException;
+
+    /**
+     * Records the artifact {@code name} made of {@code chunks} (from {@link #chunks} or {@link #held}), whose plain
+     * bytes, concatenated, are its stream; {@code sha256} of that stream, or null when the source checks its parts
+     * by hashes of their own (a tree's files).
+     */
+    Artifact assemble(String name, String format, List<ChunkRef> chunks, String sha256) throws IOException;
+
+    /**
+     * The newest complete backup of a source of this name and type that this host can read (a plain repository, or
+     * an encrypted one with the identity), for a source that reuses what did not change (a file tree's unchanged
+     * files); empty when there is none, or when this host cannot read it.
+     */
+    java.util.Optional<Previous> previous(String type) throws IOException;
+
+    /** A source's last backup: what its manifest recorded, its artifacts, and their bytes. */
+    interface Previous {
+        String backupId();
+
+        dev.lifeboat.repository.Manifest.Source recorded();
+
+        List<Artifact> artifacts();
+
+        InputStream open(Artifact artifact) throws IOException;
     }
 }

@@ -45,5 +45,27 @@ public interface Restorer {
 
         /** The artifact's bytes, each chunk checked against its id; a failure is an {@link IOException}. */
         InputStream open(Artifact artifact) throws IOException;
+
+        /** {@code list}, each opened by {@code opener} (an {@code ArtifactReader}'s {@code open}). */
+        static Artifacts of(List<Artifact> list, Opener opener) {
+            List<Artifact> copy = List.copyOf(list);
+            return new Artifacts() {
+                @Override
+                public List<Artifact> list() {
+                    return copy;
+                }
+
+                @Override
+                public InputStream open(Artifact artifact) throws IOException {
+                    return opener.open(artifact);
+                }
+            };
+        }
+    }
+
+    /** How an artifact's bytes are read. */
+    @FunctionalInterface
+    interface Opener {
+        InputStream open(Artifact artifact) throws IOException;
     }
 }

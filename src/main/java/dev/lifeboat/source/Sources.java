@@ -4,6 +4,7 @@ import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.source.exec.ExecType;
+import dev.lifeboat.source.files.FilesType;
 import dev.lifeboat.source.postgres.PostgresType;
 
 import java.util.LinkedHashMap;
@@ -15,7 +16,8 @@ import java.util.Optional;
 public final class Sources {
     private static final List<SourceType> TYPES = List.of(
             new PostgresType(),
-            new ExecType());
+            new ExecType(),
+            new FilesType());
 
     private Sources() {}
 

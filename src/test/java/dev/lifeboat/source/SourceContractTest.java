@@ -19,7 +19,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -88,17 +87,7 @@ public abstract class SourceContractTest {
         var reader = repo.artifactReader(keys);
         Restorer r = source.restorer(recorded, RestoreOptions.DEFAULT, null);
         r.inspect();
-        r.restore(new Restorer.Artifacts() {
-            @Override
-            public List<Artifact> list() {
-                return mine;
-            }
-
-            @Override
-            public InputStream open(Artifact a) {
-                return reader.open(a);
-            }
-        });
+        r.restore(Restorer.Artifacts.of(mine, reader::open));
     }
 
     @Test

@@ -198,17 +198,6 @@ class ExecSourceTest extends SourceContractTest {
     }
 
     private Restorer.Artifacts artifacts(Manifest full) {
-        var reader = repo.artifactReader(keys);
-        return new Restorer.Artifacts() {
-            @Override
-            public List<Artifact> list() {
-                return full.artifacts();
-            }
-
-            @Override
-            public InputStream open(Artifact a) {
-                return reader.open(a);
-            }
-        };
+        return Restorer.Artifacts.of(full.artifacts(), repo.artifactReader(keys)::open);
     }
 }

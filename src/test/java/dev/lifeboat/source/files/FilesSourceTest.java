@@ -1,0 +1,262 @@
+package dev.lifeboat.source.files;
+
+import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.source.Restorer;
+import dev.lifeboat.source.RestoreOptions;
+import dev.lifeboat.source.SourceContractTest;
+import dev.lifeboat.source.SourceSpec;
+import dev.lifeboat.source.Sources;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The {@code files} type against a real tree on this machine's file system. */
+class FilesSourceTest extends SourceContractTest {
+    private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+    Path tree;
+    boolean xattrs;
+
+    @Override
+    protected void fill() throws Exception {
+        tree = Files.createDirectories(work.resolve("tree"));
+        Random r = new Random(3);
+        byte[] big = new byte[1_500_000];
+        r.nextBytes(big);
+        write("uploads/big.bin", big, "rw-r--r--");
+        for (int i = 0; i < 60; i++) {
+            write("uploads/many/f" + i + ".json", ("{\"n\": " + i + "}\n").repeat(400).getBytes(StandardCharsets.UTF_8),
+                    "rw-r--r--");
+        }
+        byte[] key = new byte[600_000];
+        r.nextBytes(key);
+        write("secrets/jwt.pem", key, "rw-------");
+        write("bin/run.sh", "#!/bin/sh\necho run\n".getBytes(StandardCharsets.UTF_8), "rwxr-xr-x");
+        write("weird/with space and\nnewline.txt", "nl".getBytes(StandardCharsets.UTF_8), "rw-r-----");
+        write("weird/ünïcödé-名前-😀.txt", "utf8".getBytes(StandardCharsets.UTF_8), "rw-r--r--");
+        write("uploads/empty", new byte[0], "rw-r--r--");
+        Files.createDirectories(tree.resolve("empty-dir/nested-empty"));
+        Files.setPosixFilePermissions(tree.resolve("empty-dir"), java.nio.file.attribute.PosixFilePermissions
+                .fromString("rwx------"));
+        Files.createSymbolicLink(tree.resolve("bin/readme-link"), Path.of("../uploads/empty"));
+        Files.createSymbolicLink(tree.resolve("bin/dangling"), Path.of("/nonexistent/target"));
+        Files.createLink(tree.resolve("uploads/big-hardlink.bin"), tree.resolve("uploads/big.bin"));
+        Files.setLastModifiedTime(tree.resolve("bin/run.sh"), FileTime.from(1_500_000_000_000_000_001L,
+                TimeUnit.NANOSECONDS));
+        Files.setAttribute(tree.resolve("bin/run.sh"), "unix:mode", 04750);
+        try {
+            Files.getFileAttributeView(tree.resolve("uploads/empty"), UserDefinedFileAttributeView.class)
+                    .write("origin", ByteBuffer.wrap("lifeboat".getBytes(StandardCharsets.UTF_8)));
+            xattrs = true;
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            xattrs = false; // the file system has none: they are not compared
+        }
+    }
+
+    private void write(String rel, byte[] data, String mode) throws Exception {
+        Path p = tree.resolve(rel);
+        Files.createDirectories(p.getParent());
+        Files.write(p, data);
+        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
+    }
+
+    @Override
+    protected SourceSpec spec(String name) {
+        return new SourceSpec(name, "files", Map.of("path", tree.toString()));
+    }
+
+    @Override
+    protected String state() throws Exception {
+        return signature(tree);
+    }
+
+    /** Every entry's path, type, mode, owner, time, size, content hash, link target, attributes, hard-link group. */
+    static String signature(Path root) throws Exception {
+        StringBuilder out = new StringBuilder();
+        Map<Object, String> inodes = new HashMap<>();
+        List<Path> all;
+        try (Stream<Path> s = Files.walk(root)) {
+            all = s.sorted().toList();
+        }
+        for (Path p : all) {
+            Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,ino,nlink,lastModifiedTime,size", NOFOLLOW);
+            int mode = (Integer) a.get("mode");
+            boolean link = Files.isSymbolicLink(p);
+            boolean dir = Files.isDirectory(p, NOFOLLOW);
+            String hash = "";
+            if (!link && !dir) {
+                hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+            }
+            String group = !link && !dir && ((Number) a.get("nlink")).intValue() > 1
+                    ? inodes.computeIfAbsent(a.get("ino"), k -> "h" + inodes.size()) : "";
+            long mtime = link || p.equals(root) ? 0 : ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS);
+            String x = "";
+            if (!link) {
+                UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class);
+                Map<String, String> xs = new TreeMap<>();
+                for (String n : v.list()) {
+                    ByteBuffer b = ByteBuffer.allocate(v.size(n));
+                    v.read(n, b);
+                    xs.put(n, new String(b.array(), 0, b.position(), StandardCharsets.UTF_8));
+                }
+                x = xs.toString();
+            }
+            out.append(root.relativize(p)).append(' ').append(link ? "l" : dir ? "d" : "f").append(' ')
+                    .append(Integer.toOctalString(mode & 07777)).append(' ').append(a.get("uid")).append(':')
+                    .append(a.get("gid")).append(' ').append(mtime).append(' ')
+                    .append(dir || link ? 0 : a.get("size")).append(' ').append(hash).append(' ')
+                    .append(link ? Files.readSymbolicLink(p) : "").append(' ').append(x).append(' ').append(group)
+                    .append('\n');
+        }
+        return out.toString();
+    }
+
+    @Override
+    protected void damage() throws Exception {
+        Files.writeString(tree.resolve("uploads/many/f3.json"), "changed");
+        deleteTree(tree.resolve("weird"));
+        Files.delete(tree.resolve("bin/dangling"));
+        Files.setAttribute(tree.resolve("secrets/jwt.pem"), "unix:mode", 0644);
+    }
+
+    static void deleteTree(Path p) throws Exception {
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(x);
+            }
+        }
+    }
+
+    @Override
+    protected Map<SourceSpec, String> badSpecs() throws Exception {
+        Path file = Files.writeString(work.resolve("a-file"), "x");
+        Map<SourceSpec, String> bad = new LinkedHashMap<>();
+        bad.put(new SourceSpec("up", "files", Map.of()), "no path");
+        bad.put(new SourceSpec("up", "files", Map.of("path", "relative/dir")), "absolute");
+        bad.put(new SourceSpec("up", "files", Map.of("path", tree.toString(), "exclud", "x")), "unknown field 'exclud'");
+        bad.put(new SourceSpec("up", "files", Map.of("path", work.resolve("missing").toString())), "does not exist");
+        bad.put(new SourceSpec("up", "files", Map.of("path", file.toString())), "is not a folder");
+        bad.put(new SourceSpec("up", "files", Map.of("path", tree.toString(), "exclude", Map.of("a", "b"))),
+                "exclude must be a list");
+        return bad;
+    }
+
+    @Test
+    void aSecondBackupAfterChangingOnePercentReadsOnlyThoseFiles() throws Exception {
+        Manifest first = backup(repo, spec("up"));
+        assertThat(first.sources().get(0).fields().get("read").asLong()).isEqualTo(66);
+        Files.writeString(tree.resolve("uploads/many/f7.json"), "new content");
+        Manifest second = backup(repo, spec("up"));
+        var f = second.sources().get(0).fields();
+        assertThat(f.get("read").asLong()).as("files read").isEqualTo(1);
+        assertThat(f.get("readBytes").asLong()).as("bytes read").isEqualTo("new content".length());
+        assertThat(f.get("files").asLong()).isEqualTo(66);
+        damage();
+        restore(second, spec("up"));
+        assertThat(Files.readString(tree.resolve("uploads/many/f7.json"))).isEqualTo("new content");
+        assertThat(Files.readString(tree.resolve("uploads/many/f3.json"))).startsWith("{\"n\": 3}");
+    }
+
+    @Test
+    void excludedNamesAndFoldersAreLeftOut() throws Exception {
+        write("uploads/x.tmp", "t".getBytes(StandardCharsets.UTF_8), "rw-r--r--");
+        write("uploads/cache/c.bin", "c".getBytes(StandardCharsets.UTF_8), "rw-r--r--");
+        write("uploads/cache-not/c.bin", "c".getBytes(StandardCharsets.UTF_8), "rw-r--r--");
+        SourceSpec spec = new SourceSpec("up", "files", Map.of("path", tree.toString(),
+                "exclude", List.of("*.tmp", "cache/")));
+        Manifest m = backup(repo, spec);
+        Path out = work.resolve("out");
+        restoreTo(m, spec, out, RestoreOptions.DEFAULT);
+        assertThat(out.resolve("uploads/x.tmp")).doesNotExist();
+        assertThat(out.resolve("uploads/cache")).doesNotExist();
+        assertThat(out.resolve("uploads/cache-not/c.bin")).exists();
+    }
+
+    @Test
+    void restoringElsewhereNeedsOverwriteForAFullFolderAndDeletesOnlyWithDelete() throws Exception {
+        Manifest m = backup(repo, spec("up"));
+        Path out = Files.createDirectories(work.resolve("out"));
+        Files.writeString(out.resolve("extra.txt"), "mine");
+        assertThatThrownBy(() -> restoreTo(m, spec("up"), out, RestoreOptions.DEFAULT))
+                .isInstanceOf(LifeboatException.class).hasMessageContaining("is not empty; nothing was changed")
+                .satisfies(e -> assertThat(((LifeboatException) e).hint()).contains("--overwrite"));
+        restoreTo(m, spec("up"), out, new RestoreOptions(false, true, false, List.of(), true, true));
+        assertThat(out.resolve("extra.txt")).hasContent("mine");
+        assertThat(signature(out).replace("extra.txt f 644", "")).contains("uploads/big.bin");
+        restoreTo(m, spec("up"), out, new RestoreOptions(false, true, true, List.of(), true, true));
+        assertThat(out.resolve("extra.txt")).doesNotExist();
+        assertThat(signature(out).lines().filter(l -> !l.startsWith(" d")).toList())
+                .isEqualTo(signature(tree).lines().filter(l -> !l.startsWith(" d")).toList());
+    }
+
+    @Test
+    void aPartOfTheTreeIsRestoredAlone() throws Exception {
+        Manifest m = backup(repo, spec("up"));
+        Path out = work.resolve("part");
+        restoreTo(m, spec("up"), out, new RestoreOptions(false, false, false, List.of("uploads/many/**"), true, true));
+        try (Stream<Path> s = Files.walk(out)) {
+            assertThat(s.filter(Files::isRegularFile).map(p -> out.relativize(p).toString()))
+                    .hasSize(60).allMatch(p -> p.startsWith("uploads/many/"));
+        }
+    }
+
+    @Test
+    void aForgedListingCannotWriteOutsideTheTargetOrThroughALink() throws Exception {
+        Path outside = Files.createDirectories(work.resolve("outside"));
+        Path out = Files.createDirectories(work.resolve("victim"));
+        Files.createSymbolicLink(out.resolve("link"), outside);
+        for (String path : List.of("../escaped", "a/../../escaped", "/etc/escaped", "link/escaped", "")) {
+            String line = "{\"path\":\"" + path + "\",\"type\":\"file\",\"mode\":420,\"uid\":0,\"gid\":0,"
+                    + "\"mtimeNs\":0,\"ctimeNs\":0,\"ino\":1,\"size\":1,\"offset\":0,\"first\":0,\"count\":1}\n";
+            TreeRestorer r = new TreeRestorer("source up (files)", "up", out, true, null,
+                    new RestoreOptions(false, true, false, List.of(), true, true), context(),
+                    Excludes.of(spec("up"), List.of()), true);
+            assertThatThrownBy(() -> r.restore(fake(line, "x"))).as(path).isInstanceOf(LifeboatException.class)
+                    .hasMessageContaining("source up (files)");
+        }
+        try (Stream<Path> s = Files.walk(outside)) {
+            assertThat(s.filter(p -> !p.equals(outside))).as("written outside").isEmpty();
+        }
+        assertThat(work.resolve("escaped")).doesNotExist();
+    }
+
+    /** Artifacts of a listing and data given here, as a forger with the storage could write them. */
+    private static Restorer.Artifacts fake(String listing, String data) {
+        Artifact tree = new Artifact("up.tree", "up", FilesType.TREE, listing.length(), 0, null, List.of());
+        Artifact bytes = new Artifact("up.data", "up", FilesType.DATA, data.length(), 0, null, List.of());
+        return Restorer.Artifacts.of(List.of(tree, bytes),
+                a -> new ByteArrayInputStream((a == tree ? listing : data).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private void restoreTo(Manifest m, SourceSpec spec, Path to, RestoreOptions options) throws Exception {
+        Manifest full = repo.manifest(m.id());
+        var reader = repo.artifactReader(keys);
+        List<Artifact> mine = new ArrayList<>(full.artifacts());
+        Restorer r = Sources.configure(List.of(spec), context()).get(0).restorer(full.sources().get(0), options,
+                to.toString());
+        r.inspect();
+        r.restore(Restorer.Artifacts.of(mine, reader::open));
+    }
+}
