@@ -117,9 +117,19 @@ final class RestoreCommand implements Callable<Integer> {
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
             var keys = repo.restoreKeys(common.keyCache(), common.identities());
-            BackupEngine safety = new BackupEngine(repo, noSafetyBackup ? keys : repo.writeKeys(common.keyCache(),
-                    common.identities()), common.pgTools(), Terminal.progress(), Clock.systemUTC(),
-                    msg -> System.err.println(msg));
+            var writeKeys = keys;
+            if (!noSafetyBackup) {
+                try {
+                    writeKeys = repo.writeKeys(common.keyCache(), common.identities());
+                } catch (LifeboatException e) {
+                    // no signing key here: the engine refuses a safety backup only if one is due, saying so
+                    if (e.code() != ErrorCode.ENCRYPTION) {
+                        throw e;
+                    }
+                }
+            }
+            BackupEngine safety = new BackupEngine(repo, writeKeys, common.pgTools(), Terminal.progress(),
+                    Clock.systemUTC(), msg -> System.err.println(msg));
             StackRestoreEngine engine = new StackRestoreEngine(repo, keys, safety, Terminal.progress(),
                     confirmation("Type the backup's last 6 characters (%s) to confirm: "),
                     msg -> System.err.println(msg));

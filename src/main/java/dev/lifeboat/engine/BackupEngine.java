@@ -71,6 +71,11 @@ public final class BackupEngine {
         return run(request, sources, context);
     }
 
+    /** Whether this host can commit a backup here: a signed repository needs its signing key. */
+    public boolean canSign() {
+        return !repo.config().signed() || keys.signingKey() != null;
+    }
+
     /** The context this engine gives sources: the environment, its notices, the PostgreSQL tools. */
     public SourceContext context() {
         return new SourceContext(System.getenv(), notice, Map.of(PgTools.class, tools));

@@ -109,6 +109,19 @@ public final class StackRestoreEngine {
                         .append(" (").append(found.get(i).summary()).append(")");
             }
             question.append("\n?");
+            List<String> toKeep = new ArrayList<>();
+            for (int i = 0; i < restorers.size(); i++) {
+                if (request.safetyBackup() && found.get(i).holdsData() && restorers.get(i).safetySource() != null) {
+                    toKeep.add(chosen.get(i).name());
+                }
+            }
+            if (!toKeep.isEmpty() && !backups.canSign()) {
+                throw new LifeboatException(ErrorCode.ENCRYPTION, "this host cannot take the safety backup of "
+                        + String.join(", ", toKeep) + " before the restore: it has no key to sign backups of this "
+                        + "repository (<key folder>/" + repo.config().id() + ".signing-key); nothing was changed",
+                        "copy that key from the backup host or set LIFEBOAT_SIGNING_KEY, or restore without a safety "
+                                + "backup (--no-safety-backup) once you are sure the targets hold nothing to keep");
+            }
             if (!confirmation.confirm(question.toString(), manifest.id().substring(manifest.id().length() - 6))) {
                 throw new LifeboatException(ErrorCode.ABORTED, "the restore of backup " + manifest.id()
                         + " was not confirmed; nothing was changed", null);

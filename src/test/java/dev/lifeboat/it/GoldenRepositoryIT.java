@@ -168,6 +168,63 @@ class GoldenRepositoryIT {
         }
     }
 
+    /**
+     * Manifest format 2 (golden/v3, written once by the release that introduced the source plug-ins): a stack of a
+     * PostgreSQL database, a file tree and an exec source with hooks. Listed, shown, verified, and each source restored
+     * elsewhere: the database as the SQL builds it, the tree as MakeTree.java makes it again, the exec output as it was.
+     */
+    @org.junit.jupiter.api.Test
+    void theStackFormatRestoresEverySource() throws Exception {
+        String fixture = "v3/plain";
+        LifeboatCli cli = cli(fixture).env("LIFEBOAT_IDENTITY_FILE",
+                golden().resolve("v3/identity.txt").toString());
+        String base = "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/";
+        JsonNode list = list(cli);
+        assertThat(list).hasSize(1);
+        String id = idOf(list, "golden-stack");
+        JsonNode shown = JSON.readTree(cli.run("show", id, "--json").expectSuccess().stdout());
+        assertThat(shown.path("formatVersion").asInt()).isEqualTo(2);
+        List<String> sources = new ArrayList<>();
+        shown.path("sources").forEach(x -> sources.add(x.path("name").asText() + ":" + x.path("type").asText()));
+        assertThat(sources).containsExactly("notes:postgresql", "uploads:files", "kv:exec");
+        assertThat(shown.path("stack").path("hooks")).hasSize(2);
+        LifeboatCli.Result verify = cli.run("verify", "--read-data", "--all");
+        assertThat(verify.exitCode()).as(verify.stderr()).isZero();
+        assertThat(verify.stdout()).contains(id + ": verified (read-data)");
+
+        Path home = cli.workDir();
+        Path tree = home.resolve("uploads-restored");
+        Path kv = home.resolve("kv.restored");
+        Path config = home.resolve("lifeboat.yml");
+        Files.writeString(config, """
+                repository: %s
+                sources:
+                  notes:   { type: postgres, url: "%s" }
+                  uploads: { type: files, path: "%s" }
+                  kv:      { type: exec, backup: "cat %s", restore: "cat > %s" }
+                """.formatted(work.resolve(fixture), base + "v3_notes_original", home.resolve("uploads-original"), kv,
+                kv));
+        cli.run("restore", id, "--config", config.toString(), "--source", "notes", "--to", base + "v3_notes",
+                "--create", "--yes").expectSuccess();
+        assertThat(pg.schemaDump("v3_notes")).isEqualTo(pg.schemaDump(NOTES));
+        assertThat(pg.tableRows("v3_notes")).isEqualTo(pg.tableRows(NOTES));
+        cli.run("restore", id, "--config", config.toString(), "--source", "uploads", "--to", tree.toString(), "--yes")
+                .expectSuccess();
+        Path expected = home.resolve("uploads-expected");
+        Process make = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                golden().resolve("v3/MakeTree.java").toString(), expected.toString()).inheritIO().start();
+        assertThat(make.waitFor()).isZero();
+        assertThat(dev.lifeboat.source.files.TreeSignature.of(tree))
+                .isEqualTo(dev.lifeboat.source.files.TreeSignature.of(expected));
+        // the exec source holds data for all Lifeboat knows: a safety backup is due, and this host cannot sign one
+        LifeboatCli.Result unsigned = cli.run("restore", id, "--config", config.toString(), "--source", "kv", "--yes");
+        assertThat(unsigned.exitCode()).as(unsigned.stderr()).isEqualTo(7);
+        assertThat(unsigned.stderr()).contains("cannot take the safety backup of kv").contains("nothing was changed");
+        cli.run("restore", id, "--config", config.toString(), "--source", "kv", "--yes", "--no-safety-backup")
+                .expectSuccess();
+        assertThat(Files.readString(kv)).isEqualTo("kv-golden-state\n");
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------------
 
     /**

@@ -89,48 +89,7 @@ class FilesSourceTest extends SourceContractTest {
 
     @Override
     protected String state() throws Exception {
-        return signature(tree);
-    }
-
-    /** Every entry's path, type, mode, owner, time, size, content hash, link target, attributes, hard-link group. */
-    static String signature(Path root) throws Exception {
-        StringBuilder out = new StringBuilder();
-        Map<Object, String> inodes = new HashMap<>();
-        List<Path> all;
-        try (Stream<Path> s = Files.walk(root)) {
-            all = s.sorted().toList();
-        }
-        for (Path p : all) {
-            Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,ino,nlink,lastModifiedTime,size", NOFOLLOW);
-            int mode = (Integer) a.get("mode");
-            boolean link = Files.isSymbolicLink(p);
-            boolean dir = Files.isDirectory(p, NOFOLLOW);
-            String hash = "";
-            if (!link && !dir) {
-                hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
-            }
-            String group = !link && !dir && ((Number) a.get("nlink")).intValue() > 1
-                    ? inodes.computeIfAbsent(a.get("ino"), k -> "h" + inodes.size()) : "";
-            long mtime = link || p.equals(root) ? 0 : ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS);
-            String x = "";
-            if (!link) {
-                UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class);
-                Map<String, String> xs = new TreeMap<>();
-                for (String n : v.list()) {
-                    ByteBuffer b = ByteBuffer.allocate(v.size(n));
-                    v.read(n, b);
-                    xs.put(n, new String(b.array(), 0, b.position(), StandardCharsets.UTF_8));
-                }
-                x = xs.toString();
-            }
-            out.append(root.relativize(p)).append(' ').append(link ? "l" : dir ? "d" : "f").append(' ')
-                    .append(Integer.toOctalString(mode & 07777)).append(' ').append(a.get("uid")).append(':')
-                    .append(a.get("gid")).append(' ').append(mtime).append(' ')
-                    .append(dir || link ? 0 : a.get("size")).append(' ').append(hash).append(' ')
-                    .append(link ? Files.readSymbolicLink(p) : "").append(' ').append(x).append(' ').append(group)
-                    .append('\n');
-        }
-        return out.toString();
+        return TreeSignature.of(tree);
     }
 
     @Override
@@ -204,11 +163,11 @@ class FilesSourceTest extends SourceContractTest {
                 .satisfies(e -> assertThat(((LifeboatException) e).hint()).contains("--overwrite"));
         restoreTo(m, spec("up"), out, new RestoreOptions(false, true, false, List.of(), true, true));
         assertThat(out.resolve("extra.txt")).hasContent("mine");
-        assertThat(signature(out).replace("extra.txt f 644", "")).contains("uploads/big.bin");
+        assertThat(TreeSignature.of(out).replace("extra.txt f 644", "")).contains("uploads/big.bin");
         restoreTo(m, spec("up"), out, new RestoreOptions(false, true, true, List.of(), true, true));
         assertThat(out.resolve("extra.txt")).doesNotExist();
-        assertThat(signature(out).lines().filter(l -> !l.startsWith(" d")).toList())
-                .isEqualTo(signature(tree).lines().filter(l -> !l.startsWith(" d")).toList());
+        assertThat(TreeSignature.of(out).lines().filter(l -> !l.startsWith(" d")).toList())
+                .isEqualTo(TreeSignature.of(tree).lines().filter(l -> !l.startsWith(" d")).toList());
     }
 
     @Test
