@@ -37,8 +37,50 @@ final class CatCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "Backup id, a unique start or end of it (such as its 6 hex digits), or 'latest'.")
     String id;
 
-    @Parameters(index = "1", paramLabel = "ARTIFACT", description = "Artifact name, as 'show' lists it (e.g. app.dump).")
+    @Parameters(index = "1", paramLabel = "ARTIFACT", description = "Artifact name, as 'show' lists it (e.g. app.dump); "
+            + "or NAME.tar for the tree of the files source NAME, as a tar stream (| tar -x).")
     String artifactName;
+
+    /** The tree of the files source {@code source} of {@code m} as a tar stream, to stdout or {@code -o FILE}. */
+    private int tar(Repository repo, Manifest m, String source) throws Exception {
+        if (output == null && Terminal.stdoutIsTerminal()) {
+            throw new LifeboatException(ErrorCode.USAGE, source + ".tar is binary and stdout is a terminal",
+                    "pipe it (lifeboat cat " + m.id() + " " + source + ".tar | tar -x -C DIR), or give -o FILE");
+        }
+        Manifest full = repo.manifest(m.id());
+        var reader = repo.artifactReader(repo.readKeys(common.identities()));
+        var artifacts = dev.lifeboat.source.Restorer.Artifacts.of(full.artifacts().stream()
+                .filter(x -> source.equals(x.source())).toList(), reader::open);
+        Path partial = null;
+        if (output != null) {
+            if (Files.exists(output, LinkOption.NOFOLLOW_LINKS)) {
+                throw new LifeboatException(ErrorCode.USAGE, output + " already exists",
+                        "give a new file name, or delete it first");
+            }
+            partial = Files.createTempFile(output.toAbsolutePath().getParent(), "." + output.getFileName() + ".",
+                    ".partial", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        try {
+            try (OutputStream out = new java.io.BufferedOutputStream(partial != null ? Files.newOutputStream(partial)
+                    : new FileOutputStream(FileDescriptor.out), 1 << 16)) {
+                dev.lifeboat.source.files.TreeTar.write(artifacts, out);
+            }
+            if (partial != null) {
+                Files.move(partial, output, StandardCopyOption.ATOMIC_MOVE);
+                partial = null;
+            }
+        } catch (java.io.IOException e) {
+            if (String.valueOf(e.getMessage()).contains("Broken pipe")) {
+                return 0; // the reader stopped early: not an error
+            }
+            throw e;
+        } finally {
+            if (partial != null) {
+                Files.deleteIfExists(partial); // an incomplete tar never looks like the whole tree
+            }
+        }
+        return 0;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -46,6 +88,10 @@ final class CatCommand implements Callable<Integer> {
             Repository repo = common.openRepository(storage);
             Manifest m = repo.resolveManifest(id, null);
             Artifact a = m.artifact(artifactName);
+            String tree = a == null ? dev.lifeboat.source.files.TreeTar.sourceOf(artifactName, m.artifacts()) : null;
+            if (tree != null) {
+                return tar(repo, m, tree);
+            }
             if (a == null) {
                 throw new LifeboatException(ErrorCode.NOT_FOUND, "backup " + m.id() + " has no artifact '"
                         + artifactName + "'", "give one of its artifacts: " + String.join(", ",

@@ -216,6 +216,15 @@ class GoldenRepositoryIT {
         assertThat(make.waitFor()).isZero();
         assertThat(dev.lifeboat.source.files.TreeSignature.of(tree))
                 .isEqualTo(dev.lifeboat.source.files.TreeSignature.of(expected));
+        // the same tree as a tar stream, for standard tools
+        Path tarFile = home.resolve("uploads.tar");
+        cli.run("cat", id, "uploads.tar", "-o", tarFile.toString()).expectSuccess();
+        Path untarred = Files.createDirectories(home.resolve("untarred"));
+        Process tar = new ProcessBuilder("tar", "-x", "--xattrs", "--xattrs-include=user.*", "--same-owner",
+                "--numeric-owner", "-C", untarred.toString(), "-f", tarFile.toString()).inheritIO().start();
+        assertThat(tar.waitFor()).isZero();
+        assertThat(dev.lifeboat.source.files.TreeSignature.of(untarred, 100))
+                .isEqualTo(dev.lifeboat.source.files.TreeSignature.of(expected, 100));
         // the exec source holds data for all Lifeboat knows: a safety backup is due, and this host cannot sign one
         LifeboatCli.Result unsigned = cli.run("restore", id, "--config", config.toString(), "--source", "kv", "--yes");
         assertThat(unsigned.exitCode()).as(unsigned.stderr()).isEqualTo(7);

@@ -81,7 +81,7 @@ class PruneIT {
         String id = backup(cli);
         Path manifest = repo.resolve("backups").resolve(id).resolve("manifest.json");
         String written = Files.readString(manifest);
-        Files.writeString(manifest, written.replace("\"formatVersion\" : 1", "\"formatVersion\" : 99"));
+        Files.writeString(manifest, written.replaceFirst("\"formatVersion\" : \\d+", "\"formatVersion\" : 99"));
         LifeboatCli.Result refused = cli.run("prune");
         assertThat(refused.exitCode()).as(describe(refused)).isNotZero();
         assertThat(refused.stderr()).contains("format version 99");

@@ -22,7 +22,8 @@ import java.util.Map;
  * @param first   the index of a file's first chunk in the data artifact's chunk list
  * @param count   how many chunks the file has
  * @param target  a symbolic link's target, as it was (never followed); a hard link's first path
- * @param xattrs  extended attributes of the {@code user.} namespace, values in base64
+ * @param xattrs  extended attributes by their full names ({@code user.origin}; only the {@code user.} namespace is
+ *                read and written), values in base64
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Entry(String path, String type, int mode, int uid, int gid, String user, String group, long mtimeNs,

@@ -330,7 +330,10 @@ final class FilesSource implements Source {
         }
     }
 
-    /** The {@code user.} extended attributes of {@code p}, values in base64; null when it has none or no support. */
+    /**
+     * The {@code user.} extended attributes of {@code p} by their full names ({@code user.origin}), values in base64;
+     * null when it has none or the file system has no support.
+     */
     static Map<String, String> xattrs(Path p) {
         try {
             UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, NOFOLLOW);
@@ -345,7 +348,9 @@ final class FilesSource implements Source {
             for (String n : names) {
                 ByteBuffer b = ByteBuffer.allocate(v.size(n));
                 v.read(n, b);
-                out.put(n, Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(b.array(), b.position())));
+                // the JDK names them without their namespace, which the listing keeps: user.origin
+                out.put("user." + n, Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(b.array(),
+                        b.position())));
             }
             return out;
         } catch (IOException | UnsupportedOperationException e) {

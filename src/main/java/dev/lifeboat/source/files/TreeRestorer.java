@@ -204,26 +204,10 @@ final class TreeRestorer implements Restorer {
     private void writeFile(Path dest, Entry e, InputStream bytes, boolean root) throws IOException {
         Files.createDirectories(dest.getParent());
         Path tmp = dest.resolveSibling(".lifeboat-restore-" + Long.toHexString(System.nanoTime()));
-        MessageDigest d = FilesSource.sha256();
         try {
             try (OutputStream out = Files.newOutputStream(Files.createFile(tmp,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))))) {
-                byte[] buf = new byte[1 << 16];
-                long left = e.size();
-                while (left > 0) {
-                    int n = bytes.read(buf, 0, (int) Math.min(buf.length, left));
-                    if (n < 0) {
-                        throw integrity("its data ends inside " + FilesSource.escape(e.path()));
-                    }
-                    d.update(buf, 0, n);
-                    out.write(buf, 0, n);
-                    left -= n;
-                }
-            }
-            String sha = Hex.of(d.digest());
-            if (e.sha256() != null && !sha.equals(e.sha256())) {
-                throw integrity("the file " + FilesSource.escape(e.path()) + " has SHA-256 " + sha + " where its "
-                        + "list says " + e.sha256());
+                copyChecked(bytes, out, e, this::integrity);
             }
             owner(tmp, e, root); // before the mode: a change of owner clears setuid and setgid
             xattrs(tmp, e);
@@ -235,6 +219,31 @@ final class TreeRestorer implements Restorer {
             Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Copies the next {@code e.size()} bytes of {@code bytes} (the tree's data, at the file's offset) to {@code out},
+     * and checks them against the file's SHA-256; {@code integrity} makes the error of a short or altered file.
+     */
+    static void copyChecked(InputStream bytes, OutputStream out, Entry e,
+                            java.util.function.Function<String, LifeboatException> integrity) throws IOException {
+        MessageDigest d = FilesSource.sha256();
+        byte[] buf = new byte[1 << 16];
+        long left = e.size();
+        while (left > 0) {
+            int n = bytes.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                throw integrity.apply("its data ends inside " + FilesSource.escape(e.path()));
+            }
+            d.update(buf, 0, n);
+            out.write(buf, 0, n);
+            left -= n;
+        }
+        String sha = Hex.of(d.digest());
+        if (e.sha256() != null && !sha.equals(e.sha256())) {
+            throw integrity.apply("the file " + FilesSource.escape(e.path()) + " has SHA-256 " + sha + " where its "
+                    + "list says " + e.sha256());
         }
     }
 
@@ -254,8 +263,11 @@ final class TreeRestorer implements Restorer {
             return;
         }
         for (Map.Entry<String, String> x : e.xattrs().entrySet()) {
+            if (!x.getKey().startsWith("user.") || x.getKey().length() == 5) {
+                continue; // only the user namespace is written back (the JDK reaches no other)
+            }
             try {
-                v.write(x.getKey(), ByteBuffer.wrap(Base64.getDecoder().decode(x.getValue())));
+                v.write(x.getKey().substring(5), ByteBuffer.wrap(Base64.getDecoder().decode(x.getValue())));
             } catch (IllegalArgumentException | IOException | UnsupportedOperationException failed) {
                 // a file system without extended attributes: the data is what matters; said once per file
                 throw new LifeboatException(ErrorCode.USAGE, "cannot set the extended attribute " + x.getKey()

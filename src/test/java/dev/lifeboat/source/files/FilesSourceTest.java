@@ -201,6 +201,22 @@ class FilesSourceTest extends SourceContractTest {
         assertThat(work.resolve("escaped")).doesNotExist();
     }
 
+    @Test
+    void theTarOfABackupRebuildsTheTreeWithGnuTar() throws Exception {
+        Manifest m = backup(repo, spec("up"));
+        Manifest full = repo.manifest(m.id());
+        Path tarFile = work.resolve("up.tar");
+        try (var out = Files.newOutputStream(tarFile)) {
+            TreeTar.write(Restorer.Artifacts.of(full.artifacts(), repo.artifactReader(keys)::open), out);
+        }
+        Path out = Files.createDirectories(work.resolve("from-tar"));
+        Process tar = new ProcessBuilder("tar", "-x", "--xattrs", "--xattrs-include=user.*", "--same-owner",
+                "--numeric-owner", "-C", out.toString(), "-f", tarFile.toString()).redirectErrorStream(true).start();
+        String said = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(tar.waitFor()).as(said).isZero();
+        assertThat(TreeSignature.of(out, 100)).isEqualTo(TreeSignature.of(tree, 100));
+    }
+
     /** Artifacts of a listing and data given here, as a forger with the storage could write them. */
     private static Restorer.Artifacts fake(String listing, String data) {
         Artifact tree = new Artifact("up.tree", "up", FilesType.TREE, listing.length(), 0, null, List.of());

@@ -24,6 +24,11 @@ public final class TreeSignature {
 
     /** Every entry's path, type, mode, owner, time, size, content hash, link target, attributes, hard-link group. */
     public static String of(Path root) throws Exception {
+        return of(root, 1);
+    }
+
+    /** {@link #of(Path)} with times cut to whole {@code unitNs} (a tar's 100 ns). */
+    public static String of(Path root, long unitNs) throws Exception {
         StringBuilder out = new StringBuilder();
         Map<Object, String> inodes = new HashMap<>();
         List<Path> all;
@@ -41,7 +46,8 @@ public final class TreeSignature {
             }
             String group = !link && !dir && ((Number) a.get("nlink")).intValue() > 1
                     ? inodes.computeIfAbsent(a.get("ino"), k -> "h" + inodes.size()) : "";
-            long mtime = link || p.equals(root) ? 0 : ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS);
+            long mtime = link || p.equals(root) ? 0
+                    : ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS) / unitNs * unitNs;
             String x = "";
             if (!link) {
                 UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class);
