@@ -44,7 +44,7 @@ public final class Main {
      * over all of them cost every command about a tenth of a second of start-up.
      */
     private static final List<Class<?>> SUBCOMMANDS = List.of(InitCommand.class, BackupCommand.class,
-            ListCommand.class, ShowCommand.class, RestoreCommand.class, CatCommand.class, VerifyCommand.class,
+            ListCommand.class, ShowCommand.class, LsCommand.class, RestoreCommand.class, CatCommand.class, VerifyCommand.class,
             PruneCommand.class, PinCommand.class, PinCommand.Unpin.class, KeygenCommand.class, TokenCommand.class,
             ServeCommand.class, TrainingCommand.class, CommandLine.HelpCommand.class);
 

@@ -57,7 +57,7 @@ final class ShowCommand implements Callable<Integer> {
                 st.problems().forEach(p -> out.println("         problem: " + p));
                 if (st.drill() != null) {
                     BackupStatus.Drill d = st.drill();
-                    out.println("Drill    restored into " + d.scratchDatabase() + " in " + String.format(java.util.Locale.ROOT,
+                    out.println("Drill    restored into " + (d.scratchDatabase() == null ? "scratch folders" : d.scratchDatabase()) + " in " + String.format(java.util.Locale.ROOT,
                             "%.1f s", d.seconds()) + ", " + d.tablesChecked() + " tables' row counts checked"
                             + (d.queryResult() != null ? ", check query returned " + d.queryResult() : ""));
                     d.mismatches().forEach(x -> out.println("         mismatch: " + x));

@@ -3,6 +3,9 @@ package dev.lifeboat.engine;
 import dev.lifeboat.source.postgres.TableInfo;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
+import dev.lifeboat.source.Restorer;
+import dev.lifeboat.source.SourceContext;
+import dev.lifeboat.source.Sources;
 import dev.lifeboat.source.postgres.PgConnection;
 import dev.lifeboat.source.postgres.PgRecord;
 import dev.lifeboat.source.postgres.PgTools;
@@ -144,10 +147,29 @@ public final class VerifyEngine {
         if (problems.isEmpty() && (request.readData() || request.drill())) {
             requireIdentity();
             level = "read-data";
-            for (Artifact a : m.artifacts()) {
-                String problem = readArtifact(m, a);
+            Manifest full = repo.manifest(m.id());
+            java.util.Set<String> readByType = new java.util.HashSet<>();
+            for (Manifest.Source s : full.sources()) {
+                var type = Sources.recorded(s);
+                if (type.isPresent() && type.get().readsItsData()) {
+                    readByType.add(s.name());
+                }
+            }
+            for (Artifact a : full.artifacts()) {
+                String problem = readByType.contains(a.source()) ? null : readArtifact(m, a);
                 if (problem != null) {
                     problems.add(problem);
+                }
+            }
+            for (Manifest.Source s : full.sources()) { // what each type checks beyond the chunks (a tree's files)
+                var type = Sources.recorded(s);
+                if (type.isEmpty()) {
+                    continue;
+                }
+                try {
+                    problems.addAll(type.get().checkData(s, artifactsOf(full, s)));
+                } catch (CorruptChunkException | NoSuchFileException ex) {
+                    problems.add("source " + s.name() + ": " + ex.getMessage());
                 }
             }
         } else if (problems.isEmpty() && subset != null) {
@@ -237,7 +259,53 @@ public final class VerifyEngine {
         }
     }
 
+    private Restorer.Artifacts artifactsOf(Manifest full, Manifest.Source s) {
+        ArtifactReader reader = repo.artifactReader(keys);
+        return Restorer.Artifacts.of(full.artifacts().stream().filter(a -> s.name().equals(a.source())).toList(),
+                a -> progress.track(reader.open(a), "verify " + full.id() + " " + a.name(), a.size()));
+    }
+
+    /** The drills of sources that need no server (a tree into a scratch folder); their mismatches. */
+    private List<String> ownDrills(Manifest m) throws IOException, InterruptedException {
+        Manifest full = repo.manifest(m.id());
+        List<String> mismatches = new ArrayList<>();
+        SourceContext context = new SourceContext(System.getenv(), x -> {}, Map.of(PgTools.class, tools));
+        for (Manifest.Source s : full.sources()) {
+            var type = Sources.recorded(s);
+            if (type.isEmpty()) {
+                continue;
+            }
+            java.nio.file.Path scratch = java.nio.file.Files.createTempDirectory("lifeboat-drill-",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            try {
+                List<String> found = type.get().drill(s, artifactsOf(full, s), scratch.resolve(s.name()), context);
+                if (found != null) {
+                    mismatches.addAll(found);
+                }
+            } catch (LifeboatException ex) {
+                mismatches.add("drill: source " + s.name() + ": " + ex.getMessage());
+            } finally {
+                deleteTree(scratch);
+            }
+        }
+        return mismatches;
+    }
+
+    private static void deleteTree(java.nio.file.Path p) throws IOException {
+        try (var walk = java.nio.file.Files.walk(p)) {
+            for (java.nio.file.Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(x);
+            }
+        }
+    }
+
     private BackupStatus.Drill drill(Manifest m, VerifyRequest request) throws IOException, InterruptedException {
+        long began = System.nanoTime();
+        List<String> own = ownDrills(m);
+        if (m.databaseDumps().isEmpty()) { // no database: no scratch server needed
+            return new BackupStatus.Drill(null, (System.nanoTime() - began) / 1e9, 0, own, null);
+        }
         String serverSpec = request.scratch();
         if (serverSpec == null) {
             // Never the server the manifest names: the repository is not trusted, and a forged address would
@@ -299,6 +367,7 @@ public final class VerifyEngine {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        mismatches.addAll(own);
         return new BackupStatus.Drill(scratchName, seconds, checked, mismatches, queryResult);
     }
 

@@ -37,6 +37,31 @@ public interface SourceType {
     Map<String, String> describe(Manifest.Source recorded);
 
     /**
+     * What {@code verify --read-data} checks of the recorded source beyond every chunk's id: each file of a tree
+     * against its SHA-256. The problems found, each naming what is wrong; none when the type has nothing more to
+     * check. A type that checks here reads its artifacts itself ({@link #readsItsData}).
+     */
+    default List<String> checkData(Manifest.Source recorded, Restorer.Artifacts artifacts)
+            throws java.io.IOException {
+        return List.of();
+    }
+
+    /** Whether {@link #checkData} reads the source's artifacts whole, so that verify need not read them again. */
+    default boolean readsItsData() {
+        return false;
+    }
+
+    /**
+     * A drill of the recorded source that needs no server: restore into {@code scratch} (an empty folder of this
+     * process's own, removed afterwards) and compare what it finds with what the manifest recorded. The mismatches;
+     * null when the type has no such drill (PostgreSQL's needs a scratch server, which the engine holds).
+     */
+    default List<String> drill(Manifest.Source recorded, Restorer.Artifacts artifacts, java.nio.file.Path scratch,
+                               SourceContext context) throws java.io.IOException, InterruptedException {
+        return null;
+    }
+
+    /**
      * What the source held, as a table people can read (a database's tables with their row counts); null when the
      * type shows none.
      */

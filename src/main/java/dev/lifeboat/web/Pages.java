@@ -126,7 +126,7 @@ final class Pages {
         String drill = null;
         if (s.drill() != null) {
             BackupStatus.Drill d = s.drill();
-            drill = "restored into " + d.scratchDatabase() + " in " + String.format(Locale.ROOT, "%.1f s", d.seconds())
+            drill = "restored into " + (d.scratchDatabase() == null ? "scratch folders" : d.scratchDatabase()) + " in " + String.format(Locale.ROOT, "%.1f s", d.seconds())
                     + "; " + d.tablesChecked() + " table(s) matched"
                     + (d.mismatches() == null || d.mismatches().isEmpty() ? "" : "; mismatches: "
                     + String.join("; ", d.mismatches()))

@@ -19,7 +19,7 @@ class MainTest {
     void helpListsEveryCommandAndTheExitCodes() {
         Run r = run("--help");
         assertThat(r.exitCode()).isZero();
-        for (String command : new String[] {"init", "backup", "list", "show", "restore", "cat", "verify", "prune",
+        for (String command : new String[] {"init", "backup", "list", "show", "ls", "restore", "cat", "verify", "prune",
                 "pin", "unpin", "keygen", "token", "serve", "help"}) {
             assertThat(r.out()).containsPattern("(?m)^  " + command + " ");
         }
@@ -51,7 +51,7 @@ class MainTest {
             assertThat(summary).as("summary of " + summary.split(" ")[0]).endsWith(".");
         }
         java.util.List<String> texts = new java.util.ArrayList<>(java.util.List.of(main.out()));
-        for (String command : new String[] {"init", "backup", "list", "show", "restore", "cat", "verify", "prune",
+        for (String command : new String[] {"init", "backup", "list", "show", "ls", "restore", "cat", "verify", "prune",
                 "pin", "unpin", "keygen", "token", "serve"}) {
             texts.add(run(command, "--help").out());
         }

@@ -216,6 +216,13 @@ class GoldenRepositoryIT {
         assertThat(make.waitFor()).isZero();
         assertThat(dev.lifeboat.source.files.TreeSignature.of(tree))
                 .isEqualTo(dev.lifeboat.source.files.TreeSignature.of(expected));
+        // its files, from the listing alone
+        String ls = cli.run("ls", id).expectSuccess().stdout();
+        assertThat(ls).contains("uploads/a.json").contains("bin/readme -> ../README.txt")
+                .contains("uploads/hard.json => uploads/a.json").contains("weird/with space and\\x0anewline.txt")
+                .contains("4750");
+        assertThat(cli.run("ls", id, "uploads", "--json").expectSuccess().stdout().lines())
+                .hasSize(5).allSatisfy(l -> assertThat(JSON.readTree(l).path("path").asText()).startsWith("uploads"));
         // the same tree as a tar stream, for standard tools
         Path tarFile = home.resolve("uploads.tar");
         cli.run("cat", id, "uploads.tar", "-o", tarFile.toString()).expectSuccess();

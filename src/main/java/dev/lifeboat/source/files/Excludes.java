@@ -23,6 +23,11 @@ final class Excludes {
         this.rules = rules;
     }
 
+    /** Nothing left out. */
+    static Excludes none() {
+        return new Excludes(List.of());
+    }
+
     static Excludes of(SourceSpec spec, List<String> patterns) {
         List<Rule> rules = new ArrayList<>();
         for (String p : patterns) {

@@ -1,6 +1,7 @@
 package dev.lifeboat.source.files;
 
 import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.source.Restorer;
 import dev.lifeboat.source.Source;
 import dev.lifeboat.source.SourceContext;
 import dev.lifeboat.source.SourceSpec;
@@ -46,6 +47,54 @@ public final class FilesType implements SourceType {
         }
         Excludes excludes = Excludes.of(spec, spec.list("exclude"));
         return new FilesSource(spec.name(), root.normalize(), excludes, spec.flag("stop", true), context);
+    }
+
+    @Override
+    public List<String> checkData(Manifest.Source recorded, Restorer.Artifacts artifacts) throws java.io.IOException {
+        try {
+            TreeTar.write(artifacts, java.io.OutputStream.nullOutputStream()); // every file against its SHA-256
+            return List.of();
+        } catch (dev.lifeboat.core.LifeboatException e) {
+            return List.of("source " + recorded.name() + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public boolean readsItsData() {
+        return true;
+    }
+
+    @Override
+    public List<String> drill(Manifest.Source recorded, Restorer.Artifacts artifacts, Path scratch,
+                              SourceContext context) throws java.io.IOException, InterruptedException {
+        Restorer r = new TreeRestorer("source " + recorded.name() + " (files)", recorded.name(), scratch, true,
+                recorded, dev.lifeboat.source.RestoreOptions.DEFAULT, new SourceContext(context.environment(),
+                m -> {}, context.tools()), Excludes.none(), true);
+        r.restore(artifacts);
+        // count as the backup counted: a file's further names (hard links) are links, not files
+        java.util.Set<Object> inodes = new java.util.HashSet<>();
+        long files = 0;
+        long bytes = 0;
+        try (var walk = java.nio.file.Files.walk(scratch)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                var a = java.nio.file.Files.readAttributes(p, "unix:ino,size", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                if (java.nio.file.Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        && inodes.add(a.get("ino"))) {
+                    files++;
+                    bytes += (Long) a.get("size");
+                }
+            }
+        }
+        List<String> mismatches = new java.util.ArrayList<>();
+        long wantFiles = recorded.fields().path("files").asLong(-1);
+        long wantBytes = recorded.fields().path("bytes").asLong(-1);
+        if (files != wantFiles) {
+            mismatches.add("drill: source " + recorded.name() + ": expected " + wantFiles + " files, restored " + files);
+        }
+        if (bytes != wantBytes) {
+            mismatches.add("drill: source " + recorded.name() + ": expected " + wantBytes + " bytes, restored " + bytes);
+        }
+        return mismatches;
     }
 
     @Override

@@ -217,6 +217,35 @@ class FilesSourceTest extends SourceContractTest {
         assertThat(TreeSignature.of(out, 100)).isEqualTo(TreeSignature.of(tree, 100));
     }
 
+    @Test
+    void verifyReadsEveryFileAndADrillRestoresTheTreeAndComparesItsCounts() throws Exception {
+        Manifest m = backup(repo, spec("up"));
+        var engine = new dev.lifeboat.engine.VerifyEngine(repo, keys, PG_TOOLS, dev.lifeboat.engine.Progress.NONE,
+                java.time.Clock.systemUTC(), r -> {});
+        var drilled = engine.run(new dev.lifeboat.engine.VerifyRequest(List.of(m.id()), false, true, null, true, null,
+                null, true));
+        assertThat(drilled).singleElement().satisfies(r -> {
+            assertThat(r.problems()).isEmpty();
+            assertThat(r.status()).isEqualTo("drilled");
+        });
+        // a manifest that records one file more than the tree holds: the drill's count says so
+        Manifest full = repo.manifest(m.id());
+        Manifest.Source s = full.sources().get(0);
+        var fields = s.fields().deepCopy();
+        fields.put("files", fields.get("files").asLong() + 1);
+        String id = dev.lifeboat.repository.BackupIds.next(java.time.Instant.now());
+        repo.commit(new Manifest(full.formatVersion(), id, "miscounted", full.status(), full.started(),
+                full.finished(), full.toolVersion(), full.host(), List.of(new Manifest.Source(s.type(), s.name(),
+                fields)), full.artifacts(), full.logicalBytes(), full.storedBytes(), 0, null, full.stack()));
+        var miscounted = engine.run(new dev.lifeboat.engine.VerifyRequest(List.of(id), false, true, null, true,
+                null, null, true));
+        assertThat(miscounted).singleElement().satisfies(r -> {
+            assertThat(r.status()).isEqualTo("corrupt");
+            assertThat(r.problems()).singleElement().asString().contains("drill: source up: expected 67 files, "
+                    + "restored 66");
+        });
+    }
+
     /** Artifacts of a listing and data given here, as a forger with the storage could write them. */
     private static Restorer.Artifacts fake(String listing, String data) {
         Artifact tree = new Artifact("up.tree", "up", FilesType.TREE, listing.length(), 0, null, List.of());
