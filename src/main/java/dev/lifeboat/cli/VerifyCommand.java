@@ -86,7 +86,7 @@ final class VerifyCommand implements Callable<Integer> {
                         }
                     });
             engine.run(new VerifyRequest(ids == null ? List.of() : ids, all, readData, subset, drill, scratchServer,
-                    s.drillQuery, !noPrivileges));
+                    s.drillQuery, !noPrivileges, s.sources));
             if (json) {
                 System.out.println(Json.MAPPER.writeValueAsString(results));
             }

@@ -5,6 +5,7 @@ import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.source.Restorer;
 import dev.lifeboat.source.SourceContext;
+import dev.lifeboat.source.SourceSpec;
 import dev.lifeboat.source.Sources;
 import dev.lifeboat.source.postgres.PgConnection;
 import dev.lifeboat.source.postgres.PgRecord;
@@ -266,7 +267,7 @@ public final class VerifyEngine {
     }
 
     /** The drills of sources that need no server (a tree into a scratch folder); their mismatches. */
-    private List<String> ownDrills(Manifest m) throws IOException, InterruptedException {
+    private List<String> ownDrills(Manifest m, List<SourceSpec> configured) throws IOException, InterruptedException {
         Manifest full = repo.manifest(m.id());
         List<String> mismatches = new ArrayList<>();
         SourceContext context = new SourceContext(System.getenv(), x -> {}, Map.of(PgTools.class, tools));
@@ -279,7 +280,9 @@ public final class VerifyEngine {
                     java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                             java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
             try {
-                List<String> found = type.get().drill(s, artifactsOf(full, s), scratch.resolve(s.name()), context);
+                SourceSpec spec = configured.stream().filter(c -> c.name().equals(s.name())).findFirst().orElse(null);
+                List<String> found = type.get().drill(s, artifactsOf(full, s), scratch.resolve(s.name()), spec,
+                        context);
                 if (found != null) {
                     mismatches.addAll(found);
                 }
@@ -302,7 +305,7 @@ public final class VerifyEngine {
 
     private BackupStatus.Drill drill(Manifest m, VerifyRequest request) throws IOException, InterruptedException {
         long began = System.nanoTime();
-        List<String> own = ownDrills(m);
+        List<String> own = ownDrills(m, request.configured());
         if (m.databaseDumps().isEmpty()) { // no database: no scratch server needed
             return new BackupStatus.Drill(null, (System.nanoTime() - began) / 1e9, 0, own, null);
         }

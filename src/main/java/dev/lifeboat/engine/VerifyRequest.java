@@ -1,5 +1,7 @@
 package dev.lifeboat.engine;
 
+import dev.lifeboat.source.SourceSpec;
+
 import java.util.List;
 
 /**
@@ -13,6 +15,18 @@ import java.util.List;
  * @param scratch    connection to the server for drills (its database name is ignored); null for the default
  * @param drillQuery a query to run in the scratch database after the restore; null for none
  * @param privileges a drill restores GRANTs and REVOKEs (they fail on a scratch server that lacks the roles)
+ * @param configured lifeboat.yml's sources: what a drill of a source of the same name may run (an exec source's
+ *                   drill command); never anything read from the repository
  */
 public record VerifyRequest(List<String> backupIds, boolean all, boolean readData, String subset, boolean drill,
-                            String scratch, String drillQuery, boolean privileges) {}
+                            String scratch, String drillQuery, boolean privileges, List<SourceSpec> configured) {
+    public VerifyRequest {
+        configured = configured == null ? List.of() : List.copyOf(configured);
+    }
+
+    /** A verification without configured sources. */
+    public VerifyRequest(List<String> backupIds, boolean all, boolean readData, String subset, boolean drill,
+                         String scratch, String drillQuery, boolean privileges) {
+        this(backupIds, all, readData, subset, drill, scratch, drillQuery, privileges, List.of());
+    }
+}

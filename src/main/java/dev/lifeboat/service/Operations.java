@@ -121,7 +121,7 @@ public final class Operations {
         List<VerifyEngine.Result> results = new ArrayList<>();
         String scratch = settings.databases.isEmpty() ? null : settings.databases.get(0);
         new VerifyEngine(repo, keys, tools, job, clock, results::add).run(new VerifyRequest(List.of(backupId), false,
-                true, null, drill, scratch, settings.drillQuery, true));
+                true, null, drill, scratch, settings.drillQuery, true, settings.sources));
         VerifyEngine.Result r = results.get(0);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", r.id());

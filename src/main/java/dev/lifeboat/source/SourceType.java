@@ -53,11 +53,14 @@ public interface SourceType {
 
     /**
      * A drill of the recorded source that needs no server: restore into {@code scratch} (an empty folder of this
-     * process's own, removed afterwards) and compare what it finds with what the manifest recorded. The mismatches;
-     * null when the type has no such drill (PostgreSQL's needs a scratch server, which the engine holds).
+     * process's own, removed afterwards) and compare what it finds with what the manifest recorded, or run what the
+     * source's configuration {@code configured} (null when lifeboat.yml has no source of that name) says a drill runs.
+     * The mismatches; null when the type has no such drill (PostgreSQL's needs a scratch server, which the engine
+     * holds).
      */
     default List<String> drill(Manifest.Source recorded, Restorer.Artifacts artifacts, java.nio.file.Path scratch,
-                               SourceContext context) throws java.io.IOException, InterruptedException {
+                               SourceSpec configured, SourceContext context)
+            throws java.io.IOException, InterruptedException {
         return null;
     }
 

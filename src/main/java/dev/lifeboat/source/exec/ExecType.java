@@ -64,6 +64,23 @@ public final class ExecType implements SourceType {
                 spec.flag("stop", true), context);
     }
 
+    /** Runs the configured {@code drill} command with the backup on its standard input; none configured, no drill. */
+    @Override
+    public List<String> drill(Manifest.Source recorded, dev.lifeboat.source.Restorer.Artifacts artifacts,
+                              Path scratch, SourceSpec configured, SourceContext context)
+            throws java.io.IOException, InterruptedException {
+        if (configured == null || !name().equals(configured.type()) || configured.text("drill") == null) {
+            return null;
+        }
+        ExecSource source = (ExecSource) configure(configured, context);
+        try {
+            source.drill(recorded, artifacts);
+            return List.of();
+        } catch (dev.lifeboat.core.LifeboatException e) {
+            return List.of("drill: " + e.getMessage());
+        }
+    }
+
     @Override
     public void problems(Manifest.Source recorded, String name, List<String> problems) {
         var bytes = recorded.fields().get("bytes");

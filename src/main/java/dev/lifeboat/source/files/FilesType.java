@@ -66,7 +66,8 @@ public final class FilesType implements SourceType {
 
     @Override
     public List<String> drill(Manifest.Source recorded, Restorer.Artifacts artifacts, Path scratch,
-                              SourceContext context) throws java.io.IOException, InterruptedException {
+                              SourceSpec configured, SourceContext context)
+            throws java.io.IOException, InterruptedException {
         Restorer r = new TreeRestorer("source " + recorded.name() + " (files)", recorded.name(), scratch, true,
                 recorded, dev.lifeboat.source.RestoreOptions.DEFAULT, new SourceContext(context.environment(),
                 m -> {}, context.tools()), Excludes.none(), true);

@@ -6,7 +6,6 @@ import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.ChunkRef;
 import dev.lifeboat.repository.Json;
 import dev.lifeboat.repository.Manifest;
-import dev.lifeboat.source.Restorer;
 import dev.lifeboat.source.RestoreOptions;
 import dev.lifeboat.source.Source;
 import dev.lifeboat.source.SourceContractTest;
@@ -168,20 +167,30 @@ class ExecSourceTest extends SourceContractTest {
     }
 
     @Test
-    void aDrillCommandReceivesTheBackupAndMustSucceed() throws Exception {
+    void aDrillRunsTheConfiguredDrillCommandWithTheBackupOnItsInput() throws Exception {
         Path seen = work.resolve("seen");
         SourceSpec spec = new SourceSpec("kv", "exec", Map.of("backup", "printf hello",
                 "drill", "cat > '" + seen + "'; grep -q hello '" + seen + "'"));
         Manifest m = backup(repo, spec);
-        ExecSource source = (ExecSource) Sources.configure(List.of(spec), context()).get(0);
-        Manifest full = repo.manifest(m.id());
-        assertThat(source.drill(full.sources().get(0), artifacts(full))).isTrue();
+        var engine = new dev.lifeboat.engine.VerifyEngine(repo, keys, PG_TOOLS, dev.lifeboat.engine.Progress.NONE,
+                java.time.Clock.systemUTC(), r -> {});
+        var ok = engine.run(new dev.lifeboat.engine.VerifyRequest(List.of(m.id()), false, true, null, true, null,
+                null, true, List.of(spec)));
+        assertThat(ok).singleElement().satisfies(r -> {
+            assertThat(r.problems()).isEmpty();
+            assertThat(r.status()).isEqualTo("drilled");
+        });
         assertThat(Files.readString(seen)).isEqualTo("hello");
 
+        // the command comes from lifeboat.yml, never from the repository: a failing one is a mismatch of the drill
         SourceSpec failing = new SourceSpec("kv", "exec", Map.of("backup", "printf hello", "drill", "grep -q bye"));
-        ExecSource other = (ExecSource) Sources.configure(List.of(failing), context()).get(0);
-        assertThatThrownBy(() -> other.drill(full.sources().get(0), artifacts(full)))
-                .hasMessageStartingWith("source kv (exec): the drill command exited with status 1");
+        var bad = engine.run(new dev.lifeboat.engine.VerifyRequest(List.of(m.id()), false, true, null, true, null,
+                null, true, List.of(failing)));
+        assertThat(bad).singleElement().satisfies(r -> {
+            assertThat(r.status()).isEqualTo("corrupt");
+            assertThat(r.problems()).singleElement().asString()
+                    .startsWith("drill: source kv (exec): the drill command exited with status 1");
+        });
     }
 
     @Test
@@ -195,9 +204,5 @@ class ExecSourceTest extends SourceContractTest {
         assertThatThrownBy(() -> Sources.configure(List.of(spec("kv")), context()).get(0)
                 .restorer(m.sources().get(0), RestoreOptions.DEFAULT, "/somewhere"))
                 .hasMessageContaining("takes no --to");
-    }
-
-    private Restorer.Artifacts artifacts(Manifest full) {
-        return Restorer.Artifacts.of(full.artifacts(), repo.artifactReader(keys)::open);
     }
 }

@@ -29,6 +29,11 @@ public final class TreeSignature {
 
     /** {@link #of(Path)} with times cut to whole {@code unitNs} (a tar's 100 ns). */
     public static String of(Path root, long unitNs) throws Exception {
+        return of(root, unitNs, true);
+    }
+
+    /** {@link #of(Path, long)}, extended attributes left out unless {@code xattrs}. */
+    public static String of(Path root, long unitNs, boolean xattrs) throws Exception {
         StringBuilder out = new StringBuilder();
         Map<Object, String> inodes = new HashMap<>();
         List<Path> all;
@@ -49,7 +54,7 @@ public final class TreeSignature {
             long mtime = link || p.equals(root) ? 0
                     : ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS) / unitNs * unitNs;
             String x = "";
-            if (!link) {
+            if (!link && xattrs) {
                 UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class);
                 Map<String, String> xs = new TreeMap<>();
                 for (String n : v.list()) {
