@@ -45,6 +45,11 @@ final class BackupCommand implements Callable<Integer> {
                     + "hooks still run.")
     List<String> only;
 
+    @Option(names = "--files", paramLabel = "PATH",
+            description = "Back up this folder too, as a files source named after it (repeatable); with --db or "
+                    + "alone, without a config file.")
+    List<java.nio.file.Path> files;
+
     @Option(names = "--label", description = "A note shown by list and show, e.g. pre-upgrade.")
     String label;
 
@@ -64,7 +69,21 @@ final class BackupCommand implements Callable<Integer> {
                     Terminal.progress(), Clock.systemUTC());
             BackupRequest request = new BackupRequest(dbs, allDatabases, withGlobals, label, s.compressionLevel,
                     s.threads, null);
-            if (databases == null && !allDatabases && !s.sources.isEmpty()) {
+            if (files != null) {
+                if (only != null) {
+                    throw new LifeboatException(ErrorCode.USAGE, "--files and --source do not go together",
+                            "name the folder in lifeboat.yml's sources:, or leave out --source");
+                }
+                List<dev.lifeboat.source.SourceSpec> trees = new java.util.ArrayList<>();
+                for (java.nio.file.Path p : files) {
+                    java.nio.file.Path abs = p.toAbsolutePath().normalize();
+                    String name = abs.getFileName() == null ? "root" : abs.getFileName().toString();
+                    trees.add(new dev.lifeboat.source.SourceSpec(name, "files", java.util.Map.of("type", "files",
+                            "path", abs.toString())));
+                }
+                request = new BackupRequest(databases != null || allDatabases ? dbs : List.of(), allDatabases,
+                        withGlobals, label, s.compressionLevel, s.threads, null).withSources(trees);
+            } else if (databases == null && !allDatabases && !s.sources.isEmpty()) {
                 request = request.withStack(StackSources.chosen(s.sources, only), s.hooks, s.sourcesInParallel);
             } else if (only != null) {
                 throw new LifeboatException(ErrorCode.USAGE, "--source names a source of lifeboat.yml's sources:, "

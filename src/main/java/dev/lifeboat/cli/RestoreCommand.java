@@ -90,7 +90,7 @@ final class RestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var s = common.settings();
-        if (!s.sources.isEmpty() && database == null && db == null) {
+        if ((!s.sources.isEmpty() || sources != null) && database == null && db == null) {
             return stack(s);
         }
         if (sources != null) {

@@ -65,9 +65,18 @@ public final class BackupEngine {
 
     public Manifest run(BackupRequest request) throws IOException, InterruptedException {
         SourceContext context = context();
-        List<Source> sources = request.sources().isEmpty()
-                ? Sources.databases(request.databases(), request.allDatabases(), request.globals(), context)
-                : Sources.configure(request.sources(), context);
+        List<Source> sources = new ArrayList<>();
+        if (!request.databases().isEmpty() || request.sources().isEmpty()) { // none at all: the error says what to give
+            sources.addAll(Sources.databases(request.databases(), request.allDatabases(), request.globals(), context));
+        }
+        List<Source> configured = Sources.configure(request.sources(), context);
+        for (Source s : configured) {
+            if (sources.stream().anyMatch(x -> x.name().equals(s.name()))) {
+                throw new LifeboatException(ErrorCode.USAGE, "two sources of this backup are named " + s.name(),
+                        "give the folder another name, or back them up separately");
+            }
+        }
+        sources.addAll(configured);
         return run(request, sources, context);
     }
 
@@ -105,7 +114,8 @@ public final class BackupEngine {
         try {
             for (Source source : sources) { // every source reached before the first byte is written
                 // a stack's failures name their source; --db's keep the words users know (they name the database)
-                prepared.add(request.sources().isEmpty() ? source.prepare() : prepare(source));
+                boolean configured = request.sources().stream().anyMatch(sp -> sp.name().equals(source.name()));
+                prepared.add(configured ? prepare(source) : source.prepare());
             }
             RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "backup " + id);
             Manifest committed;

@@ -16,8 +16,9 @@ import java.util.Map;
  * @param compressionLevel zstd level for new chunks
  * @param threads          chunk workers
  * @param kind             null, or {@link dev.lifeboat.repository.Manifest#SAFETY} for a restore's safety backup
- * @param sources          the configured sources (lifeboat.yml's {@code sources:}); when there are any, they are what
- *                         is backed up, and {@code databases}, {@code allDatabases} and {@code globals} are not used
+ * @param sources          sources given by their configuration (lifeboat.yml's {@code sources:}, or {@code --files}),
+ *                         backed up after the databases of {@code databases} (of which there are none in a stack's
+ *                         backup: {@link #withStack} clears them)
  * @param hooks            the stack's hooks by name; a backup runs before-backup and after-backup
  * @param parallel         how many sources are read at once
  */
@@ -36,9 +37,15 @@ public record BackupRequest(List<String> databases, boolean allDatabases, boolea
         this(databases, allDatabases, globals, label, compressionLevel, threads, kind, List.of(), Map.of(), 1);
     }
 
-    /** This backup of the stack: {@code sources} with {@code hooks}, {@code parallel} at once. */
+    /** This backup as the stack's: {@code sources} (and no databases of their own) with {@code hooks}. */
     public BackupRequest withStack(List<SourceSpec> sources, Map<String, Hook> hooks, int parallel) {
+        return new BackupRequest(List.of(), false, false, label, compressionLevel, threads, kind, sources, hooks,
+                parallel);
+    }
+
+    /** This backup with {@code sources} (a {@code --files} tree) after its databases, without hooks. */
+    public BackupRequest withSources(List<SourceSpec> sources) {
         return new BackupRequest(databases, allDatabases, globals, label, compressionLevel, threads, kind, sources,
-                hooks, parallel);
+                Map.of(), 1);
     }
 }

@@ -78,12 +78,16 @@ public final class StackRestoreEngine {
         SourceContext context = backups.context();
         List<Restorer> restorers = new ArrayList<>();
         for (Manifest.Source recorded : chosen) {
-            Sources.recordedOrFail(recorded, manifest.id());
+            var type = Sources.recordedOrFail(recorded, manifest.id());
             SourceSpec spec = request.configured().stream().filter(s -> s.name().equals(recorded.name())).findFirst()
-                    .orElseThrow(() -> new LifeboatException(ErrorCode.USAGE, "backup " + manifest.id() + " holds "
-                            + "source " + recorded.name() + ", which lifeboat.yml's sources: do not name, so Lifeboat "
-                            + "does not know where it goes", "add it to lifeboat.yml (of type " + recorded.type()
-                            + "), or leave it out with --source for the others"));
+                    .orElse(request.to() == null ? null : type.forTarget(recorded.name(), request.to()));
+            if (spec == null) {
+                throw new LifeboatException(ErrorCode.USAGE, "backup " + manifest.id() + " holds source "
+                        + recorded.name() + ", which lifeboat.yml's sources: do not name, so Lifeboat does not know "
+                        + "where it goes", "add it to lifeboat.yml (of type " + type.name() + "), restore it alone "
+                        + "with --source " + recorded.name() + " --to TARGET, or leave it out with --source for the "
+                        + "others");
+            }
             Source source = Sources.configure(List.of(spec), context).get(0);
             restorers.add(source.restorer(recorded, request.options(), request.to()));
         }

@@ -37,6 +37,15 @@ public interface SourceType {
     Map<String, String> describe(Manifest.Source recorded);
 
     /**
+     * The configuration of a source named {@code name} whose place is {@code to} (a restore's {@code --to} when
+     * lifeboat.yml names no such source: a tree backed up with {@code --files}); null when the type cannot be restored
+     * from a place alone (an exec source needs its restore command).
+     */
+    default SourceSpec forTarget(String name, String to) {
+        return null;
+    }
+
+    /**
      * What {@code verify --read-data} checks of the recorded source beyond every chunk's id: each file of a tree
      * against its SHA-256. The problems found, each naming what is wrong; none when the type has nothing more to
      * check. A type that checks here reads its artifacts itself ({@link #readsItsData}).

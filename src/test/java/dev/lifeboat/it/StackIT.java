@@ -96,6 +96,33 @@ class StackIT {
         pg.dropDatabase(db + "_copy");
     }
 
+    @Test
+    void aDatabaseAndAFolderAreBackedUpTogetherWithoutAConfigFile() throws Exception {
+        PgCluster pg = PgCluster.shared();
+        String db = "stack_noconf";
+        pg.dropDatabase(db);
+        pg.createDatabase(db);
+        pg.psql(db, "create table t as select g from generate_series(1, 500) g");
+        Path uploads = Files.createDirectories(work.resolve("uploads"));
+        Files.writeString(uploads.resolve("a.txt"), "a");
+        Files.createDirectories(uploads.resolve("sub"));
+        Files.writeString(uploads.resolve("sub/b.txt"), "b");
+        LifeboatCli cli = new LifeboatCli(work).env("PGPASSWORD", pg.password())
+                .env("LIFEBOAT_REPOSITORY", work.resolve("repo").toString());
+        cli.run("init").expectSuccess();
+        String url = "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/" + db;
+        JsonNode b = JSON.readTree(cli.run("backup", "--db", url, "--files", uploads.toString(), "--json")
+                .expectSuccess().stdout());
+        assertThat(b.get("sources")).extracting(s -> s.get("name").asText() + ":" + s.get("type").asText())
+                .containsExactly(db + ":postgresql", "uploads:files");
+        Path out = work.resolve("restored");
+        cli.run("restore", b.get("id").asText(), "--source", "uploads", "--to", out.toString(), "--yes")
+                .expectSuccess();
+        assertThat(out.resolve("sub/b.txt")).hasContent("b");
+        assertThat(cli.run("ls", b.get("id").asText()).expectSuccess().stdout()).contains("sub/b.txt");
+        pg.dropDatabase(db);
+    }
+
     private List<JsonNode> list(LifeboatCli cli, Path config) throws Exception {
         JsonNode all = JSON.readTree(cli.run("list", "--config", config.toString(), "--json").expectSuccess().stdout());
         List<JsonNode> complete = new java.util.ArrayList<>();

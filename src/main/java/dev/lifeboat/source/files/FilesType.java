@@ -50,6 +50,11 @@ public final class FilesType implements SourceType {
     }
 
     @Override
+    public SourceSpec forTarget(String name, String to) {
+        return new SourceSpec(name, name(), Map.of("type", name(), "path", to));
+    }
+
+    @Override
     public List<String> checkData(Manifest.Source recorded, Restorer.Artifacts artifacts) throws java.io.IOException {
         try {
             TreeTar.write(artifacts, java.io.OutputStream.nullOutputStream()); // every file against its SHA-256

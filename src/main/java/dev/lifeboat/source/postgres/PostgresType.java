@@ -106,6 +106,11 @@ public final class PostgresType implements SourceType {
     }
 
     @Override
+    public SourceSpec forTarget(String name, String to) {
+        return new SourceSpec(name, name(), Map.of("type", name(), "url", to));
+    }
+
+    @Override
     public void problems(Manifest.Source recorded, String name, List<String> problems) {
         PgRecord.problems(recorded, name, problems);
     }
