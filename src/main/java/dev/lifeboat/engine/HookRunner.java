@@ -37,33 +37,26 @@ final class HookRunner {
         LOG.info("{}: running {}", what, hook.command());
         progress.step(what);
         long t0 = System.nanoTime();
-        Process p = shell.startMerged(env);
-        Shell.Watch watch = Shell.watch(p, t0 + hook.timeout().toNanos());
         Deque<String> tail = new ArrayDeque<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            p.getOutputStream().close();
-            String line;
-            while ((line = out.readLine()) != null) {
-                LOG.info("{}: {}", what, line);
-                progress.step(what + ": " + line);
-                tail.addLast(line);
-                if (tail.size() > TAIL_LINES) {
-                    tail.removeFirst();
-                }
-            }
-        } catch (IOException e) {
-            // the hook closed its output, or was stopped: its exit says what happened
-        }
         int rc;
-        try {
-            rc = shell.await(p, t0);
-        } finally {
-            if (p.isAlive()) {
-                Shell.kill(p);
+        try (Shell.Running running = shell.startMerged(env)) {
+            Process p = running.process();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                p.getOutputStream().close();
+                String line;
+                while ((line = out.readLine()) != null) {
+                    LOG.info("{}: {}", what, line);
+                    progress.step(what + ": " + line);
+                    tail.addLast(line);
+                    if (tail.size() > TAIL_LINES) {
+                        tail.removeFirst();
+                    }
+                }
+            } catch (IOException e) {
+                // the hook closed its output, or was stopped: its exit says what happened
             }
-        }
-        if (watch.timedOut()) {
-            throw shell.timedOut();
+            rc = running.finish();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (rc != 0) {

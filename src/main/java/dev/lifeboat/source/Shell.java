@@ -28,16 +28,16 @@ public record Shell(String what, String script, Map<String, String> env, Path cw
     }
 
     /** Starts it: standard input, output and error are pipes for the caller. */
-    public Process start(Map<String, String> baseEnvironment) {
+    public Running start(Map<String, String> baseEnvironment) {
         return start(baseEnvironment, false);
     }
 
     /** Starts it with its standard error merged into its standard output (a hook's one stream for the log). */
-    public Process startMerged(Map<String, String> baseEnvironment) {
+    public Running startMerged(Map<String, String> baseEnvironment) {
         return start(baseEnvironment, true);
     }
 
-    private Process start(Map<String, String> baseEnvironment, boolean merged) {
+    private Running start(Map<String, String> baseEnvironment, boolean merged) {
         ProcessBuilder pb = new ProcessBuilder("sh", "-c", script).redirectErrorStream(merged);
         pb.environment().clear();
         pb.environment().putAll(baseEnvironment);
@@ -45,83 +45,78 @@ public record Shell(String what, String script, Map<String, String> env, Path cw
         if (cwd != null) {
             pb.directory(cwd.toFile());
         }
+        Process p;
         try {
-            return pb.start();
+            p = pb.start();
         } catch (IOException e) {
             throw new LifeboatException(ErrorCode.USAGE, what + " could not start: " + e.getMessage(),
                     cwd == null ? "check that sh is installed" : "check that the folder " + cwd + " exists");
         }
+        return new Running(p, System.nanoTime() + timeout.toNanos());
     }
 
     /**
-     * Kills {@code p} and everything it started when it is still running at {@code deadline} (System.nanoTime), on a
-     * daemon thread of its own; {@link #timedOut()} of the returned watch then says so.
+     * The command as it runs: killed with everything it started when it is still running at its deadline, by a
+     * daemon thread of its own (reading its output blocks, so the deadline cannot wait for the reader). Closing it
+     * kills what still runs.
      */
-    public static Watch watch(Process p, long deadline) {
-        Watch w = new Watch(p, deadline);
-        Thread t = new Thread(w, "lifeboat-timeout-" + p.pid());
-        t.setDaemon(true);
-        t.start();
-        return w;
-    }
+    public final class Running implements AutoCloseable {
+        private final Process process;
+        private volatile boolean timedOut;
 
-    /**
-     * Waits for {@code p} until the timeout counted from {@code startedNanos}; kills it and everything it started
-     * when the time is up, and throws an error naming the command.
-     */
-    public int await(Process p, long startedNanos) throws InterruptedException {
-        long left = timeout.toNanos() - (System.nanoTime() - startedNanos);
-        if (left <= 0 || !p.waitFor(left, TimeUnit.NANOSECONDS)) {
-            kill(p);
-            throw timedOut();
+        private Running(Process process, long deadline) {
+            this.process = process;
+            Thread t = new Thread(() -> {
+                try {
+                    long left = deadline - System.nanoTime();
+                    if (left > 0 && process.waitFor(left, TimeUnit.NANOSECONDS)) {
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (process.isAlive()) {
+                    timedOut = true;
+                    kill(process);
+                }
+            }, "lifeboat-timeout-" + process.pid());
+            t.setDaemon(true);
+            t.start();
         }
-        return p.exitValue();
+
+        public Process process() {
+            return process;
+        }
+
+        /** Waits for it to end: its exit status, or the error of a command that ran out of time. */
+        public int finish() throws InterruptedException {
+            int rc = process.waitFor();
+            if (timedOut) {
+                throw timedOut();
+            }
+            return rc;
+        }
+
+        @Override
+        public void close() {
+            if (process.isAlive()) {
+                kill(process);
+            }
+        }
     }
 
     /** The error of a command that ran out of time. */
-    public LifeboatException timedOut() {
+    private LifeboatException timedOut() {
         return new LifeboatException(ErrorCode.SOURCE, what + " did not end within " + Units.duration(timeout)
                 + " and was stopped", "make it faster, or give it more time with timeout: SECONDS");
     }
 
     /** Stops {@code p} and everything it started. */
-    public static void kill(Process p) {
+    private static void kill(Process p) {
         // the parent first, so that it starts nothing more (a shell would run its next command once its child died);
         // then what it had started, taken before it died (orphans are no longer its descendants)
         List<ProcessHandle> started = p.descendants().toList();
         p.destroyForcibly();
         started.forEach(ProcessHandle::destroyForcibly);
-    }
-
-    /** Waits for a process's deadline and kills it there. */
-    public static final class Watch implements Runnable {
-        private final Process p;
-        private final long deadline;
-        private volatile boolean timedOut;
-
-        private Watch(Process p, long deadline) {
-            this.p = p;
-            this.deadline = deadline;
-        }
-
-        @Override
-        public void run() {
-            try {
-                long left = deadline - System.nanoTime();
-                if (left > 0 && p.waitFor(left, TimeUnit.NANOSECONDS)) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (p.isAlive()) {
-                timedOut = true;
-                kill(p);
-            }
-        }
-
-        public boolean timedOut() {
-            return timedOut;
-        }
     }
 }

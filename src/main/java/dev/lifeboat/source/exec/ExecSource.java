@@ -114,12 +114,11 @@ final class ExecSource implements Source {
 
     private Manifest.Source run(ArtifactSink sink) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
-        Process p = backup.start(context.environment());
-        p.getOutputStream().close();
-        StderrTail err = new StderrTail(p.getErrorStream(), "exec-" + name);
-        Shell.Watch watch = Shell.watch(p, t0 + backup.timeout().toNanos());
         Artifact artifact = null;
-        try {
+        try (Shell.Running running = backup.start(context.environment())) {
+            Process p = running.process();
+            p.getOutputStream().close();
+            StderrTail err = new StderrTail(p.getErrorStream(), "exec-" + name);
             if (output == null) {
                 try (InputStream in = p.getInputStream()) {
                     artifact = sink.write(artifactName(), ExecType.FORMAT, in);
@@ -127,16 +126,9 @@ final class ExecSource implements Source {
             } else {
                 p.getInputStream().transferTo(OutputStream.nullOutputStream());
             }
-            int rc = backup.await(p, t0);
-            if (watch.timedOut()) {
-                throw backup.timedOut();
-            }
+            int rc = running.finish();
             if (rc != 0) {
                 throw failed(backup, rc, err);
-            }
-        } finally {
-            if (p.isAlive()) {
-                Shell.kill(p);
             }
         }
         if (output != null) {
@@ -230,14 +222,12 @@ final class ExecSource implements Source {
     /** Runs {@code shell} with {@code artifact} on its standard input, or written to the output file first. */
     private void feed(Shell shell, Artifact artifact, Restorer.Artifacts artifacts)
             throws IOException, InterruptedException {
-        long t0 = System.nanoTime();
         if (output != null) {
             writeOutput(artifacts, artifact);
         }
-        try {
-            Process p = shell.start(context.environment());
+        try (Shell.Running running = shell.start(context.environment())) {
+            Process p = running.process();
             StderrTail err = new StderrTail(p.getErrorStream(), "exec-" + name);
-            Shell.Watch watch = Shell.watch(p, t0 + shell.timeout().toNanos());
             Thread drain = new Thread(() -> {
                 try (InputStream out = p.getInputStream()) {
                     out.transferTo(OutputStream.nullOutputStream());
@@ -248,28 +238,19 @@ final class ExecSource implements Source {
             drain.setDaemon(true);
             drain.start();
             Exception[] readError = new Exception[1];
-            try {
-                if (output == null) {
-                    try (InputStream in = artifacts.open(artifact); OutputStream stdin = p.getOutputStream()) {
-                        Pipes.copy(in, stdin, p, readError, 64 * 1024);
-                    } catch (IOException closing) {
-                        // the program stopped reading: its exit status says why
-                    }
-                } else {
-                    p.getOutputStream().close();
+            if (output == null) {
+                try (InputStream in = artifacts.open(artifact); OutputStream stdin = p.getOutputStream()) {
+                    Pipes.copy(in, stdin, p, readError, 64 * 1024);
+                } catch (IOException closing) {
+                    // the program stopped reading: its exit status says why
                 }
-                int rc = shell.await(p, t0);
-                Pipes.rethrow(readError); // a chunk that failed its check: the program was killed before the end
-                if (watch.timedOut()) {
-                    throw shell.timedOut();
-                }
-                if (rc != 0) {
-                    throw failed(shell, rc, err);
-                }
-            } finally {
-                if (p.isAlive()) {
-                    Shell.kill(p);
-                }
+            } else {
+                p.getOutputStream().close();
+            }
+            int rc = running.finish();
+            Pipes.rethrow(readError); // a chunk that failed its check: the program was killed before the end
+            if (rc != 0) {
+                throw failed(shell, rc, err);
             }
         } finally {
             if (output != null) {
