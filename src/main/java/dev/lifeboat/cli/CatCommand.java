@@ -47,9 +47,8 @@ final class CatCommand implements Callable<Integer> {
             throw new LifeboatException(ErrorCode.USAGE, source + ".tar is binary and stdout is a terminal",
                     "pipe it (lifeboat cat " + m.id() + " " + source + ".tar | tar -x -C DIR), or give -o FILE");
         }
-        Manifest full = repo.manifest(m.id());
         var reader = repo.artifactReader(repo.readKeys(common.identities()));
-        var artifacts = dev.lifeboat.source.Restorer.Artifacts.of(full.artifacts().stream()
+        var artifacts = dev.lifeboat.source.Restorer.Artifacts.of(m.artifacts().stream()
                 .filter(x -> source.equals(x.source())).toList(), reader::open);
         Path partial = null;
         if (output != null) {

@@ -46,7 +46,7 @@ final class LsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
-            Manifest m = repo.manifest(repo.resolveManifest(id, null).id());
+            Manifest m = repo.resolveManifest(id, null);
             List<String> trees = m.artifacts().stream().filter(a -> FilesType.TREE.equals(a.format()))
                     .map(a -> a.source()).toList();
             if (trees.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.lifeboat.engine;
 
 import dev.lifeboat.core.ErrorCode;
+import dev.lifeboat.core.Futures;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.core.Version;
 import dev.lifeboat.config.Hook;
@@ -131,7 +132,6 @@ public final class BackupEngine {
                 Instant stopped = null;
                 Instant resumed = null;
                 boolean stack = !request.hooks().isEmpty();
-                Throwable failure = null;
                 try {
                     Hook before = request.hooks().get("before-backup");
                     if (before != null) {
@@ -139,8 +139,6 @@ public final class BackupEngine {
                     }
                     stopped = clock.instant();
                     run.all(inside);
-                } catch (Throwable t) {
-                    failure = t;
                 } finally {
                     resumed = clock.instant();
                     Hook after = request.hooks().get("after-backup");
@@ -148,15 +146,9 @@ public final class BackupEngine {
                         try {
                             run.hooks.add(HookRunner.run(after, null, context.environment(), progress));
                         } catch (LifeboatException e) {
-                            afterBackupFailed = e;
-                            if (failure != null) {
-                                failure.addSuppressed(e);
-                            }
+                            afterBackupFailed = e; // after a failure, that failure is the one reported
                         }
                     }
-                }
-                if (failure != null) {
-                    throw failure;
                 }
                 List<Manifest.Source> recorded = new ArrayList<>();
                 List<Artifact> artifacts = new ArrayList<>();
@@ -192,10 +184,6 @@ public final class BackupEngine {
                         afterBackupFailed.hint());
             }
             return committed;
-        } catch (Error | RuntimeException | IOException | InterruptedException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
         } finally {
             prepared.forEach(Source.Prepared::close);
         }
@@ -242,7 +230,7 @@ public final class BackupEngine {
         }
 
         /** Backs up the sources at {@code indexes}, {@link #parallel} at a time; the first failure stops the rest. */
-        void all(List<Integer> indexes) throws Exception {
+        void all(List<Integer> indexes) throws IOException, InterruptedException {
             if (indexes.isEmpty()) {
                 return;
             }
@@ -281,7 +269,7 @@ public final class BackupEngine {
                         for (int i : indexes) { // stops their programs, so that no thread waits on them
                             prepared.get(i).close();
                         }
-                        throw e.getCause() instanceof Exception x ? x : new IllegalStateException(e.getCause());
+                        throw Futures.rethrow(e.getCause());
                     }
                 }
             } finally {
@@ -290,7 +278,7 @@ public final class BackupEngine {
             }
         }
 
-        private void one(int i, SharedProgress shared) throws Exception {
+        private void one(int i, SharedProgress shared) throws IOException, InterruptedException {
             Source source = sources.get(i);
             Hook before = own.get(source.name() + "\0before-backup");
             Hook after = own.get(source.name() + "\0after-backup");
@@ -375,24 +363,25 @@ public final class BackupEngine {
                 throw new LifeboatException(ErrorCode.USAGE, "source " + source + " writes the artifact " + name
                         + ", which another source of this backup wrote already", "rename one of the sources");
             }
-            progress.start();
-            long[] last = {0};
-            Artifact a = writer.write(name, source, format, in, boundary, n -> {
-                progress.add(n - last[0]);
-                last[0] = n;
-            });
+            Artifact a = writer.write(name, source, format, in, boundary, tracked());
             artifacts.add(a);
             return a;
         }
 
         @Override
-        public List<ChunkRef> chunks(InputStream in) throws IOException {
+        public Part chunks(InputStream in) throws IOException {
+            Artifact a = writer.write(".part", source, "part", in, () -> -1, tracked());
+            return new Part(a.chunks(), a.size(), a.sha256());
+        }
+
+        /** The chunk writer's count of one stream's bytes, added to the shared progress as it grows. */
+        private java.util.function.LongConsumer tracked() {
             progress.start();
             long[] last = {0};
-            return writer.write(".part", source, "part", in, () -> -1, n -> {
+            return n -> {
                 progress.add(n - last[0]);
                 last[0] = n;
-            }).chunks();
+            };
         }
 
         @Override
@@ -411,14 +400,18 @@ public final class BackupEngine {
             if (repo.config().encrypted() && keys.identities().isEmpty()) {
                 return java.util.Optional.empty(); // a backup host with the public key only reads nothing back
             }
-            List<dev.lifeboat.repository.BackupEntry> entries = repo.entries();
-            for (int i = entries.size() - 1; i >= 0; i--) {
-                Manifest m = entries.get(i).manifest();
-                if (m == null || m.safety() || !Manifest.COMPLETED.equals(m.status()) || m.sources() == null
-                        || m.sources().stream().noneMatch(x -> source.equals(x.name()) && type.equals(x.type()))) {
+            List<String> ids = repo.backupIds();
+            for (int i = ids.size() - 1; i >= 0; i--) { // newest first, each manifest read once, until one holds it
+                Manifest full;
+                try {
+                    full = repo.manifest(ids.get(i));
+                } catch (LifeboatException unreadable) {
+                    continue; // a damaged or newer manifest: an older backup will do, or none
+                }
+                if (full.safety() || !Manifest.COMPLETED.equals(full.status()) || full.sources().stream()
+                        .noneMatch(x -> source.equals(x.name()) && type.equals(x.type()))) {
                     continue;
                 }
-                Manifest full = repo.manifest(m.id());
                 Manifest.Source recorded = full.sources().stream().filter(x -> source.equals(x.name())).findFirst()
                         .orElseThrow();
                 List<Artifact> mine = full.artifacts().stream().filter(a -> source.equals(a.source())).toList();

@@ -117,11 +117,7 @@ public final class RestoreEngine {
             }
             if (state.exists() && state.userTables() > 0 && request.safetyBackup() && repo.config().signed()
                     && keys.signingKey() == null) {
-                throw new LifeboatException(ErrorCode.ENCRYPTION, "this host cannot take the safety backup of "
-                        + target.database() + " before the restore: it has no key to sign backups of this repository "
-                        + "(<key folder>/" + repo.config().id() + ".signing-key); nothing was changed",
-                        "copy that key from the backup host or set LIFEBOAT_SIGNING_KEY, or restore without a safety "
-                                + "backup (--no-safety-backup) once you are sure the target holds nothing to keep");
+                throw UserErrors.cannotSignSafetyBackup(repo, target.database(), "the target holds");
             }
             String question = "Restore " + artifact.name() + " of backup " + manifest.id()
                     + (check.corrupt() != null ? " (recorded as corrupt)" : "")

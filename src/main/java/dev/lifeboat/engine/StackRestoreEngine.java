@@ -69,7 +69,7 @@ public final class StackRestoreEngine {
     }
 
     public Result run(Request request) throws IOException, InterruptedException {
-        Manifest manifest = repo.manifest(repo.resolveManifest(request.backupId(), null).id());
+        Manifest manifest = repo.resolveManifest(request.backupId(), null); // read whole, signature checked
         List<Manifest.Source> chosen = chosen(manifest, request.only());
         if (request.to() != null && chosen.size() != 1) {
             throw new LifeboatException(ErrorCode.USAGE, "--to takes the target of one source",
@@ -113,31 +113,22 @@ public final class StackRestoreEngine {
                         .append(" (").append(found.get(i).summary()).append(")");
             }
             question.append("\n?");
-            List<String> toKeep = new ArrayList<>();
-            for (int i = 0; i < restorers.size(); i++) {
-                if (request.safetyBackup() && found.get(i).holdsData() && restorers.get(i).safetySource() != null) {
-                    toKeep.add(chosen.get(i).name());
-                }
-            }
-            if (!toKeep.isEmpty() && !backups.canSign()) {
-                throw new LifeboatException(ErrorCode.ENCRYPTION, "this host cannot take the safety backup of "
-                        + String.join(", ", toKeep) + " before the restore: it has no key to sign backups of this "
-                        + "repository (<key folder>/" + repo.config().id() + ".signing-key); nothing was changed",
-                        "copy that key from the backup host or set LIFEBOAT_SIGNING_KEY, or restore without a safety "
-                                + "backup (--no-safety-backup) once you are sure the targets hold nothing to keep");
-            }
-            if (!confirmation.confirm(question.toString(), manifest.id().substring(manifest.id().length() - 6))) {
-                throw new LifeboatException(ErrorCode.ABORTED, "the restore of backup " + manifest.id()
-                        + " was not confirmed; nothing was changed", null);
-            }
-            String safetyId = null;
-            List<Source> safety = new ArrayList<>();
+            List<Source> safety = new ArrayList<>(); // what the targets hold now, for the safety backup
             for (int i = 0; i < restorers.size(); i++) {
                 Source s = restorers.get(i).safetySource();
                 if (request.safetyBackup() && found.get(i).holdsData() && s != null) {
                     safety.add(s);
                 }
             }
+            if (!safety.isEmpty() && !backups.canSign()) {
+                throw UserErrors.cannotSignSafetyBackup(repo, String.join(", ", safety.stream().map(Source::name)
+                        .toList()), "the targets hold");
+            }
+            if (!confirmation.confirm(question.toString(), manifest.id().substring(manifest.id().length() - 6))) {
+                throw new LifeboatException(ErrorCode.ABORTED, "the restore of backup " + manifest.id()
+                        + " was not confirmed; nothing was changed", null);
+            }
+            String safetyId = null;
             if (!safety.isEmpty()) {
                 notice.accept("Taking a safety backup of " + String.join(", ", safety.stream().map(Source::name)
                         .toList()) + " before the restore...");

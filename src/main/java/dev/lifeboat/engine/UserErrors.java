@@ -50,4 +50,17 @@ public final class UserErrors {
         return new LifeboatException(ErrorCode.STORAGE, String.valueOf(io.getMessage()),
                 "check that the repository's storage is reachable and writable, then retry", io);
     }
+
+    /**
+     * A restore that would take a safety backup of {@code what} on a host without the repository's signing key:
+     * refused before anything changes. {@code holder} is "the target holds" or "the targets hold".
+     */
+    static LifeboatException cannotSignSafetyBackup(dev.lifeboat.repository.Repository repo, String what,
+                                                    String holder) {
+        return new LifeboatException(ErrorCode.ENCRYPTION, "this host cannot take the safety backup of " + what
+                + " before the restore: it has no key to sign backups of this repository (<key folder>/"
+                + repo.config().id() + ".signing-key); nothing was changed", "copy that key from the backup host or "
+                + "set LIFEBOAT_SIGNING_KEY, or restore without a safety backup (--no-safety-backup) once you are "
+                + "sure " + holder + " nothing to keep");
+    }
 }

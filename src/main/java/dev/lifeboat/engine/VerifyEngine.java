@@ -148,27 +148,26 @@ public final class VerifyEngine {
         if (problems.isEmpty() && (request.readData() || request.drill())) {
             requireIdentity();
             level = "read-data";
-            Manifest full = repo.manifest(m.id());
             java.util.Set<String> readByType = new java.util.HashSet<>();
-            for (Manifest.Source s : full.sources()) {
+            for (Manifest.Source s : m.sources()) {
                 var type = Sources.recorded(s);
                 if (type.isPresent() && type.get().readsItsData()) {
                     readByType.add(s.name());
                 }
             }
-            for (Artifact a : full.artifacts()) {
+            for (Artifact a : m.artifacts()) {
                 String problem = readByType.contains(a.source()) ? null : readArtifact(m, a);
                 if (problem != null) {
                     problems.add(problem);
                 }
             }
-            for (Manifest.Source s : full.sources()) { // what each type checks beyond the chunks (a tree's files)
+            for (Manifest.Source s : m.sources()) { // what each type checks beyond the chunks (a tree's files)
                 var type = Sources.recorded(s);
                 if (type.isEmpty()) {
                     continue;
                 }
                 try {
-                    problems.addAll(type.get().checkData(s, artifactsOf(full, s)));
+                    problems.addAll(type.get().checkData(s, artifactsOf(m, s)));
                 } catch (CorruptChunkException | NoSuchFileException ex) {
                     problems.add("source " + s.name() + ": " + ex.getMessage());
                 }
@@ -267,8 +266,8 @@ public final class VerifyEngine {
     }
 
     /** The drills of sources that need no server (a tree into a scratch folder); their mismatches. */
-    private List<String> ownDrills(Manifest m, List<SourceSpec> configured) throws IOException, InterruptedException {
-        Manifest full = repo.manifest(m.id());
+    private List<String> ownDrills(Manifest full, List<SourceSpec> configured)
+            throws IOException, InterruptedException {
         List<String> mismatches = new ArrayList<>();
         SourceContext context = new SourceContext(System.getenv(), x -> {}, Map.of(PgTools.class, tools));
         for (Manifest.Source s : full.sources()) {

@@ -28,10 +28,13 @@ public interface ArtifactSink {
 
     /**
      * Stores {@code in} as chunks of its own (its first byte starts a chunk, its last ends one, so that its chunks
-     * never depend on what comes before or after it: a file of a tree) and gives them in order, for an artifact that
-     * {@link #assemble} makes later.
+     * never depend on what comes before or after it: a file of a tree) and gives them in order, with the stream's
+     * size and SHA-256, for an artifact that {@link #assemble} makes later.
      */
-    List<ChunkRef> chunks(InputStream in) throws IOException;
+    Part chunks(InputStream in) throws IOException;
+
+    /** A stream stored by {@link #chunks}: its chunks in order, its bytes, its SHA-256 (hex). */
+    record Part(List<ChunkRef> chunks, long size, String sha256) {}
 
     /**
      * The chunk {@code ref} with its stored size, when the repository holds a chunk of that id and plain size, so

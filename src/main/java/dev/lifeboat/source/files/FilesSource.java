@@ -1,7 +1,6 @@
 package dev.lifeboat.source.files;
 
 import dev.lifeboat.core.ErrorCode;
-import dev.lifeboat.core.Hex;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.ChunkRef;
@@ -26,7 +25,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -98,6 +96,8 @@ final class FilesSource implements Source {
     private final class Walk {
         private final ArtifactSink sink;
         private final Map<String, Entry> before = new HashMap<>();
+        /** The chunks of each file of the last backup, by path. */
+        private final Map<String, List<ChunkRef>> previousChunks = new HashMap<>();
         private final List<ChunkRef> data = new ArrayList<>();
         /** The listing as it is walked, in a file of this user's only (it names every file of the tree). */
         private java.io.OutputStream listing;
@@ -193,8 +193,6 @@ final class FilesSource implements Source {
             }
         }
 
-        private final Map<String, List<ChunkRef>> previousChunks = new HashMap<>();
-
         private void visit(Path p, String rel) throws IOException {
             Map<String, Object> a;
             try {
@@ -281,17 +279,16 @@ final class FilesSource implements Source {
                 } else {
                     read++;
                     xattrs = xattrs(p);
-                    MessageDigest d = sha256();
-                    List<ChunkRef> chunks;
-                    try (InputStream in = new DigestInputStream(Files.newInputStream(p, NOFOLLOW), d)) {
-                        chunks = sink.chunks(in);
+                    ArtifactSink.Part part;
+                    try (InputStream in = Files.newInputStream(p, NOFOLLOW)) {
+                        part = sink.chunks(in); // hashed as it is chunked: read once
                     } catch (NoSuchFileException gone) {
                         files--;
                         return;
                     }
-                    data.addAll(chunks);
-                    sha = Hex.of(d.digest());
-                    length = chunks.stream().mapToLong(ChunkRef::size).sum();
+                    data.addAll(part.chunks());
+                    sha = part.sha256();
+                    length = part.size();
                     readBytes += length;
                     Map<String, Object> after = Files.readAttributes(p, "unix:ctime,lastModifiedTime,size", NOFOLLOW);
                     if (length != size || ((FileTime) after.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS) != mtime
@@ -382,6 +379,6 @@ final class FilesSource implements Source {
     @Override
     public Restorer restorer(Manifest.Source recorded, RestoreOptions options, String to) {
         Path target = to == null ? root : Path.of(to).toAbsolutePath().normalize();
-        return new TreeRestorer(label(), name, target, to != null, recorded, options, context, excludes, stop);
+        return new TreeRestorer(label(), name, target, to != null, options, context, excludes, stop);
     }
 }

@@ -74,7 +74,7 @@ public final class FilesType implements SourceType {
                               SourceSpec configured, SourceContext context)
             throws java.io.IOException, InterruptedException {
         Restorer r = new TreeRestorer("source " + recorded.name() + " (files)", recorded.name(), scratch, true,
-                recorded, dev.lifeboat.source.RestoreOptions.DEFAULT, new SourceContext(context.environment(),
+                dev.lifeboat.source.RestoreOptions.DEFAULT, new SourceContext(context.environment(),
                 m -> {}, context.tools()), Excludes.none(), true);
         r.restore(artifacts);
         // count as the backup counted: a file's further names (hard links) are links, not files

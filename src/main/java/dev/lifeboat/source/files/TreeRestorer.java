@@ -5,7 +5,6 @@ import dev.lifeboat.core.Hex;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.Json;
-import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.source.Restorer;
 import dev.lifeboat.source.RestoreOptions;
 import dev.lifeboat.source.Source;
@@ -59,8 +58,7 @@ final class TreeRestorer implements Restorer {
     private final boolean stop;
     private final List<PathMatcher> parts = new ArrayList<>();
 
-    TreeRestorer(String label, String name, Path target, boolean elsewhere, Manifest.Source recorded,
-                 RestoreOptions options, SourceContext context, Excludes excludes, boolean stop) {
+    TreeRestorer(String label, String name, Path target, boolean elsewhere, RestoreOptions options, SourceContext context, Excludes excludes, boolean stop) {
         this.label = label;
         this.name = name;
         this.target = target;
@@ -269,7 +267,7 @@ final class TreeRestorer implements Restorer {
             try {
                 v.write(x.getKey().substring(5), ByteBuffer.wrap(Base64.getDecoder().decode(x.getValue())));
             } catch (IllegalArgumentException | IOException | UnsupportedOperationException failed) {
-                // a file system without extended attributes: the data is what matters; said once per file
+                // a file system without user extended attributes: say which, rather than restore less than was kept
                 throw new LifeboatException(ErrorCode.USAGE, "cannot set the extended attribute " + x.getKey()
                         + " of " + p + ": " + failed.getMessage(), "restore onto a file system with user extended "
                         + "attributes (mount option user_xattr)");

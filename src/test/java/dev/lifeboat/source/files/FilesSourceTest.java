@@ -189,8 +189,7 @@ class FilesSourceTest extends SourceContractTest {
         for (String path : List.of("../escaped", "a/../../escaped", "/etc/escaped", "link/escaped", "")) {
             String line = "{\"path\":\"" + path + "\",\"type\":\"file\",\"mode\":420,\"uid\":0,\"gid\":0,"
                     + "\"mtimeNs\":0,\"ctimeNs\":0,\"ino\":1,\"size\":1,\"offset\":0,\"first\":0,\"count\":1}\n";
-            TreeRestorer r = new TreeRestorer("source up (files)", "up", out, true, null,
-                    new RestoreOptions(false, true, false, List.of(), true, true), context(),
+            TreeRestorer r = new TreeRestorer("source up (files)", "up", out, true, new RestoreOptions(false, true, false, List.of(), true, true), context(),
                     Excludes.of(spec("up"), List.of()), true);
             assertThatThrownBy(() -> r.restore(fake(line, "x"))).as(path).isInstanceOf(LifeboatException.class)
                     .hasMessageContaining("source up (files)");
