@@ -119,21 +119,39 @@ final class BackupsApi {
         respond(ctx, job, 200);
     }
 
+    /**
+     * Step one: {@code {"database": NAME}} for a database of a backup taken with the databases: list,
+     * {@code {"source": NAME}} for one source of the stack, neither for the whole stack (or the one database).
+     * The answer lists every target the confirmation would write to.
+     */
     private void requestRestore(Context ctx) throws Exception {
         JsonNode body = optionalBody(ctx);
         Service.RestoreOffer offer = service.requestRestore(Auth.principal(ctx), ctx.pathParam("id"),
-                text(body, "database"), bool(body, "force"));
+                text(body, "database"), text(body, "source"), bool(body, "force"));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("backupId", offer.backupId());
-        out.put("database", offer.database());
+        if (offer.database() != null) {
+            out.put("database", offer.database());
+        } else {
+            out.put("source", offer.choice().source()); // null: every source of the backup
+        }
         out.put("target", offer.target());
+        out.put("sources", offer.targets().stream().map(t -> Map.of("name", t.source(), "type",
+                String.valueOf(t.type()), "target", t.target())).toList());
         out.put("confirmationToken", offer.confirmationToken());
         out.put("expires", offer.expires());
+        String what = offer.database() != null ? "database " + offer.database() : offer.choice().source() != null
+                ? "source " + offer.choice().source() : "every source of the backup";
         String corrupt = offer.corrupt() == null ? "" : offer.corrupt() + (offer.newestGood() == null ? ""
-                : "; the newest good backup of " + offer.database() + " is " + offer.newestGood())
+                : "; the newest good backup of " + what + " is " + offer.newestGood())
                 + "; confirm with \"force\": true to restore it anyway. ";
-        out.put("warning", corrupt + "confirming replaces database " + offer.database() + " on " + offer.target()
-                + " with this backup, after a safety backup of its current content");
+        String replaces = offer.database() != null
+                ? "confirming replaces database " + offer.database() + " on " + offer.target()
+                + " with this backup, after a safety backup of its current content"
+                : "confirming replaces " + what + " (" + offer.target() + ") with this backup, after a safety backup "
+                + "of every target that holds data; lifeboat.yml's before-restore hook runs first, and its after-restore "
+                + "hook only when every source was restored";
+        out.put("warning", corrupt + replaces);
         if (offer.corrupt() != null) {
             out.put("corrupt", true);
             out.put("newestGoodBackupId", offer.newestGood());

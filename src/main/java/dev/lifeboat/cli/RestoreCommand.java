@@ -117,17 +117,8 @@ final class RestoreCommand implements Callable<Integer> {
         try (Storage storage = common.openStorage()) {
             Repository repo = common.openRepository(storage);
             var keys = repo.restoreKeys(common.keyCache(), common.identities());
-            var writeKeys = keys;
-            if (!noSafetyBackup) {
-                try {
-                    writeKeys = repo.writeKeys(common.keyCache(), common.identities());
-                } catch (LifeboatException e) {
-                    // no signing key here: the engine refuses a safety backup only if one is due, saying so
-                    if (e.code() != ErrorCode.ENCRYPTION) {
-                        throw e;
-                    }
-                }
-            }
+            var writeKeys = noSafetyBackup ? keys
+                    : StackRestoreEngine.safetyKeys(repo, common.keyCache(), common.identities(), keys);
             BackupEngine safety = new BackupEngine(repo, writeKeys, common.pgTools(), Terminal.progress(),
                     Clock.systemUTC(), msg -> System.err.println(msg));
             StackRestoreEngine engine = new StackRestoreEngine(repo, keys, safety, Terminal.progress(),

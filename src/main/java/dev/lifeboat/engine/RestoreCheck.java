@@ -70,26 +70,40 @@ public record RestoreCheck(String backupId, String database, BackupStatus corrup
      */
     public static RestoreCheck of(Repository repo, Manifest manifest, Artifact artifact, boolean force)
             throws IOException {
+        return of(repo, manifest, List.of(artifact), force);
+    }
+
+    /**
+     * {@link #of(Repository, Manifest, Artifact, boolean)} for several artifacts (those of the sources a restore of a
+     * stack writes), with one listing of the repository's chunks for all of them. The newest good backup named is
+     * that of the source of the first damaged artifact, or of the first artifact.
+     */
+    public static RestoreCheck of(Repository repo, Manifest manifest, List<Artifact> artifacts, boolean force)
+            throws IOException {
         ChunkIndex present = new ChunkIndex(); // chunk id -> stored size, compact for millions of chunks
         repo.forEachChunk((id, stored) -> present.put(id, (int) Math.min(Integer.MAX_VALUE, stored)));
-        List<String> damaged = damaged(artifact, present);
-        if (!damaged.isEmpty()) {
-            Manifest good = newestGood(repo, manifest.id(), artifact.source(), present, Set.of());
-            throw new Refused("backup " + manifest.id() + ", artifact " + artifact.name() + ": " + damaged.get(0)
-                    + (damaged.size() > 1 ? " (and " + (damaged.size() - 1) + " more chunks)" : "")
-                    + "; nothing was changed", "restore that blob from a replica, or "
-                    + instead(good, artifact.source()), artifact.source(), good, false);
+        for (Artifact artifact : artifacts) {
+            List<String> damaged = damaged(artifact, present);
+            if (!damaged.isEmpty()) {
+                Manifest good = newestGood(repo, manifest.id(), artifact.source(), present, Set.of());
+                throw new Refused("backup " + manifest.id() + ", artifact " + artifact.name() + ": " + damaged.get(0)
+                        + (damaged.size() > 1 ? " (and " + (damaged.size() - 1) + " more chunks)" : "")
+                        + "; nothing was changed", "restore that blob from a replica, or "
+                        + instead(good, artifact.source()), artifact.source(), good, false);
+            }
         }
+        String source = artifacts.isEmpty() ? null : artifacts.get(0).source();
         BackupStatus status = repo.status(manifest.id());
         if (status == null || !BackupStatus.CORRUPT.equals(status.status())) {
-            return new RestoreCheck(manifest.id(), artifact.source(), null, null);
+            return new RestoreCheck(manifest.id(), source, null, null);
         }
-        Manifest good = newestGood(repo, manifest.id(), artifact.source(), present, damagedChunks(status));
-        RestoreCheck check = new RestoreCheck(manifest.id(), artifact.source(), status, good);
+        Manifest good = source == null ? null
+                : newestGood(repo, manifest.id(), source, present, damagedChunks(status));
+        RestoreCheck check = new RestoreCheck(manifest.id(), source, status, good);
         if (!force) {
-            throw new Refused(check.finding() + "; nothing was changed", instead(good, artifact.source())
+            throw new Refused(check.finding() + "; nothing was changed", instead(good, source)
                     + "; or, to restore this backup anyway, pass --force (\"force\": true through the API): a damaged "
-                    + "chunk of what it restores stops the restore, which then rolls back", artifact.source(), good,
+                    + "chunk of what it restores stops the restore, which then rolls back", source, good,
                     true);
         }
         return check;
@@ -160,8 +174,8 @@ public record RestoreCheck(String backupId, String database, BackupStatus corrup
     }
 
     /**
-     * The newest backup other than {@code excluded} with a dump of {@code database} that is not recorded as corrupt,
-     * whose dump's chunks are all present and none of them among {@code damaged} or named by a corrupt backup met
+     * The newest backup other than {@code excluded} that holds source {@code database} (a database's dump, a tree's
+     * artifacts), is not recorded as corrupt, and whose artifacts of that source have all their chunks present and none of them among {@code damaged} or named by a corrupt backup met
      * on the way; null when none is among the {@value #SEARCH_LIMIT} newest.
      */
     static Manifest newestGood(Repository repo, String excluded, String database, ChunkIndex present,
@@ -181,8 +195,12 @@ public record RestoreCheck(String backupId, String database, BackupStatus corrup
             } catch (LifeboatException unreadable) {
                 continue; // gone since the listing, or not valid: no restore point either way
             }
-            Artifact dump = m.dumpOf(database);
-            if (dump == null) {
+            List<Artifact> held = m.artifacts() == null ? List.of() : m.artifacts().stream()
+                    .filter(a -> database.equals(a.source())).toList();
+            if (held.isEmpty() && m.dumpOf(database) != null) {
+                held = List.of(m.dumpOf(database)); // a format-1 backup names its dump by file
+            }
+            if (held.isEmpty()) {
                 continue;
             }
             BackupStatus status = repo.status(id);
@@ -190,7 +208,8 @@ public record RestoreCheck(String backupId, String database, BackupStatus corrup
                 bad.addAll(damagedChunks(status));
                 continue;
             }
-            if (damaged(dump, present).isEmpty() && dump.chunks().stream().noneMatch(c -> bad.contains(c.id()))) {
+            if (held.stream().allMatch(a -> damaged(a, present).isEmpty()
+                    && a.chunks().stream().noneMatch(c -> bad.contains(c.id())))) {
                 return m;
             }
         }

@@ -45,6 +45,32 @@ public final class StackRestoreEngine {
     public record Request(String backupId, List<SourceSpec> configured, List<String> only, String to,
                           RestoreOptions options, Map<String, Hook> hooks, boolean safetyBackup, boolean force) {}
 
+    /**
+     * A source that failed to restore, after the safety backup: the message says what was restored already and
+     * the safety backup's id, which callers also get as fields (the service's job result).
+     */
+    public static final class Failed extends LifeboatException {
+        private final String safetyBackupId;
+        private final List<String> restored;
+
+        Failed(ErrorCode code, String message, String hint, Throwable cause, String safetyBackupId,
+               List<String> restored) {
+            super(code, message, hint, cause);
+            this.safetyBackupId = safetyBackupId;
+            this.restored = restored;
+        }
+
+        /** The safety backup taken first, or null when none was. */
+        public String safetyBackupId() {
+            return safetyBackupId;
+        }
+
+        /** The sources restored before the one that failed. */
+        public List<String> restored() {
+            return restored;
+        }
+    }
+
     /** What happened: the backup, the sources restored in order, the safety backup taken first (or null). */
     public record Result(String backupId, List<String> restored, String safetyBackupId) {}
 
@@ -68,7 +94,46 @@ public final class StackRestoreEngine {
         this.notice = notice;
     }
 
-    public Result run(Request request) throws IOException, InterruptedException {
+    /**
+     * The keys a safety backup is written with: this host's writing keys, or {@code restoreKeys} where it has no
+     * signing key (the engine then refuses a safety backup only when one is due, saying why).
+     */
+    public static Keys safetyKeys(Repository repo, dev.lifeboat.repository.LocalKeyCache cache,
+                                  List<String> identities, Keys restoreKeys) throws IOException {
+        try {
+            return repo.writeKeys(cache, identities);
+        } catch (LifeboatException e) {
+            if (e.code() != ErrorCode.ENCRYPTION) {
+                throw e;
+            }
+            return restoreKeys;
+        }
+    }
+
+    /**
+     * What a restore would do, worked out before anything is asked or changed: the backup (read whole, its
+     * signature checked), the sources chosen, and for each the restorer that knows its target.
+     */
+    public record Plan(Manifest manifest, List<Manifest.Source> chosen, List<Restorer> restorers,
+                       SourceContext context) {
+        /** Where each chosen source goes: {@code name -> target}, in restore order. */
+        public List<Target> targets() {
+            List<Target> out = new ArrayList<>();
+            for (int i = 0; i < chosen.size(); i++) {
+                out.add(new Target(chosen.get(i).name(), chosen.get(i).type(), restorers.get(i).target()));
+            }
+            return out;
+        }
+    }
+
+    /** One source's target, as a person confirming the restore must see it. */
+    public record Target(String source, String type, String target) {}
+
+    /**
+     * Reads the backup and configures the restorer of every chosen source; refuses, before anything is asked, a
+     * source that lifeboat.yml does not place, a type this version does not know, or a bad option.
+     */
+    public Plan plan(Request request) throws IOException {
         Manifest manifest = repo.resolveManifest(request.backupId(), null); // read whole, signature checked
         List<Manifest.Source> chosen = chosen(manifest, request.only());
         if (request.to() != null && chosen.size() != 1) {
@@ -91,18 +156,38 @@ public final class StackRestoreEngine {
             Source source = Sources.configure(List.of(spec), context).get(0);
             restorers.add(source.restorer(recorded, request.options(), request.to()));
         }
+        return new Plan(manifest, chosen, restorers, context);
+    }
 
+    /**
+     * Every chunk of every chosen source present, and the backup not recorded as corrupt unless {@code force}
+     * ({@link RestoreCheck.Refused} otherwise, naming the newest good backup).
+     *
+     * @return the first check that found the backup recorded as corrupt (a forced restore), else a clean one
+     */
+    public RestoreCheck check(Plan plan, boolean force) throws IOException {
+        List<Artifact> all = new ArrayList<>();
+        for (Manifest.Source recorded : plan.chosen()) {
+            all.addAll(artifactsOf(plan.manifest(), recorded));
+        }
+        return RestoreCheck.of(repo, plan.manifest(), all, force);
+    }
+
+    public Result run(Request request) throws IOException, InterruptedException {
+        return run(plan(request), request);
+    }
+
+    /** Restores what {@link #plan} worked out, as {@code request} says (hooks, safety backup, force). */
+    public Result run(Plan plan, Request request) throws IOException, InterruptedException {
+        Manifest manifest = plan.manifest();
+        List<Manifest.Source> chosen = plan.chosen();
+        List<Restorer> restorers = plan.restorers();
+        SourceContext context = plan.context();
         try (RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "restore " + manifest.id())) {
-            List<String> warnings = new ArrayList<>();
-            for (Manifest.Source recorded : chosen) { // every chunk there, and no recorded corruption
-                for (Artifact a : artifactsOf(manifest, recorded)) {
-                    RestoreCheck check = RestoreCheck.of(repo, manifest, a, request.force());
-                    if (check.corrupt() != null && !warnings.contains(check.warning())) {
-                        warnings.add(check.warning());
-                    }
-                }
+            RestoreCheck checked = check(plan, request.force()); // every chunk there, no recorded corruption
+            if (checked.corrupt() != null) {
+                notice.accept("Warning: " + checked.warning() + ". Restoring it anyway, as forced.");
             }
-            warnings.forEach(w -> notice.accept("Warning: " + w + ". Restoring it anyway, as forced."));
             List<Restorer.Inspection> found = new ArrayList<>();
             for (Restorer r : restorers) {
                 found.add(r.inspect());
@@ -171,13 +256,14 @@ public final class StackRestoreEngine {
                 } catch (LifeboatException | IOException e) {
                     String msg = e instanceof LifeboatException ? e.getMessage() : UserErrors.ofStorage((IOException) e)
                             .getMessage();
-                    throw new LifeboatException(e instanceof LifeboatException le ? le.code() : ErrorCode.STORAGE,
+                    throw new Failed(e instanceof LifeboatException le ? le.code() : ErrorCode.STORAGE,
                             "restoring source " + recorded.name() + " failed: " + msg + "; restored already: "
                                     + (restored.isEmpty() ? "none" : String.join(", ", restored))
                                     + "; nothing was restarted (after-restore did not run)"
                                     + (safetyId == null ? "" : "; the safety backup is " + safetyId),
                             safetyId == null ? "fix that and restore again" : "fix that and restore again, or put the "
-                                    + "previous state back with: lifeboat restore " + safetyId, e);
+                                    + "previous state back with: lifeboat restore " + safetyId, e, safetyId,
+                            List.copyOf(restored));
                 }
                 restored.add(recorded.name());
             }

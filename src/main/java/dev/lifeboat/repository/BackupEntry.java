@@ -75,7 +75,37 @@ public record BackupEntry(String id, Manifest manifest, String manifestError, Ba
         java.util.Map<String, Object> row = manifest.summary();
         row.put("status", effectiveStatus());
         row.put("statusLevel", statusLevel());
+        if (row.get("sources") instanceof java.util.List<?> each) {
+            for (Object one : each) {
+                @SuppressWarnings("unchecked")
+                java.util.Map<String, Object> source = (java.util.Map<String, Object>) one;
+                source.put("status", sourceStatus(String.valueOf(source.get("name"))));
+            }
+        }
         return row;
+    }
+
+    /**
+     * The status of one source of the backup: {@code corrupt} when the verify that found the backup corrupt named
+     * one of its artifacts (or the source), otherwise the backup's status, or {@code completed} when the damage is
+     * elsewhere.
+     */
+    public String sourceStatus(String source) {
+        String backup = effectiveStatus();
+        if (!BackupStatus.CORRUPT.equals(backup) || manifest == null) {
+            return backup;
+        }
+        java.util.List<String> problems = status == null || status.problems() == null ? java.util.List.of()
+                : status.problems();
+        java.util.List<String> names = manifest.artifacts() == null ? java.util.List.of() : manifest.artifacts()
+                .stream().filter(a -> source.equals(a.source())).map(Artifact::name).toList();
+        for (String p : problems) {
+            if (p.contains("source " + source + ":") || p.contains(" of " + source + ":")
+                    || names.stream().anyMatch(n -> p.contains("artifact " + n + ":"))) {
+                return BackupStatus.CORRUPT;
+            }
+        }
+        return problems.isEmpty() ? BackupStatus.CORRUPT : "completed";
     }
 
     /** A restore's safety backup, which retention keeps by a rule of its own. */

@@ -84,11 +84,37 @@ public record Manifest(int formatVersion, String id, String label, String status
         row.put("label", label);
         row.put("started", started);
         row.put("finished", finished);
-        row.put("sources", sources.stream().map(Source::name).toList());
+        List<java.util.Map<String, Object>> each = new java.util.ArrayList<>();
+        for (Source s : sources) {
+            java.util.Map<String, Object> one = new java.util.LinkedHashMap<>();
+            one.put("name", s.name());
+            one.put("type", s.type());
+            long[] bytes = bytesOf(s.name());
+            one.put("logicalBytes", bytes[0]);
+            one.put("storedBytes", bytes[1]);
+            each.add(one);
+        }
+        row.put("sources", each);
         row.put("logicalBytes", logicalBytes);
         row.put("storedBytes", storedBytes);
         row.put("addedBytes", addedBytes);
         return row;
+    }
+
+    /**
+     * What the artifacts of source {@code name} take: {@code [bytes of data, bytes of their stored chunks]} (a chunk
+     * shared by two artifacts counts for each); zeros when the artifacts are unknown.
+     */
+    public long[] bytesOf(String name) {
+        long logical = 0;
+        long stored = 0;
+        for (Artifact a : artifacts == null ? List.<Artifact>of() : artifacts) {
+            if (name.equals(a.source())) {
+                logical += a.size();
+                stored += a.storedSize();
+            }
+        }
+        return new long[] {logical, stored};
     }
 
     /**

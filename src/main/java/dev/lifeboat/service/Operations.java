@@ -11,6 +11,8 @@ import dev.lifeboat.engine.PruneRequest;
 import dev.lifeboat.engine.RestoreCheck;
 import dev.lifeboat.engine.RestoreEngine;
 import dev.lifeboat.engine.RestoreRequest;
+import dev.lifeboat.engine.StackRestoreEngine;
+import dev.lifeboat.source.RestoreOptions;
 import dev.lifeboat.engine.VerifyEngine;
 import dev.lifeboat.engine.VerifyRequest;
 import dev.lifeboat.source.postgres.PgConnection;
@@ -234,6 +236,73 @@ public final class Operations {
             throw new JobFailure(e.code(), e.getMessage(), e.hint(), out, e);
         }
         out.put("target", r.target());
+        out.put("preRestoreBackupId", r.safetyBackupId());
+        return out;
+    }
+
+    /**
+     * A restore of the stack: of every source of the backup, or of {@code source} alone, each into the place
+     * lifeboat.yml's sources: give it (never a place read from the repository), with its hooks.
+     */
+    StackRestoreEngine.Request stackRequest(String backupId, String source, boolean force) {
+        return new StackRestoreEngine.Request(backupId, settings.sources, source == null ? List.of() : List.of(source),
+                null, RestoreOptions.DEFAULT, settings.hooks, true, force);
+    }
+
+    private StackRestoreEngine stackEngine(dev.lifeboat.engine.Progress progress, Keys keys, Keys writeKeys) {
+        BackupEngine safety = new BackupEngine(repo, writeKeys, tools, progress, clock);
+        return new StackRestoreEngine(repo, keys, safety, progress, (question, expected) -> true, msg -> {});
+    }
+
+    /**
+     * Step one of a restore of the stack: where every source would go, and the same refusals as a database's
+     * restore (a missing chunk; a backup recorded as corrupt unless {@code force}).
+     */
+    public StackPlan planStack(String backupId, String source, boolean force) throws IOException {
+        StackRestoreEngine engine = stackEngine(dev.lifeboat.engine.Progress.NONE, Keys.PLAIN, Keys.PLAIN);
+        StackRestoreEngine.Plan plan = engine.plan(stackRequest(backupId, source, force));
+        return new StackPlan(plan.manifest().id(), source, plan.targets(), engine.check(plan, force));
+    }
+
+    /** Where every source would go, as {@link #planStack} says, without its checks. */
+    public List<StackRestoreEngine.Target> stackTargets(String backupId, String source) throws IOException {
+        return stackEngine(dev.lifeboat.engine.Progress.NONE, Keys.PLAIN, Keys.PLAIN)
+                .plan(stackRequest(backupId, source, true)).targets();
+    }
+
+    /** What {@link #planStack} found: the targets in restore order, and the chunk and corruption check. */
+    public record StackPlan(String backupId, String source, List<StackRestoreEngine.Target> targets,
+                            RestoreCheck check) {}
+
+    /**
+     * Restores the stack (or one source) as {@link #planStack} showed it, in three phases, after a safety backup of
+     * every target that holds data; a failure keeps the safety backup's id and what was restored in the job's
+     * result.
+     */
+    public Map<String, Object> restoreStack(Job job, String backupId, String source, boolean force) throws Exception {
+        List<String> ids = identities();
+        Keys keys = repo.restoreKeys(new LocalKeyCache(settings.keyDir, settings.signingKey), ids);
+        Keys writeKeys = StackRestoreEngine.safetyKeys(repo, new LocalKeyCache(settings.keyDir, settings.signingKey),
+                ids, keys);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", backupId);
+        if (source != null) {
+            out.put("source", source);
+        }
+        StackRestoreEngine engine = stackEngine(job, keys, writeKeys);
+        StackRestoreEngine.Request request = stackRequest(backupId, source, force);
+        StackRestoreEngine.Plan plan = engine.plan(request);
+        out.put("target", String.join(", ", plan.targets().stream().map(t -> t.source() + " -> " + t.target())
+                .toList()));
+        StackRestoreEngine.Result r;
+        try {
+            r = engine.run(plan, request);
+        } catch (StackRestoreEngine.Failed e) {
+            out.put("restored", e.restored());
+            out.put("preRestoreBackupId", e.safetyBackupId());
+            throw new JobFailure(e.code(), e.getMessage(), e.hint(), out, e);
+        }
+        out.put("restored", r.restored());
         out.put("preRestoreBackupId", r.safetyBackupId());
         return out;
     }

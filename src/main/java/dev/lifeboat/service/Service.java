@@ -5,6 +5,7 @@ import dev.lifeboat.config.Settings;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.engine.RestoreCheck;
+import dev.lifeboat.engine.StackRestoreEngine;
 import dev.lifeboat.source.postgres.PgTools;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.Catalog;
@@ -501,40 +502,161 @@ public final class Service implements AutoCloseable {
      */
     public RestoreOffer requestRestore(Principal who, String idOrPrefix, String database, boolean force)
             throws IOException {
+        return requestRestore(who, idOrPrefix, database, null, force);
+    }
+
+    /**
+     * Step one of a restore of a database ({@code database}), of one source of the stack ({@code source}), or, with
+     * neither and lifeboat.yml's sources: configured, of the whole stack in three phases (before-restore, every
+     * source into its configured place, after-restore). The offer lists every target; the token is bound to
+     * this choice.
+     */
+    public RestoreOffer requestRestore(Principal who, String idOrPrefix, String database, String source,
+                                       boolean force) throws IOException {
         require(who, Role.ADMIN, "restore.request", idOrPrefix);
         requireDatabase(who, "restore.request", idOrPrefix);
         String id = resolveAudited(who, "restore.request", idOrPrefix);
-        Operations.RestorePlan plan;
+        RestoreChoice choice;
+        List<StackRestoreEngine.Target> targets;
         RestoreCheck check;
         try {
-            plan = ops.planRestore(id, database);
-            check = ops.checkRestore(plan, force);
+            if (database != null && source != null) {
+                throw new LifeboatException(ErrorCode.USAGE, "a restore takes a database or a source, not both",
+                        "send \"source\" for a source of lifeboat.yml's sources:, \"database\" for a database of a "
+                                + "backup taken with the databases: list");
+            }
+            if (source != null || (database == null && !settings.sources.isEmpty())) {
+                Operations.StackPlan plan = ops.planStack(id, source, force);
+                choice = source == null ? RestoreChoice.wholeStack() : RestoreChoice.ofSource(source);
+                targets = plan.targets();
+                check = plan.check();
+            } else {
+                Operations.RestorePlan plan = ops.planRestore(id, database);
+                choice = RestoreChoice.ofDatabase(plan.database());
+                targets = List.of(new StackRestoreEngine.Target(plan.database(), "postgresql", plan.display()));
+                check = ops.checkRestore(plan, force);
+            }
         } catch (LifeboatException e) {
             state.audit().record(who.name(), "restore.request", id, "failed", Map.of("error", e.getMessage()));
             throw e;
         }
-        String token = state.confirmations().issue(id, who, plan.database(), confirmationTtl);
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("database", plan.database());
-        details.put("target", plan.display());
+        String token = state.confirmations().issue(id, who, choice.encoded(), confirmationTtl);
+        Map<String, Object> details = new LinkedHashMap<>(choice.details());
+        details.put("target", RestoreChoice.describe(targets));
         if (check.corrupt() != null) {
             details.put("force", true);
             details.put("warning", check.warning());
         }
         state.audit().record(who.name(), "restore.request", id, "ok", details);
-        return new RestoreOffer(id, plan.database(), plan.display(), token, clock.instant().plus(confirmationTtl),
+        return new RestoreOffer(id, choice, targets, token, clock.instant().plus(confirmationTtl),
                 check.finding(), check.newestGood() == null ? null : check.newestGood().id());
     }
 
     /**
-     * What step one returns. The person confirming must see {@code target}; the web UI has them type
-     * {@code database}.
+     * What step one returns. The person confirming must see every target; the web UI has them type
+     * {@link #confirmWord()}.
      *
      * @param corrupt    for a backup recorded as corrupt (a forced request), what the verify found, else null
      * @param newestGood then, the newest good backup of the database, or null
      */
-    public record RestoreOffer(String backupId, String database, String target, String confirmationToken,
-                               Instant expires, String corrupt, String newestGood) {}
+    public record RestoreOffer(String backupId, RestoreChoice choice, List<StackRestoreEngine.Target> targets,
+                               String confirmationToken, Instant expires, String corrupt, String newestGood) {
+        /** The database of a database's restore, else null. */
+        public String database() {
+            return choice.database();
+        }
+
+        /** The target of a database's restore ({@code user@host:port/db}); for the stack, every target. */
+        public String target() {
+            return choice.database() != null ? targets.get(0).target() : RestoreChoice.describe(targets);
+        }
+
+        /** What a person types to confirm: the database's or source's name, or the backup's last 6 characters. */
+        public String confirmWord() {
+            return choice.confirmWord(backupId);
+        }
+    }
+
+    /**
+     * What a confirmation token is issued for: a database, one source, or the whole stack; stored with the token
+     * as {@code database:NAME}, {@code source:NAME} or {@code stack}.
+     */
+    public record RestoreChoice(String database, String source, boolean stack) {
+        public static RestoreChoice ofDatabase(String name) {
+            return new RestoreChoice(name, null, false);
+        }
+
+        public static RestoreChoice ofSource(String name) {
+            return new RestoreChoice(null, name, false);
+        }
+
+        public static RestoreChoice wholeStack() {
+            return new RestoreChoice(null, null, true);
+        }
+
+        public String encoded() {
+            return stack ? "stack" : source != null ? "source:" + source : "database:" + database;
+        }
+
+        public static RestoreChoice decode(String stored) {
+            if ("stack".equals(stored)) {
+                return wholeStack();
+            }
+            if (stored != null && stored.startsWith("source:")) {
+                return ofSource(stored.substring("source:".length()));
+            }
+            if (stored != null && stored.startsWith("database:")) {
+                return ofDatabase(stored.substring("database:".length()));
+            }
+            return ofDatabase(stored); // issued by a version that knew databases only
+        }
+
+        /** What a person types to confirm this restore of {@code backupId}. */
+        public String confirmWord(String backupId) {
+            return stack ? backupId.substring(backupId.length() - 6) : source != null ? source : database;
+        }
+
+        /** What the confirmation is for, said to the person typing. */
+        public String confirmWhat() {
+            return stack ? "the backup's last 6 characters" : source != null ? "the source's name"
+                    : "the database's name";
+        }
+
+        /** {@code database app}, {@code source uploads}, {@code every source of the backup}. */
+        public String what() {
+            return stack ? "every source of the backup" : source != null ? "source " + source : "database " + database;
+        }
+
+        Map<String, Object> details() {
+            return stack ? Map.of("sources", "all") : source != null ? Map.of("source", source)
+                    : Map.of("database", database);
+        }
+
+        /** {@code uploads -> /srv/files, app -> app@db:5432/app}. */
+        static String describe(List<StackRestoreEngine.Target> targets) {
+            return String.join(", ", targets.stream().map(t -> t.source() + " -> " + t.target()).toList());
+        }
+    }
+
+    /**
+     * Where a restore of {@code idOrPrefix} as {@code choice} would write (admin): what the confirmation shows again
+     * when a person typed the wrong word.
+     */
+    public List<StackRestoreEngine.Target> restoreTargets(Principal who, String idOrPrefix, RestoreChoice choice)
+            throws IOException {
+        require(who, Role.ADMIN, "restore.request", idOrPrefix);
+        String id = resolve(idOrPrefix);
+        if (choice.database() == null && (choice.source() != null || !settings.sources.isEmpty())) {
+            return ops.stackTargets(id, choice.source());
+        }
+        Operations.RestorePlan plan = ops.planRestore(id, choice.database());
+        return List.of(new StackRestoreEngine.Target(plan.database(), "postgresql", plan.display()));
+    }
+
+    /** Whether a restore without a database named is of the stack (lifeboat.yml has sources:). */
+    public boolean restoresStack() {
+        return !settings.sources.isEmpty();
+    }
 
     /**
      * Step two (admin): consumes the token (bound to this backup and this user, single use, 5 minutes) and
@@ -545,27 +667,39 @@ public final class Service implements AutoCloseable {
     }
 
     /**
-     * {@link #confirmRestore(Principal, String, String)}; when {@code typedDatabase} is not null (the web UI has
-     * the person type the database's name), it must be the database the token was issued for, else nothing
+     * {@link #confirmRestore(Principal, String, String)}; when {@code typed} is not null (the web UI has the person
+     * type what {@link RestoreOffer#confirmWord()} said), it must be that word for the token's choice, else nothing
      * is done and the token stays valid. A backup recorded as corrupt needs {@code force} here too, as in step
      * one (a token says nothing of it); without, nothing is done and the token stays valid.
      */
-    public Job confirmRestore(Principal who, String idOrPrefix, String confirmationToken, String typedDatabase,
+    public Job confirmRestore(Principal who, String idOrPrefix, String confirmationToken, String typed,
                               boolean force) throws IOException {
         require(who, Role.ADMIN, "restore.confirm", idOrPrefix);
         String id = resolveAudited(who, "restore.confirm", idOrPrefix);
         Confirmed ok;
         try {
             ops.requireNotCorrupt(id, force);
-            ok = state.confirmations().consume(confirmationToken, id, who, typedDatabase);
+            ok = state.confirmations().consume(confirmationToken, id, who, typed,
+                    stored -> RestoreChoice.decode(stored).confirmWord(id));
         } catch (LifeboatException e) {
             state.audit().record(who.name(), "restore.confirm", id, "denied", Map.of("error", e.getMessage()));
             throw e;
         }
-        Operations.RestorePlan chosen = ops.planRestore(id, ok.target());
+        RestoreChoice choice = RestoreChoice.decode(ok.target());
+        Map<String, Object> details = new LinkedHashMap<>(choice.details());
+        if (force) {
+            details.put("force", true);
+        }
+        if (choice.database() == null) {
+            String targets = RestoreChoice.describe(ops.stackTargets(id, choice.source()));
+            Map<String, Object> audit = new LinkedHashMap<>(choice.details());
+            audit.put("target", targets);
+            return audited(who, "restore.confirm", id, audit, accepted -> jobs.submit(JobKind.RESTORE, id, who.name(),
+                    details, accepted, job -> ops.restoreStack(job, id, choice.source(), force)));
+        }
+        Operations.RestorePlan chosen = ops.planRestore(id, choice.database());
         return audited(who, "restore.confirm", id, Map.of("database", chosen.database(), "target", chosen.display()),
-                accepted -> jobs.submit(JobKind.RESTORE, id, who.name(), force ? Map.of("database",
-                        chosen.database(), "force", true) : Map.of("database", chosen.database()), accepted,
+                accepted -> jobs.submit(JobKind.RESTORE, id, who.name(), details, accepted,
                         job -> ops.restore(job, chosen, force)));
     }
 

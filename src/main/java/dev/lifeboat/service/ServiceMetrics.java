@@ -27,6 +27,13 @@ import java.util.function.Supplier;
  * a verify; when the next scheduled backup runs. Alert on
  * {@code time() - lifeboat_job_last_success_timestamp_seconds{kind="backup"} > 26*3600} and on
  * {@code lifeboat_backups_corrupt > 0}.
+ *
+ * <p>Per source of the stack ({@code source} and {@code type} labels), from the newest backup that holds it:
+ * {@code lifeboat_source_last_backup_timestamp_seconds}, {@code lifeboat_source_last_backup_bytes} (its data),
+ * {@code lifeboat_source_last_stored_bytes} and {@code lifeboat_source_corrupt} (1 when a verify found that
+ * backup of the source damaged). Alert per source on
+ * {@code time() - lifeboat_source_last_backup_timestamp_seconds > 26*3600}: a source left out of the stack's
+ * backups shows there.
  */
 public final class ServiceMetrics {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceMetrics.class);
@@ -41,6 +48,8 @@ public final class ServiceMetrics {
     private final AtomicLong backups = new AtomicLong(-1);
     private final AtomicLong corrupt = new AtomicLong(-1);
     private final AtomicLong unverified = new AtomicLong(-1);
+    /** Per source: [finished (ms), data bytes, stored bytes, corrupt], gauges registered on first sight. */
+    private final Map<String, AtomicLong[]> sources = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ServiceMetrics(Supplier<java.util.Optional<Instant>> nextRun, Supplier<Integer> activeJobs) {
         this(nextRun, () -> true, activeJobs);
@@ -133,6 +142,47 @@ public final class ServiceMetrics {
                 lastAddedBytes.set(e.manifest().addedBytes());
             }
         });
+        seedSources(entries);
+    }
+
+    /** The newest backup of each source (by name and type), in the gauges of that source. */
+    private void seedSources(List<BackupEntry> entries) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            BackupEntry e = entries.get(i);
+            if (e.manifest() == null || e.manifest().safety() || e.manifest().sources() == null) {
+                continue;
+            }
+            for (var s : e.manifest().sources()) {
+                String type = String.valueOf(s.type());
+                if (!seen.add(s.name() + "\0" + type)) {
+                    continue;
+                }
+                AtomicLong[] g = sources.computeIfAbsent(s.name() + "\0" + type, k -> register(s.name(), type));
+                long[] bytes = e.manifest().bytesOf(s.name());
+                g[0].set(e.manifest().finished() == null ? 0 : e.manifest().finished().toEpochMilli());
+                g[1].set(bytes[0]);
+                g[2].set(bytes[1]);
+                g[3].set(BackupStatus.CORRUPT.equals(e.sourceStatus(s.name())) ? 1 : 0);
+            }
+        }
+    }
+
+    private AtomicLong[] register(String source, String type) {
+        AtomicLong[] g = {new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong()};
+        Gauge.builder("lifeboat_source_last_backup_timestamp_seconds", g[0], v -> v.get() / 1000.0)
+                .description("When the newest backup that holds this source finished").tag("source", source)
+                .tag("type", type).register(registry);
+        Gauge.builder("lifeboat_source_last_backup_bytes", g[1], AtomicLong::get)
+                .description("Bytes of data of this source in its newest backup").tag("source", source)
+                .tag("type", type).register(registry);
+        Gauge.builder("lifeboat_source_last_stored_bytes", g[2], AtomicLong::get)
+                .description("Bytes stored for this source's newest backup (shared chunks counted)")
+                .tag("source", source).tag("type", type).register(registry);
+        Gauge.builder("lifeboat_source_corrupt", g[3], AtomicLong::get)
+                .description("1 when a verify found the newest backup of this source damaged").tag("source", source)
+                .tag("type", type).register(registry);
+        return g;
     }
 
     /** Measures the repository by listing its chunks: one listing, no reads. */

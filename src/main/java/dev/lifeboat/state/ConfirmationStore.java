@@ -86,6 +86,16 @@ public final class ConfirmationStore {
      *         that is not the target; the token stays valid
      */
     public Confirmed consume(String token, String backupId, Principal principal, String typedTarget) {
+        return consume(token, backupId, principal, typedTarget, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #consume(String, String, Principal, String)}, where what a person types for a target is
+     * {@code typedFor} of it (the target stored may be a key such as {@code source:uploads}, the word typed its
+     * name).
+     */
+    public Confirmed consume(String token, String backupId, Principal principal, String typedTarget,
+                             java.util.function.UnaryOperator<String> typedFor) {
         Objects.requireNonNull(principal, "principal");
         if (token == null || !TOKEN.matcher(token).matches()) {
             throw unknown();
@@ -130,10 +140,11 @@ public final class ConfirmationStore {
             if (!now.isBefore(expires)) {
                 throw expired(validity);
             }
-            if (typedTarget != null && !typedTarget.equals(target)) {
+            String expected = typedFor.apply(target);
+            if (typedTarget != null && !typedTarget.equals(expected)) {
                 throw new dev.lifeboat.core.LifeboatException(dev.lifeboat.core.ErrorCode.USAGE, "the name typed, '"
-                        + typedTarget + "', is not the database to restore, '" + target + "'",
-                        "type the database's name exactly as shown; nothing was restored");
+                        + typedTarget + "', is not the one to confirm this restore with, '" + expected + "'",
+                        "type it exactly as shown; nothing was restored");
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE confirmation_token SET used = ? "
                     + "WHERE token_hash = ? AND used IS NULL AND expires > ?")) {

@@ -1,6 +1,7 @@
 package dev.lifeboat.web;
 
 import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.retention.Decision;
@@ -44,6 +45,8 @@ final class Pages {
         Instant started = v.entry().started();
         return new BackupRow(v.id(), badge(v), m == null ? "" : Objects.toString(m.label(), ""),
                 m != null && m.safety(), v.entry().pinned(), Human.time(started, zone), Human.age(started, now),
+                m == null || m.sources() == null ? "" : String.join(", ", m.sources().stream().map(Manifest.Source::name)
+                        .toList()),
                 m == null ? Human.UNKNOWN : Human.bytes(m.logicalBytes()),
                 m == null ? Human.UNKNOWN : Human.bytes(m.storedBytes()),
                 verification(v.entry().status(), now), retention(v, now, zone), dueForRemoval(v));
@@ -137,7 +140,8 @@ final class Pages {
                 s.problems() == null ? List.of() : s.problems(), drill, history);
     }
 
-    static List<SourceView> sources(Manifest m) {
+    static List<SourceView> sources(BackupEntry e) {
+        Manifest m = e.manifest();
         List<SourceView> out = new ArrayList<>();
         if (m == null || m.sources() == null) {
             return out;
@@ -149,7 +153,9 @@ final class Pages {
             List<List<String>> rows = c == null ? List.of() : c.rows().stream().map(r -> r.stream()
                     .map(cell -> cell.matches("\\d{1,18}") ? Human.count(Long.parseLong(cell)) : cell).toList())
                     .toList();
-            out.add(new SourceView(s.name(), Objects.toString(s.type(), ""), facts, c == null ? "" : c.summary(),
+            long[] bytes = m.bytesOf(s.name());
+            out.add(new SourceView(s.name(), Objects.toString(s.type(), ""), Badge.of(e.sourceStatus(s.name())),
+                    Human.bytes(bytes[0]), Human.bytes(bytes[1]), facts, c == null ? "" : c.summary(),
                     c == null ? List.of() : c.header(), rows));
         }
         return out;
@@ -168,11 +174,29 @@ final class Pages {
     }
 
     /** The databases a restore of this backup can target: its dumps' sources. */
-    static List<String> databases(Manifest m) {
+    /**
+     * What the backup page offers to restore: with lifeboat.yml's sources: (a stack), the whole backup first, then
+     * each source; otherwise each database. One choice is sent without asking.
+     */
+    static List<Views.Choice> restoreChoices(Manifest m, boolean stack) {
         if (m == null) {
             return List.of();
         }
-        return m.databaseDumps().stream().map(Artifact::source).distinct().toList();
+        List<Views.Choice> out = new ArrayList<>();
+        if (stack && m.sources() != null && !m.sources().isEmpty()) {
+            if (m.sources().size() > 1) {
+                out.add(new Views.Choice("stack", "every source (" + m.sources().size() + ")"));
+            }
+            for (Manifest.Source s : m.sources()) {
+                out.add(new Views.Choice(m.sources().size() > 1 ? "source:" + s.name() : "stack", s.name() + " ("
+                        + s.type() + ")"));
+            }
+            return out;
+        }
+        for (String d : m.databaseDumps().stream().map(Artifact::source).distinct().toList()) {
+            out.add(new Views.Choice("database:" + d, d));
+        }
+        return out;
     }
 
     /**
@@ -217,10 +241,17 @@ final class Pages {
                 r.backupId(), null, null, null, r.error(), null, entries(details));
     }
 
-    /** {@code database app on postgres@db:5432/app}: where a restore went, from its result. */
+    /**
+     * {@code database app on postgres@db:5432/app}, or for the stack {@code sources app, uploads (app -> ..., uploads
+     * -> /srv/files)}: where a restore went, from its result.
+     */
     static String restoredInto(Map<String, Object> result) {
         Object db = result.get("database");
         Object target = result.get("target");
+        if (result.get("restored") instanceof List<?> sources && !sources.isEmpty()) {
+            return (sources.size() == 1 ? "source " : "sources ") + String.join(", ", sources.stream()
+                    .map(String::valueOf).toList()) + (target == null ? "" : " (" + target + ")");
+        }
         if (db == null) {
             return null;
         }

@@ -123,19 +123,22 @@ public final class Views {
      * @param retention    {@code kept until 2026-06-01 (in 30 d)}, {@code due for removal at the next prune}
      */
     public record BackupRow(String id, Badge status, String label, boolean safety, boolean pinned, String started,
-                            String age, String size, String stored, String verification, String retention,
-                            boolean expiring) {}
+                            String age, String sources, String size, String stored, String verification,
+                            String retention, boolean expiring) {}
 
     public record BackupPage(Chrome chrome, String id, Badge status, String label, String kind, boolean safety,
                              boolean pinned, String started, String finished, String took, String age,
                              String host, String toolVersion, String size, String stored, String added,
                              String retention, List<String> retentionReasons, String manifestError,
                              List<SourceView> sources, List<ArtifactView> artifacts, VerificationView verification,
-                             List<JobRow> jobs, List<String> databases) {}
+                             List<JobRow> jobs, List<Choice> restoreChoices) {}
+
+    /** One choice of a select: what the form sends, what a person reads. */
+    public record Choice(String value, String label) {}
 
     /** A recorded source: its type's facts in order, and what it held as a table (empty when the type shows none). */
-    public record SourceView(String name, String type, List<Fact> facts, String contentsSummary, List<String> header,
-                             List<List<String>> rows) {}
+    public record SourceView(String name, String type, Badge status, String size, String stored, List<Fact> facts,
+                             String contentsSummary, List<String> header, List<List<String>> rows) {}
 
     public record Fact(String name, String value) {}
 
@@ -200,9 +203,23 @@ public final class Views {
      * @param newestGood the newest good backup of the database then, or null
      * @param choose     the refusal with the choice (no confirmation token yet), rather than the confirmation
      */
+    /**
+     * The restore's confirmation (or, with {@code choose}, its refusal of a corrupt backup with the choice of a good
+     * one). {@code choice} is what the form sends back ({@code database:app}, {@code source:uploads}, {@code stack});
+     * {@code what} says it in words; every target is listed; the person types {@code confirmWord}.
+     */
     public record RestorePage(Chrome chrome, String backupId, String backupLabel, String backupStarted,
-                              String database, String target, String token, String expires, String typed,
-                              String error, String corrupt, String newestGood, boolean choose) {}
+                              String choice, String what, String database, List<RestoreTarget> targets,
+                              String confirmWhat, String confirmWord, String token, String expires, String typed,
+                              String error, String corrupt, String newestGood, boolean choose) {
+        /** A database's restore (one transaction), not the stack's (phases, hooks). */
+        public boolean ofDatabase() {
+            return database != null;
+        }
+    }
+
+    /** Where one source goes. */
+    public record RestoreTarget(String source, String type, String target) {}
 
     // ---- settings and audit
 

@@ -331,9 +331,9 @@ public final class WebUi {
                 m == null ? Human.UNKNOWN : Human.bytes(m.storedBytes()),
                 m == null ? Human.UNKNOWN : Human.bytes(m.addedBytes()),
                 Pages.retention(v, now, zone), v.retention() == null ? List.of() : v.retention().reasons(),
-                v.entry().manifestError(), Pages.sources(m), Pages.artifacts(m),
+                v.entry().manifestError(), Pages.sources(v.entry()), Pages.artifacts(m),
                 Pages.verificationView(v.entry().status(), now, zone),
-                jobs, Pages.databases(m)));
+                jobs, Pages.restoreChoices(m, service.restoresStack())));
     }
 
     private void startBackup(Context ctx, Session s) {
@@ -350,42 +350,56 @@ public final class WebUi {
     // ---- restore, in two steps
 
     /**
-     * Step one. A backup recorded as corrupt is refused with a choice: the newest good backup of the database, or
+     * What the form asks to restore: its {@code choice} ({@code database:app}, {@code source:uploads}, {@code stack}),
+     * or a {@code database} field as older pages sent it; neither is the whole backup.
+     */
+    private static Service.RestoreChoice choiceOf(Context ctx) {
+        String choice = blankToNull(ctx.formParam("choice"));
+        if (choice != null) {
+            return Service.RestoreChoice.decode(choice);
+        }
+        String database = blankToNull(ctx.formParam("database"));
+        return database == null ? Service.RestoreChoice.wholeStack() : Service.RestoreChoice.ofDatabase(database);
+    }
+
+    /**
+     * Step one. A backup recorded as corrupt is refused with a choice: the newest good backup of what is restored, or
      * this one anyway (the form's {@code force}), which leads to the same confirmation with the warning on it. A
      * backup with a missing chunk is refused with the error page, which names the newest good backup.
      */
     private void requestRestore(Context ctx, Session s) throws IOException {
         String id = ctx.pathParam("id");
+        Service.RestoreChoice asked = choiceOf(ctx);
         Service.RestoreOffer offer;
         try {
-            offer = service.requestRestore(s.principal(), id, blankToNull(ctx.formParam("database")),
+            offer = service.requestRestore(s.principal(), id, asked.database(), asked.source(),
                     ctx.formParam("force") != null);
         } catch (RestoreCheck.Refused e) {
             if (!e.forcible()) {
                 throw e;
             }
-            restorePage(ctx, s, 422, id, e.database(), "", "", "", "", null, sentence(e.getMessage()), e.newestGood(),
+            restorePage(ctx, s, 422, id, asked, List.of(), "", "", "", null, sentence(e.getMessage()), e.newestGood(),
                     true);
             return;
         }
         ZoneId zone = service.config().schedule().zone();
-        restorePage(ctx, s, 200, offer.backupId(), offer.database(), offer.target(), offer.confirmationToken(),
+        restorePage(ctx, s, 200, offer.backupId(), offer.choice(), offer.targets(), offer.confirmationToken(),
                 Human.time(offer.expires(), zone), "", null, offer.corrupt() == null ? null : sentence(offer.corrupt()),
                 offer.newestGood(), false);
     }
 
     /**
-     * Step two: the service checks the name typed against the database the token was issued for (the form's
-     * hidden {@code database} only shows it again). A wrong name shows the form again, 400, with nothing done.
+     * Step two: the service checks the word typed against the choice the token was issued for (the form's hidden
+     * {@code choice} only shows it again). A wrong word shows the form again, 400, with nothing done.
      */
     private void confirmRestore(Context ctx, Session s) throws IOException {
         String id = ctx.pathParam("id");
-        String database = Optional.ofNullable(ctx.formParam("database")).orElse("");
+        Service.RestoreChoice choice = choiceOf(ctx);
         String typed = Optional.ofNullable(ctx.formParam("typed")).orElse("").strip();
         String token = Optional.ofNullable(ctx.formParam("token")).orElse("");
         String error;
         if (typed.isEmpty()) {
-            error = "Type the name of the database to confirm. Nothing was done.";
+            error = "Type " + choice.confirmWhat() + " to confirm. Nothing was done.";
         } else {
             try {
                 Job job = service.confirmRestore(s.principal(), id, token, typed, ctx.formParam("force") != null);
@@ -399,8 +413,9 @@ public final class WebUi {
                         + (e.hint() == null ? "." : ": " + e.hint() + ".");
             }
         }
-        restorePage(ctx, s, 400, id, database, ctx.formParam("target"), token, ctx.formParam("expires"), typed, error,
-                blankToNull(ctx.formParam("corrupt")), blankToNull(ctx.formParam("newestGood")), false);
+        restorePage(ctx, s, 400, id, choice, service.restoreTargets(s.principal(), id, choice), token,
+                ctx.formParam("expires"), typed, error, blankToNull(ctx.formParam("corrupt")),
+                blankToNull(ctx.formParam("newestGood")), false);
     }
 
     /** {@code The name typed...} from {@code the name typed...}. */
@@ -408,16 +423,19 @@ public final class WebUi {
         return message.isEmpty() ? message : Character.toUpperCase(message.charAt(0)) + message.substring(1);
     }
 
-    private void restorePage(Context ctx, Session s, int status, String id, String database, String target,
-                             String token, String expires, String typed, String error, String corrupt,
-                             String newestGood, boolean choose) throws IOException {
+    private void restorePage(Context ctx, Session s, int status, String id, Service.RestoreChoice choice,
+                             List<dev.lifeboat.engine.StackRestoreEngine.Target> targets, String token, String expires,
+                             String typed, String error, String corrupt, String newestGood, boolean choose)
+            throws IOException {
         BackupView v = service.backup(id);
         ZoneId zone = service.config().schedule().zone();
         String label = v.manifest() == null || v.manifest().label() == null ? "" : v.manifest().label();
         render(ctx, status, "restore.jte", new RestorePage(chrome(s, "backups"), v.id(), label,
                 Human.time(v.entry().started(), zone) + " (" + Human.age(v.entry().started(), clock.instant()) + ")",
-                database, target == null ? "" : target, token, expires == null ? "" : expires, typed, error, corrupt,
-                newestGood, choose));
+                choice.encoded(), choice.what(), choice.database(), targets.stream().map(t -> new Views.RestoreTarget(
+                        t.source(), String.valueOf(t.type()), t.target())).toList(), choice.confirmWhat(),
+                choice.confirmWord(v.id()), token, expires == null ? "" : expires, typed, error, corrupt, newestGood,
+                choose));
     }
 
     // ---- jobs

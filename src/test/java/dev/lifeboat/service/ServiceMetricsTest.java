@@ -54,4 +54,36 @@ class ServiceMetricsTest {
                 .contains("lifeboat_job_runs_total{kind=\"verify\",result=\"failed\"} 1.0")
                 .containsPattern("(?m)^lifeboat_job_last_success_timestamp_seconds\\{kind=\"verify\"} 0\\.0$");
     }
+
+    @Test
+    void eachSourceShowsItsNewestBackupSizeAndWhetherAVerifyFoundItDamaged() {
+        ServiceMetrics metrics = new ServiceMetrics(Optional::empty, () -> 0);
+        var none = dev.lifeboat.repository.Json.MAPPER.createObjectNode();
+        List<Manifest.Source> two = List.of(new Manifest.Source("postgresql", "app", none),
+                new Manifest.Source("files", "uploads", none));
+        List<dev.lifeboat.repository.Artifact> artifacts = List.of(
+                new dev.lifeboat.repository.Artifact("app.dump", "app", "pg_dump-custom", 1000, 300, "ab".repeat(32),
+                        null),
+                new dev.lifeboat.repository.Artifact("uploads.tree", "uploads", "files-tree", 50, 20, "cd".repeat(32),
+                        null),
+                new dev.lifeboat.repository.Artifact("uploads.data", "uploads", "files-data", 5000, 4000,
+                        "ef".repeat(32), null));
+        String old = "20260501T080000Z-aaaaaa";
+        String id = "20260501T090000Z-bbbbbb";
+        Manifest older = new Manifest(2, old, null, Manifest.COMPLETED, T.minusSeconds(3600), T.minusSeconds(3600),
+                "t", "h", List.of(two.get(0)), List.of(artifacts.get(0)), 1000, 300, 300, null);
+        Manifest newest = new Manifest(2, id, null, Manifest.COMPLETED, T, T.plusSeconds(60), "t", "h", two,
+                artifacts, 6050, 4320, 4020, null);
+        metrics.seed(List.of(new BackupEntry(old, older, null, null, false), new BackupEntry(id, newest, null,
+                check("corrupt", "read-data", "artifact uploads.data: chunk x is missing"), false)));
+        String text = metrics.scrape();
+        assertThat(text)
+                .contains("lifeboat_source_last_backup_bytes{source=\"uploads\",type=\"files\"} 5050.0")
+                .contains("lifeboat_source_last_stored_bytes{source=\"uploads\",type=\"files\"} 4020.0")
+                .contains("lifeboat_source_corrupt{source=\"uploads\",type=\"files\"} 1.0")
+                .contains("lifeboat_source_corrupt{source=\"app\",type=\"postgresql\"} 0.0")
+                .contains("lifeboat_source_last_backup_bytes{source=\"app\",type=\"postgresql\"} 1000.0")
+                .containsPattern("lifeboat_source_last_backup_timestamp_seconds\\{source=\"app\",type=\"postgresql\"} "
+                        + "1\\.77763686E9");
+    }
 }

@@ -5,6 +5,7 @@ import dev.lifeboat.source.postgres.TableInfo;
 import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.BackupStatus;
+import dev.lifeboat.repository.Json;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.retention.Decision;
 import dev.lifeboat.service.BackupView;
@@ -101,15 +102,29 @@ class PagesTest {
 
     @Test
     void restoreTargetsAreTheDumpsSourcesNotTheGlobals() {
-        assertThat(Pages.databases(manifest("i", null, NOW, null))).containsExactly("app");
-        assertThat(Pages.databases(null)).isEmpty();
+        assertThat(Pages.restoreChoices(manifest("i", null, NOW, null), false))
+                .containsExactly(new Views.Choice("database:app", "app"));
+        assertThat(Pages.restoreChoices(null, false)).isEmpty();
         // the globals' recorded source is no restore target unless a dump came from it too
         Manifest m = manifest("i", null, NOW, null);
         Manifest all = new Manifest(1, "i", null, "completed", NOW, NOW, "lifeboat 0.1.0", "db1", m.sources(),
                 List.of(new Artifact("shop.dump", "shop", "pg_dump-custom", 1, 1, "ef".repeat(32), null),
                         new Artifact("globals.sql", "postgres", "pg_dumpall-globals", 1, 1, "cd".repeat(32), null)),
                 2, 2, 2, null);
-        assertThat(Pages.databases(all)).containsExactly("shop");
+        assertThat(Pages.restoreChoices(all, false)).extracting(Views.Choice::value).containsExactly("database:shop");
+    }
+
+    @Test
+    void aStackOffersTheWholeBackupFirstThenEachSource() {
+        Manifest m = manifest("i", null, NOW, null);
+        var two = new java.util.ArrayList<>(m.sources());
+        two.add(new Manifest.Source("files", "uploads", Json.MAPPER.createObjectNode()));
+        Manifest stack = new Manifest(2, "i", null, "completed", NOW, NOW, "lifeboat 0.1.0", "db1", two,
+                m.artifacts(), 2, 2, 2, null);
+        assertThat(Pages.restoreChoices(stack, true)).extracting(Views.Choice::value)
+                .containsExactly("stack", "source:" + two.get(0).name(), "source:uploads");
+        // one source: the whole backup, hooks and all, without a question
+        assertThat(Pages.restoreChoices(m, true)).extracting(Views.Choice::value).containsExactly("stack");
     }
 
     @Test

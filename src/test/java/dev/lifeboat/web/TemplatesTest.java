@@ -21,7 +21,7 @@ class TemplatesTest {
 
     static BackupRow row(String label) {
         return new BackupRow("20260501T090000Z-abcdef", Badge.of("completed"), label, false, false,
-                "2026-05-01 09:00:00 UTC", "3 h ago", "4.8 MiB", "1.1 MiB", "never verified", "kept", false);
+                "2026-05-01 09:00:00 UTC", "3 h ago", "app, uploads", "4.8 MiB", "1.1 MiB", "never verified", "kept", false);
     }
 
     static BackupsPage list(Role role, String label) {
@@ -39,7 +39,16 @@ class TemplatesTest {
                 "Not found", "no backup with id '" + EVIL + "'", EVIL, "/ui/backups"));
         assertThat(error).doesNotContain("<script>alert").doesNotContain("<img src=x");
         String restore = templates.render("restore.jte", new RestorePage(new Chrome("alice", Role.ADMIN, "c", ""),
-                "id1", EVIL, "then", "app", "postgres@db:5432/app", "lbc_x", "soon", EVIL, EVIL, null, null, false));
+                "id1", EVIL, "then", "database:app", "database app", "app", List.of(new Views.RestoreTarget("app",
+                "postgresql", "postgres@db:5432/app")), "the database's name", "app", "lbc_x", "soon", EVIL, EVIL,
+                null, null, false));
+        assertThat(restore).contains("postgres@db:5432/app").contains("one transaction");
+        String stack = templates.render("restore.jte", new RestorePage(new Chrome("alice", Role.ADMIN, "c", ""),
+                "id1", "", "then", "stack", "every source of the backup", null, List.of(new Views.RestoreTarget(
+                EVIL, "files", EVIL), new Views.RestoreTarget("app", "postgresql", "postgres@db:5432/app")),
+                "the backup's last 6 characters", "abcdef", "lbc_x", "soon", "", null, null, null, false));
+        assertThat(stack).doesNotContain("<script>alert").contains("postgres@db:5432/app").contains("after-restore")
+                .contains(">abcdef<").doesNotContain("one transaction");
         assertThat(restore).doesNotContain("<script>alert").doesNotContain("<img src=x")
                 .doesNotContain("value=\"" + EVIL);
     }
