@@ -56,7 +56,8 @@ public final class ChunkIndex {
         int slot = find(k);
         int old = values[slot];
         if (old == MISSING) {
-            values[claim(slot, k)] = value;
+            int claimed = claim(slot, k); // before indexing: claiming may grow the table, replacing the array
+            values[claimed] = value;
         }
         return old;
     }

@@ -48,6 +48,20 @@ class ChunkIndexTest {
     }
 
     @Test
+    void putIfAbsentKeepsEveryValueThroughGrowths() throws Exception {
+        // A backup's writer adds each new chunk with putIfAbsent: a growth inside it must not lose the value (an
+        // index into the old table failed the backup of a tree of 2,000 files with "Index 1183 out of bounds")
+        ChunkIndex index = new ChunkIndex();
+        for (int i = 0; i < 5_000; i++) {
+            assertThat(index.putIfAbsent(id(i), i)).isEqualTo(ChunkIndex.MISSING);
+        }
+        assertThat(index.size()).isEqualTo(5_000);
+        for (int i = 0; i < 5_000; i++) {
+            assertThat(index.get(id(i))).as("chunk %d", i).isEqualTo(i);
+        }
+    }
+
+    @Test
     void idsSharingAPrefixAreDifferentChunks() {
         // Same first 64 bits, and the same first 192: a prefix match must never count as present.
         String a = "0123456789abcdef".repeat(4);
