@@ -11,9 +11,11 @@ import java.util.Arrays;
  * chunk sizes close to the average. Insertions or deletions in the stream move only the cut points
  * near them, so the other chunks of an almost unchanged dump are found again and not stored twice.
  *
- * <p>Memory is one buffer of {@code 2 * maxSize} bytes plus the chunk handed out; the unread tail is moved
- * to the buffer's start only when less than {@code maxSize} bytes of room remain, so each byte is moved
- * at most once.
+ * <p>Memory is one buffer of at most {@code 2 * maxSize} bytes plus the chunk handed out. The buffer starts at
+ * {@value #FIRST_BUFFER} bytes and doubles while the stream fills it, jumping to {@code 2 * maxSize} once it would
+ * reach {@code maxSize}: a small file (a tree holds thousands) costs a small buffer, not 16 MiB. In the full-size
+ * buffer the unread tail is moved to the buffer's start only when less than {@code maxSize} bytes of room remain,
+ * so each byte is moved at most once there.
  */
 public final class Chunker {
     private final ChunkerParams params;
@@ -21,7 +23,8 @@ public final class Chunker {
     private final long maskSmall;
     private final long maskLarge;
     private final InputStream in;
-    private final byte[] buf;
+    static final int FIRST_BUFFER = 64 * 1024;
+    private byte[] buf;
     private final java.util.function.LongSupplier boundary;
     private int start;
     private int end;
@@ -48,7 +51,7 @@ public final class Chunker {
         this.maskSmall = topBits(bits + 2);
         this.maskLarge = topBits(bits - 2);
         this.in = in;
-        this.buf = new byte[2 * params.maxSize()];
+        this.buf = new byte[Math.min(FIRST_BUFFER, 2 * params.maxSize())];
     }
 
     private static long topBits(int n) {
@@ -90,13 +93,17 @@ public final class Chunker {
     /** Makes {@code maxSize} bytes available from {@code start}, or all that is left of the stream. */
     private void fill() throws IOException {
         int max = params.maxSize();
-        if (buf.length - start < max) {
+        if (buf.length - start < max && start > 0) {
             System.arraycopy(buf, start, buf, 0, end - start);
             end -= start;
             start = 0;
         }
         while (!eof && end - start < max) {
-            int n = in.read(buf, end, start + max - end);
+            if (end == buf.length) { // only while growing: a full-size buffer always has max bytes of room here
+                int grown = buf.length * 2;
+                buf = Arrays.copyOf(buf, grown < max ? grown : 2 * max);
+            }
+            int n = in.read(buf, end, Math.min(buf.length, start + max) - end);
             if (n < 0) {
                 eof = true;
             } else {
