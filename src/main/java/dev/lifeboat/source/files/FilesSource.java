@@ -95,9 +95,8 @@ final class FilesSource implements Source {
     /** One backup of the tree: the walk, the files read or reused, the counts. */
     private final class Walk {
         private final ArtifactSink sink;
-        private final Map<String, Entry> before = new HashMap<>();
-        /** The chunks of each file of the last backup, by path. */
-        private final Map<String, List<ChunkRef>> previousChunks = new HashMap<>();
+        /** The last backup's listing, read along with the walk; null when there is none to reuse. */
+        private Before before;
         private final List<ChunkRef> data = new ArrayList<>();
         /** The listing as it is walked, in a file of this user's only (it names every file of the tree). */
         private java.io.OutputStream listing;
@@ -117,7 +116,17 @@ final class FilesSource implements Source {
         }
 
         Manifest.Source run() throws IOException {
-            loadPrevious();
+            before = Before.open(sink, context, label());
+            try {
+                return walk();
+            } finally {
+                if (before != null) {
+                    before.close();
+                }
+            }
+        }
+
+        private Manifest.Source walk() throws IOException {
             Path spool = Files.createTempFile("lifeboat-tree-", ".jsonl", java.nio.file.attribute.PosixFilePermissions
                     .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             Artifact tree;
@@ -157,42 +166,6 @@ final class FilesSource implements Source {
             return new Manifest.Source("files", name, f);
         }
 
-        /** The last backup's entries, so that unchanged files are not read again. */
-        private void loadPrevious() throws IOException {
-            var previous = sink.previous("files");
-            if (previous.isEmpty()) {
-                return;
-            }
-            Artifact tree = previous.get().artifacts().stream().filter(a -> FilesType.TREE.equals(a.format()))
-                    .findFirst().orElse(null);
-            Artifact dataArtifact = previous.get().artifacts().stream().filter(a -> FilesType.DATA.equals(a.format()))
-                    .findFirst().orElse(null);
-            if (tree == null || dataArtifact == null) {
-                return;
-            }
-            List<ChunkRef> chunks = dataArtifact.chunks();
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(previous.get().open(tree),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    Entry e = Json.MAPPER.readValue(line, Entry.class);
-                    if (Entry.DIR.equals(e.type())) {
-                        before.put(e.path(), e);
-                    } else if (Entry.FILE.equals(e.type()) && e.first() >= 0 && e.count() >= 0
-                            && e.first() + e.count() <= chunks.size()) {
-                        before.put(e.path(), e);
-                        previousChunks.put(e.path(), chunks.subList((int) e.first(), (int) (e.first() + e.count())));
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                // an unreadable last backup only costs reading every file again
-                before.clear();
-                previousChunks.clear();
-                context.notice().accept(label() + ": the last backup's file list could not be read ("
-                        + e.getMessage() + "): every file is read again");
-            }
-        }
-
         private void visit(Path p, String rel) throws IOException {
             Map<String, Object> a;
             try {
@@ -213,7 +186,7 @@ final class FilesSource implements Source {
             int perm = mode & 07777;
             if (kind == 0040000) { // folder
                 dirs++;
-                Entry was = before.get(rel);
+                Entry was = before == null ? null : before.find(rel);
                 // reading extended attributes opens the folder; a changed one would have moved its change time
                 boolean same = was != null && Entry.DIR.equals(was.type()) && was.ctimeNs() == ctime && was.ino() == ino;
                 emit(new Entry(rel, Entry.DIR, perm, uid, gid, user, group, mtime, ctime, ino, 0, null, 0, 0, 0, null,
@@ -265,8 +238,8 @@ final class FilesSource implements Source {
                 long size = (Long) a.get("size");
                 Entry now = new Entry(rel, Entry.FILE, perm, uid, gid, user, group, mtime, ctime, ino, size, null, 0,
                         0, 0, null, null);
-                Entry was = before.get(rel);
-                List<ChunkRef> reused = was != null && was.sameFile(now) ? held(previousChunks.get(rel)) : null;
+                Entry was = before == null ? null : before.find(rel);
+                List<ChunkRef> reused = was != null && was.sameFile(now) ? held(before.chunksOf(was)) : null;
                 long first = data.size();
                 String sha;
                 Map<String, String> xattrs;
@@ -325,6 +298,127 @@ final class FilesSource implements Source {
             listing.write(Json.COMPACT.writeValueAsBytes(e));
             listing.write('\n');
         }
+    }
+
+    /**
+     * The last backup's listing of the same source, read line by line along with the walk, which visits paths in the
+     * same order (each folder's names sorted, depth first; see {@link #walkOrder}): memory stays that of one entry
+     * whatever the tree's size, where a map of a million entries would not fit in the heap. An entry is reused only
+     * when its path is the one asked for, so a listing in another order costs reading files again, never a wrong
+     * file. A listing that cannot be read from some line on is not used from there on, said once.
+     */
+    static final class Before implements java.io.Closeable {
+        private final BufferedReader in;
+        private final List<ChunkRef> chunks;
+        private final SourceContext context;
+        private final String label;
+        private Entry next;
+        private boolean done;
+
+        private Before(BufferedReader in, List<ChunkRef> chunks, SourceContext context, String label) {
+            this.in = in;
+            this.chunks = chunks;
+            this.context = context;
+            this.label = label;
+        }
+
+        /** The listing of the newest backup of this source this host can read, or null when there is none. */
+        static Before open(ArtifactSink sink, SourceContext context, String label) throws IOException {
+            var previous = sink.previous("files");
+            if (previous.isEmpty()) {
+                return null;
+            }
+            Artifact tree = previous.get().artifacts().stream().filter(a -> FilesType.TREE.equals(a.format()))
+                    .findFirst().orElse(null);
+            Artifact data = previous.get().artifacts().stream().filter(a -> FilesType.DATA.equals(a.format()))
+                    .findFirst().orElse(null);
+            if (tree == null || data == null || data.chunks() == null) {
+                return null;
+            }
+            Before b = new Before(new BufferedReader(new InputStreamReader(previous.get().open(tree),
+                    StandardCharsets.UTF_8), 1 << 16), data.chunks(), context, label);
+            b.advance();
+            return b;
+        }
+
+        /** The entry of {@code rel} in the last backup, or null; asked in walk order. */
+        Entry find(String rel) {
+            while (next != null && walkOrder(next.path(), rel) < 0) {
+                advance();
+            }
+            if (next != null && next.path().equals(rel)) {
+                Entry e = next;
+                advance();
+                return e;
+            }
+            return null;
+        }
+
+        /** The chunks of a file's entry, or null when the entry points outside the last backup's data. */
+        List<ChunkRef> chunksOf(Entry e) {
+            if (e.first() < 0 || e.count() < 0 || e.first() + e.count() > chunks.size()) {
+                return null;
+            }
+            return chunks.subList((int) e.first(), (int) (e.first() + e.count()));
+        }
+
+        private void advance() {
+            if (done) {
+                next = null;
+                return;
+            }
+            try {
+                String line = in.readLine();
+                next = line == null ? null : Json.MAPPER.readValue(line, Entry.class);
+                if (next != null && next.path() == null) {
+                    throw new IOException("an entry without a path");
+                }
+            } catch (IOException | RuntimeException e) {
+                // an unreadable last backup only costs reading the files again
+                context.notice().accept(label + ": the last backup's file list could not be read (" + e.getMessage()
+                        + "): the files from there on are read again");
+                next = null;
+            }
+            if (next == null) {
+                done = true;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
+    /**
+     * The walk's order of two listing paths ({@code .} for the root, else names joined by {@code /}): the root first,
+     * then name by name, as each folder's sorted names are visited depth first ({@code a}, {@code a/b}, {@code a-c}).
+     */
+    static int walkOrder(String a, String b) {
+        if (a.equals(b)) {
+            return 0;
+        }
+        if (a.equals(".")) {
+            return -1;
+        }
+        if (b.equals(".")) {
+            return 1;
+        }
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ea = a.indexOf('/', i);
+            int eb = b.indexOf('/', j);
+            ea = ea < 0 ? a.length() : ea;
+            eb = eb < 0 ? b.length() : eb;
+            int c = a.substring(i, ea).compareTo(b.substring(j, eb));
+            if (c != 0) {
+                return c;
+            }
+            i = ea + 1;
+            j = eb + 1;
+        }
+        return i >= a.length() ? -1 : 1; // the shorter is a folder of the other, visited before what it holds
     }
 
     /**
