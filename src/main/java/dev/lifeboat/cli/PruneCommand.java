@@ -90,6 +90,13 @@ final class PruneCommand implements Callable<Integer> {
             System.out.println(verb + r.removedBackups() + " backups and " + r.unreferencedChunks()
                     + " unreferenced chunks (" + Units.bytes(r.unreferencedBytes()) + ")"
                     + (dryRun ? "" : ", and " + r.removedDebris() + " leftovers of interrupted writes") + ".");
+            PruneEngine.Packed packs = r.packs();
+            if (packs.removed() > 0 || packs.partlyUsed() > 0) {
+                System.out.println((dryRun ? "Would remove " : "Removed ") + packs.removed() + " pack file(s); "
+                        + packs.partlyUsed() + " are kept partly used, holding " + Units.bytes(packs.unusedBytesKept())
+                        + " of chunks no backup references (a pack is removed once none of its chunks is).");
+            }
+            packs.unreadableIndexes().forEach(u -> System.out.println(Terminal.safe("Kept: " + u)));
             if (!r.chunksCollected()) {
                 // a malformed manifest may reference any chunk: nothing is collected until it is readable or removed
                 System.out.println(Terminal.safe("Chunks were not collected: " + r.unreadable().size() + " backup(s) "

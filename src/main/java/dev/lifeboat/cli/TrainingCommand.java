@@ -46,6 +46,7 @@ final class TrainingCommand implements Callable<Integer> {
                     Artifact a;
                     try (ChunkWriter w = repo.chunkWriter(keys, 3, 2)) {
                         a = w.write("t.dump", "t", Artifact.PG_DUMP_CUSTOM, new ByteArrayInputStream(data), n -> {});
+                        w.flush();
                     }
                     Instant now = Instant.now();
                     repo.commit(new Manifest(Manifest.FORMAT_VERSION, "20000101T000000Z-000000", null, Manifest.COMPLETED,

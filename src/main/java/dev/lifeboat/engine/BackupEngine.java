@@ -156,6 +156,7 @@ public final class BackupEngine {
                     recorded.add(run.recorded[i]);
                     artifacts.addAll(run.artifacts.get(i));
                 }
+                writer.flush(); // the last pack and its index, before the manifest that needs them
                 long logical = artifacts.stream().mapToLong(Artifact::size).sum();
                 long stored = artifacts.stream().mapToLong(Artifact::storedSize).sum();
                 Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, id, request.label(), Manifest.COMPLETED,

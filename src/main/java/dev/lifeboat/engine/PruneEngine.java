@@ -7,6 +7,7 @@ import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.repository.ChunkIdSet;
 import dev.lifeboat.repository.ChunkRef;
+import dev.lifeboat.repository.Packs;
 import dev.lifeboat.repository.FormatCheck;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
@@ -55,8 +56,21 @@ public final class PruneEngine {
      *
      * @param unreadable the backups whose manifests could not be read, each with why: kept, and no chunk collected
      */
+    /**
+     * @param packs what became of the pack files (format 3), {@link Packed#NONE} in a repository without them
+     */
     public record Result(List<Decision> decisions, int removedBackups, int unreferencedChunks, long unreferencedBytes,
-                         int removedDebris, boolean chunksCollected, boolean dryRun, List<String> unreadable) {}
+                         int removedDebris, boolean chunksCollected, boolean dryRun, List<String> unreadable,
+                         Packed packs) {}
+
+    /**
+     * Pack files under prune: those removed (no chunk of theirs referenced, or no index: debris), those kept because
+     * some of their chunks are referenced while others are not, with the stored bytes of the unreferenced ones, and
+     * the indexes that could not be read (their packs are kept).
+     */
+    public record Packed(int removed, int partlyUsed, long unusedBytesKept, List<String> unreadableIndexes) {
+        public static final Packed NONE = new Packed(0, 0, 0, List.of());
+    }
 
     private final Repository repo;
     private final Clock clock;
@@ -102,6 +116,8 @@ public final class PruneEngine {
                 }
             }
 
+            // before anything is deleted: an index of a newer format stops prune here (Packs.scan refuses it)
+            Packs.Scan packScan = collectable ? repo.packScan() : null;
             List<String> removed = decisions.stream().filter(d -> !d.keep()).map(Decision::id).toList();
             if (!request.dryRun()) {
                 lock.checkStillHeld();
@@ -115,16 +131,17 @@ public final class PruneEngine {
                 lock.checkStillHeld();
             }
             long[] garbage = collectable ? collect(referenced, request.dryRun(), lock) : new long[2];
+            Packed packs = collectable ? collectPacks(packScan, referenced, request.dryRun(), lock, garbage) : Packed.NONE;
             if (request.dryRun()) {
                 return new Result(decisions, removed.size(), (int) garbage[0], garbage[1], 0, collectable, true,
-                        unreadable(unreadable));
+                        unreadable(unreadable), packs);
             }
             lock.checkStillHeld();
             removeOrphanSideBlobs(byId.keySet(), removed, lock);
             lock.checkStillHeld();
             int debris = repo.storage().removeDebris(now.minus(RepositoryLock.DEFAULT_STALE_AFTER));
             return new Result(decisions, removed.size(), (int) garbage[0], garbage[1], debris, collectable, false,
-                    unreadable(unreadable));
+                    unreadable(unreadable), packs);
         }
     }
 
@@ -178,6 +195,71 @@ public final class PruneEngine {
             throw e.getCause();
         }
         return garbage;
+    }
+
+    /**
+     * The pack files' part of {@link #collect}, after it (docs/REPOSITORY-FORMAT.md, "Prune and packs"): a pack none
+     * of whose chunks {@code referenced} holds is removed, its index first and then the pack, so that a crash between
+     * the two leaves a pack without an index, which the next prune removes as the debris it is; so is a pack that has
+     * no index at all (a backup that died between writing the two, since no backup runs beside prune's exclusive
+     * lock). A pack of which some chunks are referenced is kept whole: its unreferenced chunks are counted, not
+     * removed. A pack whose index cannot be read is kept, and so is its index, since prune cannot know what it holds.
+     * The unreferenced chunks of removed packs are added to {@code garbage}. {@code scan} was taken under the same
+     * exclusive lock before any backup was removed.
+     */
+    private Packed collectPacks(Packs.Scan scan, ChunkIdSet referenced, boolean dryRun, RepositoryLock lock,
+                                long[] garbage) throws IOException {
+        if (!repo.config().packed()) {
+            return Packed.NONE;
+        }
+        for (String problem : scan.unreadable()) {
+            LOG.warn("{}; its pack is kept", problem);
+        }
+        int removed = 0;
+        int partly = 0;
+        long unusedKept = 0;
+        for (Packs.Index index : scan.indexes()) {
+            long unused = 0;
+            int unusedChunks = 0;
+            for (Packs.Entry e : index.chunks()) {
+                if (!referenced.mayContain(e.id())) {
+                    unused += e.length();
+                    unusedChunks++;
+                }
+            }
+            if (unusedChunks == 0) {
+                continue;
+            }
+            if (unusedChunks < index.chunks().size()) {
+                partly++;
+                unusedKept += unused;
+                continue;
+            }
+            garbage[0] += unusedChunks;
+            garbage[1] += unused;
+            removed++;
+            if (!dryRun) {
+                lock.checkStillHeld();
+                lock.confirmBeforeDelete();
+                repo.storage().delete(Packs.indexBlob(index.pack()));
+                lock.confirmBeforeDelete();
+                repo.storage().delete(index.packBlob());
+            }
+        }
+        for (String orphan : scan.orphanPacks()) {
+            removed++;
+            garbage[1] += scan.packSizes().get(orphan);
+            if (!dryRun) {
+                lock.checkStillHeld();
+                lock.confirmBeforeDelete();
+                repo.storage().delete(Packs.packBlob(orphan));
+            }
+        }
+        if (partly > 0) {
+            LOG.info("{} pack(s) kept partly used: {} bytes of chunks no backup references stay in them", partly,
+                    unusedKept);
+        }
+        return new Packed(removed, partly, unusedKept, scan.unreadable());
     }
 
     private static final int DELETE_BATCH = 1000;

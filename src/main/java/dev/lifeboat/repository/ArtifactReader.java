@@ -26,10 +26,15 @@ public final class ArtifactReader {
     private static final int READ_ATTEMPTS = 3;
     private final Storage storage;
     private final ChunkCodec codec;
+    /** Where packed chunks are; null in a repository without packs (format 1 and 2). */
+    private final ChunkLocations locations;
+    private final RepoConfig.Packs packs;
 
-    ArtifactReader(Storage storage, ChunkCodec codec) {
+    ArtifactReader(Storage storage, ChunkCodec codec, ChunkLocations locations, RepoConfig.Packs packs) {
         this.storage = storage;
         this.codec = codec;
+        this.locations = locations;
+        this.packs = packs;
     }
 
     /**
@@ -42,9 +47,10 @@ public final class ArtifactReader {
         for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
             byte[] stored;
             try {
-                stored = readBounded(ref);
+                stored = readStored(ref);
             } catch (NoSuchFileException e) {
-                throw new CorruptChunkException(ref.id(), "is missing from the repository (" + ref.blobName() + ")", e);
+                throw new CorruptChunkException(ref.id(), "is missing from the repository (" + ref.blobName()
+                        + (locations == null ? "" : " is not there and no pack index lists it") + ")", e);
             } catch (CorruptChunkException e) {
                 throw e; // too large to be a chunk: reading it again would not make it one
             } catch (IOException e) {
@@ -58,6 +64,50 @@ public final class ArtifactReader {
             }
         }
         throw last;
+    }
+
+    /**
+     * The chunk's stored bytes: from its pack when the repository packs chunks of its size (the writer's rule), else
+     * from its own blob; each place is tried when the other does not hold it.
+     */
+    private byte[] readStored(ChunkRef ref) throws IOException {
+        if (locations == null) {
+            return readBounded(ref);
+        }
+        if (ref.size() < packs.below()) {
+            byte[] packed = readPacked(ref);
+            return packed != null ? packed : readBounded(ref);
+        }
+        try {
+            return readBounded(ref);
+        } catch (NoSuchFileException e) {
+            byte[] packed = readPacked(ref);
+            if (packed == null) {
+                throw e;
+            }
+            return packed;
+        }
+    }
+
+    /** The chunk's bytes from the pack an index places it in, or null when no index lists it. */
+    private byte[] readPacked(ChunkRef ref) throws IOException {
+        ChunkLocations.Location at = locations.find(ref.id());
+        if (at == null) {
+            return null;
+        }
+        if (at.length() > codec.maxStoredSize()) {
+            throw new CorruptChunkException(ref.id(), "is listed by its pack index as " + at.length() + " bytes, "
+                    + "larger than any chunk this repository stores (" + at.pack() + ")", null);
+        }
+        byte[] b;
+        try (InputStream in = storage.read(at.pack(), at.offset(), at.length())) {
+            b = in.readNBytes(at.length());
+        }
+        if (b.length != at.length()) {
+            throw new IOException("pack " + at.pack() + " ended " + (at.length() - b.length) + " bytes short of chunk "
+                    + ref.id() + " (at " + at.offset() + "+" + at.length() + ")");
+        }
+        return b;
     }
 
     /** The stored blob, refused as corrupt when it is larger than any chunk this repository stores. */

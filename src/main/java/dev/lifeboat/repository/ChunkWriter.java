@@ -42,10 +42,13 @@ public final class ChunkWriter implements Closeable {
     private final CompletableFuture<Void> listed = new CompletableFuture<>();
     private final Thread lister;
     private final AtomicLong addedBytes = new AtomicLong();
+    /** The pack being filled with small chunks; null in a repository without packs (format 1 and 2). */
+    private final PackBuilder packer;
 
     ChunkWriter(Repository repo, ChunkCodec codec, int threads) {
         this.repo = repo;
         this.codec = codec;
+        this.packer = repo.config().packed() ? new PackBuilder(repo.config().packs()) : null;
         this.workers = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "lifeboat-chunk-writer");
             t.setDaemon(true);
@@ -54,7 +57,8 @@ public final class ChunkWriter implements Closeable {
         this.lister = new Thread(() -> {
             try {
                 repo.forEachChunk((id, stored) -> known.put(id, (int) stored));
-                inFlight.release(inFlightLimit(threads, repo.config().chunker().maxSize(), known.bytes()));
+                long packBuffers = packer == null ? 0 : 2 * packer.packs.maxBytes(); // one filling, one uploading
+                inFlight.release(inFlightLimit(threads, repo.config().chunker().maxSize(), known.bytes() + packBuffers));
                 listed.complete(null);
             } catch (Throwable e) { // an Error too (out of memory): workers wait for this, they must not hang
                 listed.completeExceptionally(e);
@@ -192,11 +196,32 @@ public final class ChunkWriter implements Closeable {
         }
         byte[] blob = codec.encode(plain);
         if (stored == ChunkIndex.MISSING) {
-            repo.storage().write(ChunkRef.blobName(id), blob);
+            if (packer != null && plain.length < packer.packs.below()) {
+                PackBuilder.Closed full = packer.add(id, blob, plain.length);
+                if (full != null) {
+                    full.upload(repo.storage()); // by the worker that filled it: the others go on packing
+                }
+            } else {
+                repo.storage().write(ChunkRef.blobName(id), blob);
+            }
             known.put(id, blob.length);
             addedBytes.addAndGet(blob.length);
         }
         return new ChunkRef(id, plain.length, blob.length);
+    }
+
+    /**
+     * Writes the pack being filled, and its index: every chunk this writer stored is in the repository once this
+     * returns. Called before the manifest that references them is committed; a writer closed without it leaves
+     * nothing of that pack behind.
+     */
+    public void flush() throws IOException {
+        if (packer != null) {
+            PackBuilder.Closed last = packer.close();
+            if (last != null) {
+                last.upload(repo.storage());
+            }
+        }
     }
 
     @Override

@@ -355,6 +355,16 @@ public final class FormatCheck {
                 || c.compression().level() > com.github.luben.zstd.Zstd.maxCompressionLevel()) {
             p.add("its compression level " + c.compression().level() + " is not one of zstd's");
         }
+        RepoConfig.Packs packs = c.packs();
+        if (c.version() >= 3 && packs == null) {
+            p.add("it is of version " + c.version() + " and has no packs parameters");
+        } else if (c.version() < 3 && packs != null) {
+            p.add("it has packs parameters, which version " + c.version() + " does not know");
+        } else if (packs != null && (packs.below() < 1 || packs.below() > MAX_CHUNK || packs.size() < 1
+                || packs.size() > 256 * 1024 * 1024 || packs.chunks() < 1 || packs.chunks() > 1_000_000)) {
+            p.add("its packs parameters " + packs + " are out of range (below 1 to " + MAX_CHUNK
+                    + ", size 1 to 256 MiB, chunks 1 to 1,000,000)");
+        }
         RepoConfig.Encryption e = c.encryption();
         String expected = e == null ? "sha256" : "hmac-sha256";
         if (!expected.equals(c.chunkId())) {

@@ -167,7 +167,8 @@ public final class Repository {
         keyCache.storeSigningKey(id, signer);
         RepoConfig config = new RepoConfig(RepoConfig.FORMAT, RepoConfig.VERSION, id, Clock.systemUTC().instant(),
                 chunker, new RepoConfig.Compression("zstd", level), encryption == null ? "sha256" : "hmac-sha256",
-                encryption, new RepoConfig.Signing(Signing.ALGORITHM, Signing.publicKeyText(Signing.publicKeyOf(signer))));
+                encryption, new RepoConfig.Signing(Signing.ALGORITHM, Signing.publicKeyText(Signing.publicKeyOf(signer))),
+                RepoConfig.defaultPacks(chunker));
         byte[] raw = Json.MAPPER.writeValueAsBytes(config);
         if (trust != null) {
             trust.record(storage.location(), raw, config); // before the repository exists: init is where trust starts
@@ -376,13 +377,9 @@ public final class Repository {
     }
 
     /**
-     * Every committed backup with its status and pin, oldest first. An unreadable manifest or status blob
-     * does not fail the listing: the entry says what is wrong. A backup whose manifest is deleted while the
-     * listing runs (a concurrent prune) is left out. {@link Catalog} keeps such a listing up to date in memory.
-     */
-    /**
-     * Every chunk of the repository, streamed from one listing of {@code chunks/} (a page at a time): its id and
-     * stored size. Names there that are no chunk's are skipped. After a retried listing some chunks come twice.
+     * Every chunk of the repository, streamed from one listing of {@code chunks/} (a page at a time), then those of
+     * every pack whose index reads and whose pack is there (format 3): its id and stored size. Names that are no
+     * chunk's are skipped. After a retried listing, or for a chunk in two packs, some chunks come twice.
      */
     public void forEachChunk(java.util.function.ObjLongConsumer<String> each) throws IOException {
         storage.forEach(ChunkRef.PREFIX, b -> {
@@ -391,6 +388,49 @@ public final class Repository {
                 each.accept(id, b.size());
             }
         });
+        if (!config.packed()) {
+            return;
+        }
+        Packs.Scan scan = Packs.scan(storage, config.packs());
+        for (String problem : scan.unreadable()) {
+            LOG.warn("{}; its chunks count as missing", problem);
+        }
+        for (Packs.Index index : scan.indexes()) {
+            if (!scan.packPresent(index)) {
+                LOG.warn("pack {} is missing or shorter than its index {} says ({} bytes); its chunks count as missing",
+                        index.packBlob(), Packs.indexBlob(index.pack()), index.size());
+                continue;
+            }
+            for (Packs.Entry c : index.chunks()) {
+                each.accept(c.id(), c.length());
+            }
+        }
+    }
+
+    /**
+     * The pack files and indexes of a repository of format 3 on ({@link Packs#scan}); empty before, where there are
+     * none.
+     */
+    public Packs.Scan packScan() throws IOException {
+        if (!config.packed()) {
+            return new Packs.Scan(List.of(), java.util.Map.of(), List.of(), List.of());
+        }
+        return Packs.scan(storage, config.packs());
+    }
+
+    private java.lang.ref.SoftReference<ChunkLocations> locations = new java.lang.ref.SoftReference<>(null);
+
+    /** Where packed chunks are, shared by this repository's readers (the garbage collector may take it back). */
+    synchronized ChunkLocations locations() {
+        if (!config.packed()) {
+            return null;
+        }
+        ChunkLocations l = locations.get();
+        if (l == null) {
+            l = new ChunkLocations(storage, config.packs());
+            locations = new java.lang.ref.SoftReference<>(l);
+        }
+        return l;
     }
 
     /** {@link BackupBlobs#orphanSideBlobs}: what prune deletes beside the backups it removes. */
@@ -398,6 +438,11 @@ public final class Repository {
         return BackupBlobs.orphanSideBlobs(storage, live);
     }
 
+    /**
+     * Every committed backup with its status and pin, oldest first. An unreadable manifest or status blob
+     * does not fail the listing: the entry says what is wrong. A backup whose manifest is deleted while the
+     * listing runs (a concurrent prune) is left out. {@link Catalog} keeps such a listing up to date in memory.
+     */
     public List<BackupEntry> entries() throws IOException {
         List<BackupEntry> out = new ArrayList<>();
         for (BackupBlobs.Listed b : BackupBlobs.list(storage).values()) {
@@ -708,10 +753,11 @@ public final class Repository {
      * prune's, which may have deleted chunks the backup found and reused.
      */
     public void requireChunks(Manifest manifest) throws IOException {
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        ChunkIndex present = new ChunkIndex();
+        forEachChunk((id, stored) -> present.put(id, 0));
         for (Artifact a : manifest.artifacts()) {
             for (ChunkRef c : a.chunks()) {
-                if (seen.add(c.id()) && storage.stat(c.blobName()).isEmpty()) {
+                if (present.get(c.id()) == ChunkIndex.MISSING) {
                     throw new LifeboatException(ErrorCode.INTEGRITY, "chunk " + c.id() + " of artifact " + a.name()
                             + " was deleted while backup " + manifest.id() + " ran, by the prune whose stale lock it "
                             + "broke", "run the backup again: nothing was committed");
@@ -777,6 +823,7 @@ public final class Repository {
     }
 
     public ArtifactReader artifactReader(Keys keys) {
-        return new ArtifactReader(storage, new ChunkCodec(config, keys, config.compression().level()));
+        return new ArtifactReader(storage, new ChunkCodec(config, keys, config.compression().level()), locations(),
+                config.packs());
     }
 }

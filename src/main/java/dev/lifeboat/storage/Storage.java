@@ -52,6 +52,30 @@ public interface Storage extends Closeable {
     InputStream read(String name) throws IOException;
 
     /**
+     * Opens {@code length} bytes of a blob from {@code offset} (a chunk inside a pack file). The stream ends early
+     * when the blob does: a caller that needs every byte checks how many it got. This default reads from the start
+     * and skips; a backend that can seek or ask for a range overrides it.
+     *
+     * @throws NoSuchFileException if no blob has this name
+     */
+    default InputStream read(String name, long offset, long length) throws IOException {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("range " + offset + "+" + length + " of " + name);
+        }
+        InputStream in = read(name);
+        try {
+            in.skipNBytes(offset);
+        } catch (java.io.EOFException e) {
+            in.close();
+            return InputStream.nullInputStream();
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+        return new BoundedInputStream(in, length);
+    }
+
+    /**
      * Stores the whole of {@code data} under {@code name}, replacing any blob of that name. The length
      * of the stream need not be known; the stream is read to its end but not closed.
      */

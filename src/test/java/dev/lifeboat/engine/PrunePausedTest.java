@@ -94,6 +94,7 @@ class PrunePausedTest {
         Artifact a;
         try (ChunkWriter w = repo.chunkWriter(Keys.PLAIN, 1, 2)) {
             a = w.write("a.dump", "a", Artifact.PG_DUMP_CUSTOM, new ByteArrayInputStream(content), n -> {});
+            w.flush();
         }
         Manifest m = new Manifest(1, id, null, Manifest.COMPLETED, t, t, "test", "h", List.of(), List.of(a),
                 a.size(), a.storedSize(), 0, null);
@@ -133,6 +134,7 @@ class PrunePausedTest {
             Artifact a;
             try (ChunkWriter w = repo.chunkWriter(Keys.PLAIN, 1, 2)) {
                 a = w.write("a.dump", "a", Artifact.PG_DUMP_CUSTOM, new ByteArrayInputStream(data(1)), n -> {});
+                w.flush();
                 assertThat(w.addedBytes()).as("all reused").isZero();
             }
             again = new Manifest(1, BackupIds.next(t3), null, Manifest.COMPLETED, t3, t3, "test", "h", List.of(),

@@ -64,7 +64,9 @@ class ChunkWriterTest {
 
     private static Artifact write(Repository repo, InputStream in) throws IOException {
         try (ChunkWriter w = repo.chunkWriter(Keys.PLAIN, 3, 2)) {
-            return w.write("a.dump", "a", "pg_dump-custom", in, n -> {});
+            Artifact written = w.write("a.dump", "a", "pg_dump-custom", in, n -> {});
+            w.flush();
+            return written;
         }
     }
 
@@ -100,6 +102,7 @@ class ChunkWriterTest {
         Repository slow = Repository.open(listingHook(storage, () -> Thread.sleep(300), chunkWrites));
         try (ChunkWriter w = slow.chunkWriter(Keys.PLAIN, 3, 2)) {
             Artifact again = w.write("b.dump", "a", "pg_dump-custom", new ByteArrayInputStream(content), n -> {});
+            w.flush();
             assertThat(w.addedBytes()).isZero();
             assertThat(again.chunks()).isEqualTo(first.chunks());
         }
@@ -128,7 +131,9 @@ class ChunkWriterTest {
         try (w) {
             CompletableFuture<Artifact> written = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return w.write("a.dump", "a", "pg_dump-custom", counting, n -> {});
+                    Artifact stored = w.write("a.dump", "a", "pg_dump-custom", counting, n -> {});
+                    w.flush();
+                    return stored;
                 } catch (IOException e) {
                     throw new IllegalStateException(e);
                 }

@@ -49,6 +49,7 @@ class FormatCheckTest {
             try (ChunkWriter w = repo.chunkWriter(Keys.PLAIN, 3, 2)) {
                 a = w.write("a.dump", "a", Artifact.PG_DUMP_CUSTOM,
                         new ByteArrayInputStream(RepositoryTest.data(200_000, seed++)), n -> {});
+                w.flush();
             }
             repo.commit(new Manifest(1, id, null, Manifest.COMPLETED, t, t, "test", "h", List.of(), List.of(a),
                     a.size(), a.storedSize(), 0, null));
@@ -170,7 +171,7 @@ class FormatCheckTest {
     @Test
     void aRepositoryOfANewerFormatIsRefusedWithTheUpgradeHint() throws IOException {
         twoBackups();
-        edit(RepoConfig.BLOB, "\"version\" : 2", "\"version\" : 4");
+        edit(RepoConfig.BLOB, "\"version\" : 3", "\"version\" : 4");
         assertThatThrownBy(() -> Repository.open(storage)).hasMessageContaining("config.json")
                 .hasMessageContaining("format version 4")
                 .satisfies(e -> assertThat(((LifeboatException) e).hint()).contains("upgrade Lifeboat"));

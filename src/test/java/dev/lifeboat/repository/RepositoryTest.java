@@ -39,7 +39,9 @@ class RepositoryTest {
 
     private Artifact store(Repository repo, Keys keys, byte[] content) throws IOException {
         try (ChunkWriter w = repo.chunkWriter(keys, 3, 2)) {
-            return w.write("a.dump", "a", "pg_dump-custom", new ByteArrayInputStream(content), n -> {});
+            Artifact written = w.write("a.dump", "a", "pg_dump-custom", new ByteArrayInputStream(content), n -> {});
+            w.flush();
+            return written;
         }
     }
 
@@ -64,6 +66,7 @@ class RepositoryTest {
 
         try (ChunkWriter w = repo.chunkWriter(Keys.PLAIN, 3, 2)) {
             w.write("b.dump", "a", "pg_dump-custom", new ByteArrayInputStream(content), n -> {});
+            w.flush();
             assertThat(w.addedBytes()).isZero();
         }
     }

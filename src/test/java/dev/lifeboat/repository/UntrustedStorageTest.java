@@ -121,6 +121,7 @@ class UntrustedStorageTest {
         try (ChunkWriter w = repo.chunkWriter(Keys.PLAIN, 3, 2)) {
             a = w.write("app.dump", "app", Artifact.PG_DUMP_CUSTOM,
                     new ByteArrayInputStream("create table t();".getBytes(StandardCharsets.UTF_8)), n -> {});
+            w.flush();
         }
         repo.commit(new Manifest(1, good, null, Manifest.COMPLETED, t, t, "test", "h", List.of(), List.of(a),
                 a.size(), a.storedSize(), 0, null));
@@ -133,6 +134,7 @@ class UntrustedStorageTest {
         try (ChunkWriter w = reader.chunkWriter(Keys.PLAIN, 3, 2)) {
             evil = w.write("app.dump", "app", Artifact.PG_DUMP_CUSTOM, new ByteArrayInputStream(
                     "create function backdoor() returns int as 'select 1' language sql;".getBytes()), n -> {});
+            w.flush();
         }
         Manifest m = new Manifest(1, forged, null, Manifest.COMPLETED, t, t, "test", "h", List.of(), List.of(evil),
                 evil.size(), evil.storedSize(), 0, null);
@@ -178,6 +180,7 @@ class UntrustedStorageTest {
         Artifact a;
         try (ChunkWriter w = repo.chunkWriter(Keys.PLAIN, 3, 2)) {
             a = w.write("a.dump", "a", Artifact.PG_DUMP_CUSTOM, new ByteArrayInputStream(content), n -> {});
+            w.flush();
         }
         ChunkRef first = a.chunks().get(0);
         // Another chunk's plain bytes, cut to the same size and compressed as a valid zstd frame.

@@ -89,6 +89,30 @@ public abstract class StorageContractTest {
     }
 
     @Test
+    void aRangeReadsThoseBytesOnly() throws IOException {
+        byte[] data = new byte[300_000];
+        new java.util.Random(7).nextBytes(data);
+        storage.write("packs/ab/pack", data);
+
+        try (InputStream in = storage.read("packs/ab/pack", 123_457, 70_001)) {
+            assertThat(in.readAllBytes()).isEqualTo(java.util.Arrays.copyOfRange(data, 123_457, 193_458));
+        }
+        try (InputStream in = storage.read("packs/ab/pack", 0, 1)) {
+            assertThat(in.readAllBytes()).containsExactly(data[0]);
+        }
+        try (InputStream in = storage.read("packs/ab/pack", 299_990, 100)) { // past the end: what there is
+            assertThat(in.readAllBytes()).isEqualTo(java.util.Arrays.copyOfRange(data, 299_990, 300_000));
+        }
+        try (InputStream in = storage.read("packs/ab/pack", 400_000, 10)) {
+            assertThat(in.readAllBytes()).isEmpty();
+        }
+        try (InputStream in = storage.read("packs/ab/pack", 5, 0)) {
+            assertThat(in.readAllBytes()).isEmpty();
+        }
+        assertThatThrownBy(() -> storage.read("packs/ab/missing", 0, 10)).isInstanceOf(NoSuchFileException.class);
+    }
+
+    @Test
     void emptyStreamOfUnknownLengthRoundTrips() throws IOException {
         storage.write("locks/empty", new PseudoRandomStream(1, 0));
 

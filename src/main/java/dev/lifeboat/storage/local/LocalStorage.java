@@ -119,6 +119,29 @@ public final class LocalStorage implements Storage {
     }
 
     @Override
+    public InputStream read(String name, long offset, long length) throws IOException {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("range " + offset + "+" + length + " of " + name);
+        }
+        Path p = path(name);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(name, null, "no such blob in " + root);
+        } catch (IOException e) {
+            throw failure("read", name, e);
+        }
+        try {
+            ch.position(offset);
+        } catch (IOException e) {
+            ch.close();
+            throw failure("read", name, e);
+        }
+        return new dev.lifeboat.storage.BoundedInputStream(java.nio.channels.Channels.newInputStream(ch), length);
+    }
+
+    @Override
     public void write(String name, InputStream data) throws IOException {
         Path target = path(name);
         Path dir = target.getParent();

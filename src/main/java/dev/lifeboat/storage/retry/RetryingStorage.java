@@ -93,6 +93,11 @@ public final class RetryingStorage implements Storage {
     }
 
     @Override
+    public InputStream read(String name, long offset, long length) throws IOException {
+        return retry("read", name, () -> inner.read(name, offset, length));
+    }
+
+    @Override
     public byte[] readAllBytes(String name) throws IOException {
         return retry("read", name, () -> inner.readAllBytes(name));
     }

@@ -170,6 +170,47 @@ public final class S3Storage implements Storage {
     }
 
     @Override
+    public InputStream read(String name, long offset, long length) throws IOException {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("range " + offset + "+" + length + " of " + name);
+        }
+        if (length == 0) {
+            stat(name).orElseThrow(() -> new NoSuchFileException(name, null, "no such blob in " + location()));
+            return InputStream.nullInputStream();
+        }
+        String key = location.key(BlobNames.check(name));
+        String range = "bytes=" + offset + "-" + (offset + length - 1);
+        ResponseInputStream<GetObjectResponse> in;
+        try {
+            in = s3.getObject(b -> b.bucket(location.bucket()).key(key).range(range));
+        } catch (S3Exception e) {
+            if (S3Errors.isMissingObject(e)) {
+                throw new NoSuchFileException(name, null, "no such blob in " + location());
+            }
+            if (e.statusCode() == 416) {
+                return InputStream.nullInputStream(); // the blob ends before offset: the caller sees no bytes
+            }
+            throw errors.failed("read", key, e);
+        } catch (SdkException e) {
+            throw errors.failed("read", key, e);
+        }
+        Long got = in.response().contentLength();
+        InputStream body = new S3BlobInputStream(in, location.describe(key), got == null ? -1 : got);
+        if (in.response().contentRange() == null) { // a server that ignores Range sends the whole blob
+            try {
+                body.skipNBytes(offset);
+            } catch (java.io.EOFException e) {
+                body.close();
+                return InputStream.nullInputStream();
+            } catch (IOException | RuntimeException e) {
+                body.close();
+                throw e;
+            }
+        }
+        return new dev.lifeboat.storage.BoundedInputStream(body, length);
+    }
+
+    @Override
     public void write(String name, InputStream data) throws IOException {
         String key = location.key(BlobNames.check(name));
         PartBuffer part = new PartBuffer();

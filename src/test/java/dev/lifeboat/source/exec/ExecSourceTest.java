@@ -155,13 +155,7 @@ class ExecSourceTest extends SourceContractTest {
         Manifest m = backup(repo, spec);
         List<ChunkRef> chunks = repo.manifest(m.id()).artifacts().get(0).chunks();
         ChunkRef last = chunks.get(chunks.size() - 1);
-        Path blob;
-        try (Stream<Path> files = Files.walk(work.resolve("repo"))) {
-            blob = files.filter(p -> p.getFileName().toString().equals(last.id())).findFirst().orElseThrow();
-        }
-        byte[] bytes = Files.readAllBytes(blob);
-        bytes[bytes.length / 2] ^= 1;
-        Files.write(blob, bytes);
+        dev.lifeboat.testing.StoredChunks.flipByte(repo.storage(), last);
         assertThatThrownBy(() -> restore(m, spec)).hasMessageContaining(last.id());
         assertThat(Files.readString(state)).as("the state the command would have replaced").isEqualTo("old state");
     }

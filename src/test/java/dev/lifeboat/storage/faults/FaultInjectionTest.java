@@ -70,6 +70,7 @@ class FaultInjectionTest {
              ChunkWriter writer = repo.chunkWriter(Keys.PLAIN, 3, 2)) {
             Keys signing = repo.writeKeys(new LocalKeyCache(keys), List.of());
             Artifact a = writer.write("db.dump", "db", "pg_dump-custom", data(seed), n -> {});
+            writer.flush();
             Manifest m = new Manifest(Manifest.FORMAT_VERSION, id, "faults", Manifest.COMPLETED, started, Instant.now(),
                     "test", "h", List.of(), List.of(a), a.size(), a.storedSize(), writer.addedBytes(), null);
             lock.checkStillHeld();
