@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Writes one artifact of a Lifeboat backup to stdout using only jq, openssl, age and zstd: for the day Lifeboat
-# itself is not available. See docs/RUNBOOK.md.
+# Writes one artifact of a Lifeboat backup to stdout using only jq, openssl, age, zstd, awk and dd: for the day
+# Lifeboat itself is not available. See docs/RUNBOOK.md.
 #
 #   restore-without-lifeboat.sh REPOSITORY_DIR BACKUP_ID ARTIFACT [IDENTITY_FILE] > ARTIFACT
 #
@@ -29,7 +29,7 @@ if [ -n "$signing" ]; then
     exit 10
   fi
   key=$(mktemp)
-  trap 'rm -f "$key"' EXIT
+  trap 'rm -f "$key"' EXIT # widened below, once the work folder exists
   printf '%s' "${trusted#ed25519:}" | base64 -d >"$key"
   if ! openssl pkeyutl -verify -pubin -keyform DER -inkey "$key" -rawin -in "$manifest" \
       -sigfile "$repo/backups/$id/manifest.sig" >/dev/null 2>&1; then
@@ -45,17 +45,42 @@ if [ -z "$chunks" ]; then
   exit 3
 fi
 
-# 2. Each chunk is a zstd frame, inside an age file when the repository is encrypted.
+# 2. Where each chunk is: a blob of its own, chunks/<xx>/<id>, or (format 3) a range of a pack file, which the pack's
+#    index, index/<pack id>, gives as offset and length. One line per chunk, in stream order: its blob's path, and
+#    its pack's path, offset and length when an index lists it ("-" otherwise).
+work=$(mktemp -d)
+trap 'rm -rf "$work" ${key:+"$key"}' EXIT
+printf '%s\n' $chunks >"$work/chunks"
+: >"$work/packed"
+if [ -d "$repo/index" ]; then
+  for index in "$repo"/index/*; do
+    [ -f "$index" ] || continue
+    jq -r '.pack as $p | .chunks[] | [.id, $p, .offset, .length] | @tsv' "$index" >>"$work/packed"
+  done
+fi
+awk -F '\t' -v repo="$repo" '
+  FILENAME == ARGV[1] { if (!($1 in at)) at[$1] = repo "/packs/" substr($2, 1, 2) "/" $2 "\t" $3 "\t" $4; next }
+  { print repo "/chunks/" substr($1, 1, 2) "/" $1 "\t" ($1 in at ? at[$1] : "-\t-\t-") }
+' "$work/packed" "$work/chunks" >"$work/places"
+
+# 3. Each chunk is a zstd frame, inside an age file when the repository is encrypted.
 encrypted=$(jq -r '.encryption != null' "$repo/config.json")
-for chunk in $chunks; do
-  blob="$repo/chunks/${chunk:0:2}/$chunk"
-  if [ "$encrypted" = true ]; then
-    if [ -z "$identity" ]; then
-      echo "the repository is encrypted: give the age identity file as fourth argument" >&2
-      exit 7
-    fi
-    age --decrypt --identity "$identity" "$blob"
-  else
+if [ "$encrypted" = true ] && [ -z "$identity" ]; then
+  echo "the repository is encrypted: give the age identity file as fourth argument" >&2
+  exit 7
+fi
+while IFS=$'\t' read -r blob pack offset length; do
+  if [ -f "$blob" ]; then
     cat "$blob"
+  elif [ "$pack" != - ]; then
+    dd if="$pack" iflag=skip_bytes,count_bytes skip="$offset" count="$length" status=none
+  else
+    echo "chunk ${blob##*/} is neither in chunks/ nor in any pack index: the backup is damaged" >&2
+    exit 10
+  fi >"$work/chunk"
+  if [ "$encrypted" = true ]; then
+    age --decrypt --identity "$identity" "$work/chunk"
+  else
+    cat "$work/chunk"
   fi | zstd --decompress --quiet --stdout
-done
+done <"$work/places"
