@@ -22,7 +22,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The golden repositories of each format (src/test/resources/golden/v1 and v2, each written once by the release of
+ * The golden repositories of each format (src/test/resources/golden/v1, v2 and v4, each written once by the release of
  * that format and never rewritten) are read by this build as a user would read an old repository: listed, shown, verified with
  * --read-data, every database of every backup restored and compared with a database built from the SQL they were
  * made from, the roles restored from the backup's globals, and pruned, after which what is kept still verifies
@@ -78,7 +78,7 @@ class GoldenRepositoryIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"v1/plain", "v1/encrypted", "v2/plain", "v2/encrypted"})
+    @ValueSource(strings = {"v1/plain", "v1/encrypted", "v2/plain", "v2/encrypted", "v4/plain", "v4/encrypted"})
     void everyFormatsRepositoryListsShowsVerifiesRestoresAndPrunes(String fixture) throws Exception {
         LifeboatCli cli = cli(fixture);
         String variant = fixture.substring(fixture.indexOf('/') + 1);
@@ -114,8 +114,9 @@ class GoldenRepositoryIT {
         assertThat(artifacts).containsExactlyInAnyOrder("golden_shop.dump", "golden_notes.dump", "globals.sql");
         JsonNode pin = JSON.readTree(cli.run("show", pinned, "--json").expectSuccess().stdout()).path("pin");
         assertThat(pin.path("note").asText()).isEqualTo("kept for ever");
-        assertThat(pin.path("pinnedAt").asText()).startsWith("2026-12-02T");
-        assertThat(cli.run("show", pinned).expectSuccess().stdout()).contains("pinned 2026-12-02").contains(": kept for ever");
+        String pinDay = fixture.startsWith("v4/") ? "2026-12-04" : "2026-12-02"; // when make.sh ran
+        assertThat(pin.path("pinnedAt").asText()).startsWith(pinDay + "T");
+        assertThat(cli.run("show", pinned).expectSuccess().stdout()).contains("pinned " + pinDay).contains(": kept for ever");
         // the same roles in both repositories' globals
         assertThat(roleStatements(cli.run("cat", multi, "globals.sql").expectSuccess().stdout()))
                 .isEqualTo(roleStatements(globalsPlain)).isNotEmpty();
@@ -157,7 +158,7 @@ class GoldenRepositoryIT {
             assertThat(denied.exitCode()).as(denied.stderr()).isEqualTo(7);
             assertThat(denied.stdout()).isEmpty();
         }
-        if (fixture.startsWith("v2/")) {
+        if (!fixture.startsWith("v1/")) {
             // a signed repository: a manifest altered in storage is refused by name, the others still restore
             Path manifest = work.resolve(fixture).resolve("backups").resolve(pinned).resolve("manifest.json");
             Files.writeString(manifest, Files.readString(manifest).replace("golden-pinned", "golden-pwned"));
@@ -173,11 +174,12 @@ class GoldenRepositoryIT {
      * PostgreSQL database, a file tree and an exec source with hooks. Listed, shown, verified, and each source restored
      * elsewhere: the database as the SQL builds it, the tree as MakeTree.java makes it again, the exec output as it was.
      */
-    @org.junit.jupiter.api.Test
-    void theStackFormatRestoresEverySource() throws Exception {
-        String fixture = "v3/plain";
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"v3/plain", "v4/stack"})
+    void theStackFormatRestoresEverySource(String fixture) throws Exception {
+        String version = fixture.substring(0, 2);
         LifeboatCli cli = cli(fixture).env("LIFEBOAT_IDENTITY_FILE",
-                golden().resolve("v3/identity.txt").toString());
+                golden().resolve(version + "/identity.txt").toString());
         String base = "postgres://" + pg.superuser() + "@127.0.0.1:" + pg.port() + "/";
         JsonNode list = list(cli);
         assertThat(list).hasSize(1);
@@ -186,7 +188,15 @@ class GoldenRepositoryIT {
         assertThat(shown.path("formatVersion").asInt()).isEqualTo(2);
         List<String> sources = new ArrayList<>();
         shown.path("sources").forEach(x -> sources.add(x.path("name").asText() + ":" + x.path("type").asText()));
-        assertThat(sources).containsExactly("notes:postgresql", "uploads:files", "kv:exec");
+        if (version.equals("v3")) {
+            assertThat(sources).containsExactly("notes:postgresql", "uploads:files", "kv:exec");
+        } else { // format 3: the same stack with "big", whose first chunk is a blob of its own beside the packs
+            assertThat(sources).containsExactly("notes:postgresql", "uploads:files", "kv:exec", "big:exec");
+            assertThat(work.resolve(fixture).resolve("packs")).isDirectoryRecursivelyContaining(p -> true);
+            assertThat(work.resolve(fixture).resolve("chunks")).isDirectoryRecursivelyContaining(p -> true);
+            String big = cli.run("cat", id, "big.out").expectSuccess().stdout();
+            assertThat(big).hasSize(700_000).isEqualTo("lifeboat-golden-format-3\n".repeat(30_000).substring(0, 700_000));
+        }
         assertThat(shown.path("stack").path("hooks")).hasSize(2);
         LifeboatCli.Result verify = cli.run("verify", "--read-data", "--all");
         assertThat(verify.exitCode()).as(verify.stderr()).isZero();
@@ -202,12 +212,12 @@ class GoldenRepositoryIT {
                   notes:   { type: postgres, url: "%s" }
                   uploads: { type: files, path: "%s" }
                   kv:      { type: exec, backup: "cat %s", restore: "cat > %s" }
-                """.formatted(work.resolve(fixture), base + "v3_notes_original", home.resolve("uploads-original"), kv,
-                kv));
-        cli.run("restore", id, "--config", config.toString(), "--source", "notes", "--to", base + "v3_notes",
+                """.formatted(work.resolve(fixture), base + version + "_notes_original", home.resolve("uploads-original"),
+                kv, kv));
+        cli.run("restore", id, "--config", config.toString(), "--source", "notes", "--to", base + version + "_notes",
                 "--create", "--yes").expectSuccess();
-        assertThat(pg.schemaDump("v3_notes")).isEqualTo(pg.schemaDump(NOTES));
-        assertThat(pg.tableRows("v3_notes")).isEqualTo(pg.tableRows(NOTES));
+        assertThat(pg.schemaDump(version + "_notes")).isEqualTo(pg.schemaDump(NOTES));
+        assertThat(pg.tableRows(version + "_notes")).isEqualTo(pg.tableRows(NOTES));
         cli.run("restore", id, "--config", config.toString(), "--source", "uploads", "--to", tree.toString(), "--yes")
                 .expectSuccess();
         Path expected = home.resolve("uploads-expected");
@@ -256,7 +266,7 @@ class GoldenRepositoryIT {
         Path home = Files.createDirectories(work.resolve(fixture.replace('/', '-') + "-home"));
         LifeboatCli cli = new LifeboatCli(home).env("LIFEBOAT_REPOSITORY", copy.toString())
                 .env("PGPASSWORD", pg.password()).env("LIFEBOAT_PG_BIN", pg.binDir().toString());
-        if (fixture.endsWith("encrypted") || fixture.startsWith("v2/")) {
+        if (fixture.endsWith("encrypted") || !fixture.startsWith("v1/")) {
             cli.env("LIFEBOAT_IDENTITY_FILE", golden().resolve(fixture).resolveSibling("identity.txt").toString());
         }
         return cli;
@@ -286,10 +296,18 @@ class GoldenRepositoryIT {
         return pg.psql("postgres", "select count(*) from pg_database where datname = '" + db + "'").strip().equals("1");
     }
 
+    /** Chunk blobs, and from format 3 pack files and their indexes. */
     private static int countChunks(String variant) throws IOException {
-        try (Stream<Path> files = Files.walk(work.resolve(variant).resolve("chunks"))) {
-            return (int) files.filter(Files::isRegularFile).count();
+        int n = 0;
+        for (String folder : List.of("chunks", "packs", "index")) {
+            Path dir = work.resolve(variant).resolve(folder);
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    n += (int) files.filter(Files::isRegularFile).count();
+                }
+            }
         }
+        return n;
     }
 
     private static JsonNode list(LifeboatCli cli) throws IOException {
