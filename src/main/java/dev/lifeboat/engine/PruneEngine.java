@@ -177,7 +177,7 @@ public final class PruneEngine {
         long[] garbage = new long[2];
         List<String> batch = new ArrayList<>();
         try {
-            repo.forEachChunk((id, stored) -> {
+            repo.forEachChunkBlob((id, stored) -> {
                 if (referenced.mayContain(id)) {
                     return;
                 }

@@ -382,12 +382,7 @@ public final class Repository {
      * chunk's are skipped. After a retried listing, or for a chunk in two packs, some chunks come twice.
      */
     public void forEachChunk(java.util.function.ObjLongConsumer<String> each) throws IOException {
-        storage.forEach(ChunkRef.PREFIX, b -> {
-            String id = ChunkRef.idOf(b.name());
-            if (id != null) {
-                each.accept(id, b.size());
-            }
-        });
+        forEachChunkBlob(each);
         if (!config.packed()) {
             return;
         }
@@ -405,6 +400,19 @@ public final class Repository {
                 each.accept(c.id(), c.length());
             }
         }
+    }
+
+    /**
+     * The chunks stored as blobs of their own, streamed from one listing of {@code chunks/}: what prune deletes one
+     * by one (packed chunks go with their pack, {@link #packScan}).
+     */
+    public void forEachChunkBlob(java.util.function.ObjLongConsumer<String> each) throws IOException {
+        storage.forEach(ChunkRef.PREFIX, b -> {
+            String id = ChunkRef.idOf(b.name());
+            if (id != null) {
+                each.accept(id, b.size());
+            }
+        });
     }
 
     /**

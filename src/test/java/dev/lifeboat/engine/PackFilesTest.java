@@ -219,6 +219,7 @@ class PackFilesTest {
         assertThat(r.removedBackups()).isEqualTo(2);
         // A held 0-29, none referenced by the last backup: removed; B holds 40-44 of the last one: kept whole
         assertThat(r.packs().removed()).isEqualTo(2); // A and the orphan
+        assertThat(r.unreferencedChunks()).as("A's 30 chunks, each counted once").isEqualTo(30);
         assertThat(r.packs().partlyUsed()).isEqualTo(1);
         assertThat(r.packs().unusedBytesKept()).isPositive();
         assertThat(names("packs/")).hasSize(1);

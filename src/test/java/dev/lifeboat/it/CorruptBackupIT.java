@@ -2,6 +2,7 @@ package dev.lifeboat.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lifeboat.testing.LifeboatCli;
+import dev.lifeboat.testing.StoredChunk;
 import dev.lifeboat.testing.LifeboatService;
 import dev.lifeboat.testing.PgCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -81,10 +82,10 @@ class CorruptBackupIT {
         // not B's first chunk, which holds the dump's header with its time: a dump of the same data shares the rest
         damagedChunk = ofB.subList(1, ofB.size()).stream().filter(c -> !ofA.contains(c)).reduce((x, y) -> y)
                 .orElseThrow(() -> new AssertionError("backup " + b + " has no chunk of its own: " + ofB));
-        Path blob = chunkFile(damagedChunk);
-        byte[] bytes = Files.readAllBytes(blob);
+        StoredChunk blob = chunkFile(damagedChunk);
+        byte[] bytes = blob.read();
         bytes[bytes.length / 2] ^= 0x5A;
-        Files.write(blob, bytes);
+        blob.write(bytes);
         admin = ServiceItSupport.createToken(cli, "admin", "corrupt-admin");
     }
 
@@ -158,9 +159,8 @@ class CorruptBackupIT {
     @Test
     @Order(4)
     void aMissingChunkIsRefusedEvenWhenForcedAndTheSafetyBackupSharingItIsNoGoodBackup() throws IOException {
-        Path blob = chunkFile(damagedChunk);
-        Path aside = work.resolve("aside");
-        Files.move(blob, aside);
+        StoredChunk blob = chunkFile(damagedChunk);
+        blob.delete();
         try {
             int before = backupCount();
             LifeboatCli.Result r = cli.run("restore", b, "--yes", "--force");
@@ -171,7 +171,7 @@ class CorruptBackupIT {
                     .doesNotContain("afety backup");
             assertThat(backupCount()).isEqualTo(before);
         } finally {
-            Files.move(aside, blob);
+            blob.restore();
         }
     }
 
@@ -274,8 +274,8 @@ class CorruptBackupIT {
         return out;
     }
 
-    private static Path chunkFile(String chunk) {
-        return repo.resolve("chunks").resolve(chunk.substring(0, 2)).resolve(chunk);
+    private static StoredChunk chunkFile(String chunk) throws IOException {
+        return StoredChunk.of(repo, chunk);
     }
 
     private static int backupCount() {

@@ -100,8 +100,8 @@ class ErrorsIT {
                 .get("id").asText();
         JsonNode manifest = JSON.readTree(cli.run("show", id, "--json").expectSuccess().stdout());
         String chunk = manifest.get("artifacts").get(0).get("chunks").get(0).get("id").asText();
-        Path blob = repo.resolve("chunks").resolve(chunk.substring(0, 2)).resolve(chunk);
-        byte[] original = Files.readAllBytes(blob);
+        dev.lifeboat.testing.StoredChunk blob = dev.lifeboat.testing.StoredChunk.of(repo, chunk);
+        byte[] original = blob.read();
 
         pg.dropDatabase("err_target");
         pg.createDatabase("err_target");
@@ -110,17 +110,17 @@ class ErrorsIT {
 
         byte[] flipped = original.clone();
         flipped[flipped.length / 2] ^= 0x01;
-        Files.write(blob, flipped);
+        blob.write(flipped);
         assertError(cli.run("restore", id, "--to", base + "err_target", "--yes", "--no-safety-backup"), 10, chunk);
         assertThat(pg.tableRows("err_target")).isEqualTo(before);
         LifeboatCli.Result cat = cli.run("cat", id, "err_src.dump");
         assertError(cat, 10, chunk, id);
 
-        Files.delete(blob);
+        blob.delete();
         assertError(cli.run("restore", id, "--to", base + "err_target", "--yes"), 10, chunk, "missing", id);
         assertThat(pg.tableRows("err_target")).isEqualTo(before);
 
-        Files.write(blob, original);
+        blob.write(original);
         assertError(cli.run("restore", id, "--to", base + "err_target"), 9, "err_target", "--yes");
         assertThat(pg.tableRows("err_target")).isEqualTo(before);
         cli.run("restore", id, "--to", base + "err_target", "--yes").expectSuccess();

@@ -562,13 +562,27 @@ class PruneIT {
         return chunks;
     }
 
-    /** Names of the chunk blobs (not the storage's hidden temporary files), read while a process may delete them. */
+    /**
+     * Ids of the chunks stored: the names of chunk blobs (not the storage's hidden temporary files) and the chunks
+     * the pack indexes list, read while a process may delete them.
+     */
     private static Set<String> chunkIds(Path root) {
         Set<String> out = new HashSet<>();
         for (String name : filesUnder(root.resolve("chunks"))) {
             String file = name.substring(name.lastIndexOf('/') + 1);
             if (!file.startsWith(".")) {
                 out.add(file);
+            }
+        }
+        for (String name : filesUnder(root.resolve("index"))) {
+            if (name.substring(name.lastIndexOf('/') + 1).startsWith(".")) {
+                continue;
+            }
+            try {
+                JSON.readTree(root.resolve("index").resolve(name.substring(name.lastIndexOf('/') + 1)).toFile())
+                        .path("chunks").forEach(c -> out.add(c.path("id").asText()));
+            } catch (IOException gone) {
+                // deleted by a prune since it was listed
             }
         }
         return out;

@@ -134,6 +134,7 @@ class UntrustedStorageIT {
             Thread.sleep(1100); // ids of different seconds
         }
         Files.createSymbolicLink(repo.resolve("backups/zzz-not-a-backup"), victim);
+        Files.createDirectories(repo.resolve("chunks")); // a small database's chunks may all be in packs
         Files.createSymbolicLink(repo.resolve("chunks/zz"), victim);
 
         cli.run("verify", "--all").expectSuccess();

@@ -3,6 +3,7 @@ package dev.lifeboat.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.testing.LifeboatCli;
+import dev.lifeboat.testing.StoredChunk;
 import dev.lifeboat.testing.PgCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -142,24 +143,24 @@ class VerifyIT {
     private void missingChunkIsFoundWithoutReadingData() throws IOException {
         String victim = ids.get(0);
         String chunk = uniqueChunks(victim).get(0);
-        Path blob = chunkFile(chunk);
-        byte[] original = Files.readAllBytes(blob);
-        Files.delete(blob);
+        StoredChunk blob = chunkFile(chunk);
+        byte[] original = blob.read();
+        blob.delete();
 
         LifeboatCli.Result r = cli.run("verify", "--all"); // existence only: no data is read
         assertOnlyVictimCorrupt(r, victim, chunk, "is missing", "exists");
 
-        Files.write(blob, original);
+        blob.write(original);
     }
 
     private void alteredChunkIsFoundByReadData() throws IOException {
         String victim = ids.get(1);
         String chunk = uniqueChunks(victim).get(0);
-        Path blob = chunkFile(chunk);
-        byte[] original = Files.readAllBytes(blob);
+        StoredChunk blob = chunkFile(chunk);
+        byte[] original = blob.read();
         byte[] flipped = original.clone();
         flipped[flipped.length / 2] ^= 0x01; // same size: only reading the data can tell
-        Files.write(blob, flipped);
+        blob.write(flipped);
 
         // an existence check cannot see a flipped byte; the backup the last check found corrupt (its chunk is back
         // now) stays recorded so, and the run fails for it: a cheap check never makes a damaged backup look good
@@ -175,22 +176,22 @@ class VerifyIT {
         LifeboatCli.Result r = cli.run("verify", "--all", "--read-data");
         assertOnlyVictimCorrupt(r, victim, chunk, null, "read-data");
 
-        Files.write(blob, original);
+        blob.write(original);
     }
 
     private void truncatedChunkIsFound() throws IOException {
         String victim = ids.get(2);
         List<String> own = uniqueChunks(victim);
         String chunk = own.get(own.size() - 1);
-        Path blob = chunkFile(chunk);
-        byte[] original = Files.readAllBytes(blob);
-        Files.write(blob, java.util.Arrays.copyOf(original, original.length / 2));
+        StoredChunk blob = chunkFile(chunk);
+        byte[] original = blob.read();
+        blob.write(java.util.Arrays.copyOf(original, original.length / 2));
 
         LifeboatCli.Result r = cli.run("verify", "--all", "--read-data");
         assertOnlyVictimCorrupt(r, victim, chunk, null, null);
         assertThat(parse(r.stdout()).get(victim).problems().get(0)).contains(Integer.toString(original.length / 2));
 
-        Files.write(blob, original);
+        blob.write(original);
     }
 
     private void garbageManifestIsListedAsCorruptAndTheOthersPass() throws IOException {
@@ -255,14 +256,14 @@ class VerifyIT {
         chunksOf.values().forEach(all::addAll);
         String first = all.stream().filter(c -> slice(c, 2) == 1).findFirst().orElseThrow();
         String second = all.stream().filter(c -> slice(c, 2) == 2).findFirst().orElseThrow();
-        Map<Path, byte[]> originals = new LinkedHashMap<>();
+        Map<StoredChunk, byte[]> originals = new LinkedHashMap<>();
         for (String chunk : List.of(first, second)) {
-            Path blob = chunkFile(chunk);
-            byte[] bytes = Files.readAllBytes(blob);
+            StoredChunk blob = chunkFile(chunk);
+            byte[] bytes = blob.read();
             originals.put(blob, bytes);
             byte[] flipped = bytes.clone();
             flipped[flipped.length / 2] ^= 0x40;
-            Files.write(blob, flipped);
+            blob.write(flipped);
         }
 
         LifeboatCli.Result run1 = cli.run("verify", "--all", "--read-data-subset", "50%");
@@ -278,7 +279,7 @@ class VerifyIT {
 
         originals.forEach((blob, bytes) -> {
             try {
-                Files.write(blob, bytes);
+                blob.write(bytes);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -377,10 +378,10 @@ class VerifyIT {
             String shared = chunksOf.get(ids.get(0)).stream()
                     .filter(c -> chunksOf.get(ids.get(1)).contains(c) && chunksOf.get(ids.get(2)).contains(c))
                     .findFirst().orElseThrow();
-            Path blob = chunkFile(shared);
-            byte[] bytes = Files.readAllBytes(blob);
+            StoredChunk blob = chunkFile(shared);
+            byte[] bytes = blob.read();
             bytes[bytes.length / 2] ^= 0x01;
-            Files.write(blob, bytes);
+            blob.write(bytes);
             LifeboatCli.Result r = cli.run("verify", "--all", "--read-data-subset", "1/1");
             assertThat(r.exitCode()).isEqualTo(10);
             // Today: the first backup is corrupt, the other two "verified", and stderr says "1 of 3 backups".
@@ -475,8 +476,8 @@ class VerifyIT {
         return ids.stream().filter(i -> !i.equals(id)).toList();
     }
 
-    private Path chunkFile(String chunk) {
-        return repo.resolve("chunks").resolve(chunk.substring(0, 2)).resolve(chunk);
+    private StoredChunk chunkFile(String chunk) throws IOException {
+        return StoredChunk.of(repo, chunk);
     }
 
     /** The 1-based slice of {@code n} that verify --read-data-subset puts a chunk in. */

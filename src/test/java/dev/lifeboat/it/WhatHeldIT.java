@@ -116,7 +116,7 @@ class WhatHeldIT {
         assertThat(Files.getPosixFilePermissions(Path.of(identity + ".signing-key"))).doesNotContainAnyElementsOf(others);
         // what the review named: the signing key, the trust record of the repository, the state, the chunks
         assertThat(seen).anyMatch(p -> p.endsWith(".signing-key")).anyMatch(p -> p.startsWith("keys/repositories/"))
-                .anyMatch(p -> p.startsWith("repo/chunks/")).anyMatch(p -> p.startsWith("data/"));
+                .anyMatch(p -> p.startsWith("repo/chunks/") || p.startsWith("repo/packs/")).anyMatch(p -> p.startsWith("data/"));
     }
 
     @Test

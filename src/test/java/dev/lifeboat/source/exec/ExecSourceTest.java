@@ -155,7 +155,7 @@ class ExecSourceTest extends SourceContractTest {
         Manifest m = backup(repo, spec);
         List<ChunkRef> chunks = repo.manifest(m.id()).artifacts().get(0).chunks();
         ChunkRef last = chunks.get(chunks.size() - 1);
-        dev.lifeboat.testing.StoredChunks.flipByte(repo.storage(), last);
+        dev.lifeboat.testing.StoredChunk.of(work.resolve("repo"), last.id()).flip(1);
         assertThatThrownBy(() -> restore(m, spec)).hasMessageContaining(last.id());
         assertThat(Files.readString(state)).as("the state the command would have replaced").isEqualTo("old state");
     }
