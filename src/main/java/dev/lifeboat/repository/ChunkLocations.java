@@ -16,8 +16,6 @@ import java.util.Set;
  * are. {@link Repository} shares one among its readers. Thread-safe.
  */
 final class ChunkLocations {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChunkLocations.class);
-
     /** A chunk's place: {@code length} stored bytes at {@code offset} of the blob {@code pack}. */
     record Location(String pack, long offset, int length) {}
 
@@ -57,18 +55,9 @@ final class ChunkLocations {
     private int refresh() throws IOException {
         loaded = true;
         lastScan = System.nanoTime();
-        Packs.Scan scan = Packs.scan(storage, packs);
-        for (String problem : scan.unreadable()) {
-            LOG.warn("{}; its chunks count as missing", problem);
-        }
         int added = 0;
-        for (Packs.Index index : scan.indexes()) {
+        for (Packs.Index index : Packs.scan(storage, packs).usable()) {
             if (!read.add(index.pack())) {
-                continue;
-            }
-            if (!scan.packPresent(index)) {
-                LOG.warn("pack {} is missing or shorter than its index {} says ({} bytes); its chunks count as missing",
-                        index.packBlob(), Packs.indexBlob(index.pack()), index.size());
                 continue;
             }
             added++;

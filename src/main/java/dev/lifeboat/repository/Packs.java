@@ -23,6 +23,7 @@ import java.util.Map;
  * in it is used.
  */
 public final class Packs {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Packs.class);
     public static final String PACK_PREFIX = "packs/";
     public static final String INDEX_PREFIX = "index/";
     /** Format version of index blobs. */
@@ -165,6 +166,26 @@ public final class Packs {
             for (String id : packSizes.keySet()) {
                 if (!indexed.contains(id)) {
                     out.add(id);
+                }
+            }
+            return out;
+        }
+
+        /**
+         * The indexes whose pack is there, at least as long as the index says; the others, and the indexes that could
+         * not be read, are named in a warning each: their chunks count as missing.
+         */
+        public List<Index> usable() {
+            for (String problem : unreadable) {
+                LOG.warn("{}; its chunks count as missing", problem);
+            }
+            List<Index> out = new ArrayList<>();
+            for (Index index : indexes) {
+                if (packPresent(index)) {
+                    out.add(index);
+                } else {
+                    LOG.warn("pack {} is missing or shorter than its index {} says ({} bytes); its chunks count as "
+                            + "missing", index.packBlob(), indexBlob(index.pack()), index.size());
                 }
             }
             return out;

@@ -386,16 +386,7 @@ public final class Repository {
         if (!config.packed()) {
             return;
         }
-        Packs.Scan scan = Packs.scan(storage, config.packs());
-        for (String problem : scan.unreadable()) {
-            LOG.warn("{}; its chunks count as missing", problem);
-        }
-        for (Packs.Index index : scan.indexes()) {
-            if (!scan.packPresent(index)) {
-                LOG.warn("pack {} is missing or shorter than its index {} says ({} bytes); its chunks count as missing",
-                        index.packBlob(), Packs.indexBlob(index.pack()), index.size());
-                continue;
-            }
+        for (Packs.Index index : Packs.scan(storage, config.packs()).usable()) {
             for (Packs.Entry c : index.chunks()) {
                 each.accept(c.id(), c.length());
             }

@@ -13,6 +13,23 @@ public final class BoundedInputStream extends FilterInputStream {
         this.left = limit;
     }
 
+    /**
+     * {@code length} bytes of {@code in} from {@code offset}, skipping what comes before; an empty stream when {@code
+     * in} ends before {@code offset}. Closes {@code in} when skipping fails.
+     */
+    public static InputStream range(InputStream in, long offset, long length) throws IOException {
+        try {
+            in.skipNBytes(offset);
+        } catch (java.io.EOFException e) {
+            in.close();
+            return InputStream.nullInputStream();
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+        return new BoundedInputStream(in, length);
+    }
+
     @Override
     public int read() throws IOException {
         if (left <= 0) {

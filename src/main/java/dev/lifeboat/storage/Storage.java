@@ -62,17 +62,7 @@ public interface Storage extends Closeable {
         if (offset < 0 || length < 0) {
             throw new IllegalArgumentException("range " + offset + "+" + length + " of " + name);
         }
-        InputStream in = read(name);
-        try {
-            in.skipNBytes(offset);
-        } catch (java.io.EOFException e) {
-            in.close();
-            return InputStream.nullInputStream();
-        } catch (IOException | RuntimeException e) {
-            in.close();
-            throw e;
-        }
-        return new BoundedInputStream(in, length);
+        return BoundedInputStream.range(read(name), offset, length);
     }
 
     /**

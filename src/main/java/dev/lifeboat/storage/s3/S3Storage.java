@@ -196,18 +196,9 @@ public final class S3Storage implements Storage {
         }
         Long got = in.response().contentLength();
         InputStream body = new S3BlobInputStream(in, location.describe(key), got == null ? -1 : got);
-        if (in.response().contentRange() == null) { // a server that ignores Range sends the whole blob
-            try {
-                body.skipNBytes(offset);
-            } catch (java.io.EOFException e) {
-                body.close();
-                return InputStream.nullInputStream();
-            } catch (IOException | RuntimeException e) {
-                body.close();
-                throw e;
-            }
-        }
-        return new dev.lifeboat.storage.BoundedInputStream(body, length);
+        // a server that ignores Range sends the whole blob: skip to the offset here
+        return dev.lifeboat.storage.BoundedInputStream.range(body, in.response().contentRange() == null ? offset : 0,
+                length);
     }
 
     @Override
