@@ -90,7 +90,7 @@ final class ShowCommand implements Callable<Integer> {
             rows.add(new String[] {"ARTIFACT", "FORMAT", "SIZE", "STORED", "CHUNKS", "SHA-256"});
             for (Artifact a : m.artifacts()) {
                 rows.add(new String[] {a.name(), a.format(), Units.bytes(a.size()), Units.bytes(a.storedSize()),
-                        Integer.toString(a.chunks().size()), a.sha256()});
+                        Long.toString(a.chunkCount()), a.sha256()});
             }
             Terminal.table(out, rows);
         }

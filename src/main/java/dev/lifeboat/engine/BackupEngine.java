@@ -14,6 +14,7 @@ import dev.lifeboat.source.postgres.PgTools;
 import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.BackupIds;
+import dev.lifeboat.repository.ChunkLists;
 import dev.lifeboat.repository.ChunkRef;
 import dev.lifeboat.repository.ChunkWriter;
 import dev.lifeboat.repository.Keys;
@@ -121,8 +122,9 @@ public final class BackupEngine {
             RepositoryLock lock = repo.lock(RepositoryLock.Kind.SHARED, "backup " + id);
             Manifest committed;
             LifeboatException afterBackupFailed = null;
-            try (ChunkWriter writer = repo.chunkWriter(keys, request.compressionLevel(), request.threads())) {
-                Run run = new Run(writer, sources, prepared, own, request.parallel(), context);
+            try (ChunkWriter writer = repo.chunkWriter(keys, request.compressionLevel(), request.threads());
+                 ChunkLists.Spool lists = new ChunkLists.Spool(id)) {
+                Run run = new Run(writer, lists, sources, prepared, own, request.parallel(), context);
                 List<Integer> outside = new ArrayList<>();
                 List<Integer> inside = new ArrayList<>();
                 for (int i = 0; i < sources.size(); i++) {
@@ -164,6 +166,7 @@ public final class BackupEngine {
                         stored, writer.addedBytes(), request.kind(), stack || !run.hooks.isEmpty()
                         ? new Manifest.Stack(stack ? stopped : null, stack ? resumed : null, List.copyOf(run.hooks))
                         : null);
+                lists.writeTo(repo.storage()); // the large artifacts' chunk lists, before the manifest pointing in
                 lock.checkStillHeld(); // a prune may have judged us dead and collected our chunks
                 if (lock.brokeExclusive()) {
                     repo.requireChunks(manifest); // that prune may have been paused, not dead, and deleted some
@@ -206,6 +209,7 @@ public final class BackupEngine {
     /** The sources of one backup as they are read: their records, artifacts and hooks, filled as each ends. */
     private final class Run {
         final ChunkWriter writer;
+        final ChunkLists.Spool lists;
         final List<Source> sources;
         final List<Source.Prepared> prepared;
         final Map<String, Hook> own;
@@ -216,9 +220,10 @@ public final class BackupEngine {
         final List<Manifest.HookRun> hooks = java.util.Collections.synchronizedList(new ArrayList<>());
         final java.util.Set<String> names = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-        Run(ChunkWriter writer, List<Source> sources, List<Source.Prepared> prepared, Map<String, Hook> own,
-            int parallel, SourceContext context) {
+        Run(ChunkWriter writer, ChunkLists.Spool lists, List<Source> sources, List<Source.Prepared> prepared,
+            Map<String, Hook> own, int parallel, SourceContext context) {
             this.writer = writer;
+            this.lists = lists;
             this.sources = sources;
             this.prepared = prepared;
             this.own = own;
@@ -288,7 +293,7 @@ public final class BackupEngine {
                 if (before != null) {
                     hooks.add(HookRunner.run(before, source.name(), context.environment(), progress));
                 }
-                r = prepared.get(i).backup(new Sink(writer, source.name(), artifacts.get(i), names, shared));
+                r = prepared.get(i).backup(new Sink(writer, lists, source.name(), artifacts.get(i), names, shared));
             } finally {
                 if (after != null) {
                     hooks.add(HookRunner.run(after, source.name(), context.environment(), progress));
@@ -343,14 +348,16 @@ public final class BackupEngine {
     /** A source's way into the chunk writer: each artifact named once in the backup, its bytes on the progress. */
     private final class Sink implements ArtifactSink {
         private final ChunkWriter writer;
+        private final ChunkLists.Spool lists;
         private final String source;
         private final List<Artifact> artifacts;
         private final java.util.Set<String> names;
         private final SharedProgress progress;
 
-        Sink(ChunkWriter writer, String source, List<Artifact> artifacts, java.util.Set<String> names,
-             SharedProgress progress) {
+        Sink(ChunkWriter writer, ChunkLists.Spool lists, String source, List<Artifact> artifacts,
+             java.util.Set<String> names, SharedProgress progress) {
             this.writer = writer;
+            this.lists = lists;
             this.source = source;
             this.artifacts = artifacts;
             this.names = names;
@@ -360,11 +367,15 @@ public final class BackupEngine {
         @Override
         public Artifact write(String name, String format, InputStream in, java.util.function.LongSupplier boundary)
                 throws IOException {
-            if (!names.add(name)) {
-                throw new LifeboatException(ErrorCode.USAGE, "source " + source + " writes the artifact " + name
-                        + ", which another source of this backup wrote already", "rename one of the sources");
-            }
+            claim(name);
             Artifact a = writer.write(name, source, format, in, boundary, tracked());
+            if (a.chunks().size() > ChunkLists.INLINE_MAX) { // a large stream's list goes out of the manifest too
+                ChunkLists.Spool.Builder list = lists.builder();
+                for (ChunkRef c : a.chunks()) {
+                    list.add(c);
+                }
+                a = list.build(name, source, format, a.sha256());
+            }
             artifacts.add(a);
             return a;
         }
@@ -437,26 +448,45 @@ public final class BackupEngine {
                     public InputStream open(Artifact artifact) {
                         return reader.open(artifact);
                     }
+
+                    @Override
+                    public ChunkLists.Refs chunks(Artifact artifact) {
+                        return repo.chunks(artifact);
+                    }
                 });
             }
             return java.util.Optional.empty();
         }
 
         @Override
-        public Artifact assemble(String name, String format, List<ChunkRef> chunks, String sha256) {
+        public Assembly assemble(String name, String format) {
+            claim(name);
+            ChunkLists.Spool.Builder list = lists.builder();
+            return new Assembly() {
+                @Override
+                public void add(ChunkRef chunk) throws IOException {
+                    list.add(chunk);
+                }
+
+                @Override
+                public long count() {
+                    return list.count();
+                }
+
+                @Override
+                public Artifact finish(String sha256) throws IOException {
+                    Artifact a = list.build(name, source, format, sha256);
+                    artifacts.add(a);
+                    return a;
+                }
+            };
+        }
+
+        private void claim(String name) {
             if (!names.add(name)) {
                 throw new LifeboatException(ErrorCode.USAGE, "source " + source + " writes the artifact " + name
                         + ", which another source of this backup wrote already", "rename one of the sources");
             }
-            long size = 0;
-            long stored = 0;
-            for (ChunkRef c : chunks) {
-                size += c.size();
-                stored += c.stored();
-            }
-            Artifact a = new Artifact(name, source, format, size, stored, sha256, List.copyOf(chunks));
-            artifacts.add(a);
-            return a;
         }
     }
 

@@ -6,6 +6,7 @@ import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.repository.ChunkIdSet;
+import dev.lifeboat.repository.ChunkLists;
 import dev.lifeboat.repository.ChunkRef;
 import dev.lifeboat.repository.Packs;
 import dev.lifeboat.repository.FormatCheck;
@@ -110,14 +111,16 @@ public final class PruneEngine {
                     continue;
                 }
                 for (Artifact a : e.manifest().artifacts()) {
-                    for (ChunkRef c : a.chunks()) {
-                        referenced.add(c.id());
-                    }
+                    // a chunk list that cannot be read stops prune: the chunks it lists would be collected
+                    ChunkLists.forEach(repo.storage(), a, c -> referenced.add(c.id()));
                 }
             }
 
-            // before anything is deleted: an index of a newer format stops prune here (Packs.scan refuses it)
-            Packs.Scan packScan = collectable ? repo.packScan() : null;
+            // before anything is deleted: an index of a newer format stops prune here (Packs.scan refuses it); each
+            // index is read once, and only what prune needs of it is kept
+            List<PackUse> packUse = new ArrayList<>();
+            Packs.Scan packScan = collectable ? repo.packScan((index, present) -> packUse.add(PackUse.of(index,
+                    referenced))) : null;
             List<String> removed = decisions.stream().filter(d -> !d.keep()).map(Decision::id).toList();
             if (!request.dryRun()) {
                 lock.checkStillHeld();
@@ -127,11 +130,12 @@ public final class PruneEngine {
                     repo.storage().delete(BackupStatus.blobName(id));
                     repo.storage().delete(Repository.Pin.blobName(id));
                     repo.storage().delete(Manifest.signatureBlobName(id));
+                    repo.storage().delete(ChunkLists.blobName(id));
                 }
                 lock.checkStillHeld();
             }
             long[] garbage = collectable ? collect(referenced, request.dryRun(), lock) : new long[2];
-            Packed packs = collectable ? collectPacks(packScan, referenced, request.dryRun(), lock, garbage) : Packed.NONE;
+            Packed packs = collectable ? collectPacks(packScan, packUse, request.dryRun(), lock, garbage) : Packed.NONE;
             if (request.dryRun()) {
                 return new Result(decisions, removed.size(), (int) garbage[0], garbage[1], 0, collectable, true,
                         unreadable(unreadable), packs);
@@ -207,7 +211,7 @@ public final class PruneEngine {
      * The unreferenced chunks of removed packs are added to {@code garbage}. {@code scan} was taken under the same
      * exclusive lock before any backup was removed.
      */
-    private Packed collectPacks(Packs.Scan scan, ChunkIdSet referenced, boolean dryRun, RepositoryLock lock,
+    private Packed collectPacks(Packs.Scan scan, List<PackUse> uses, boolean dryRun, RepositoryLock lock,
                                 long[] garbage) throws IOException {
         if (!repo.config().packed()) {
             return Packed.NONE;
@@ -218,32 +222,24 @@ public final class PruneEngine {
         int removed = 0;
         int partly = 0;
         long unusedKept = 0;
-        for (Packs.Index index : scan.indexes()) {
-            long unused = 0;
-            int unusedChunks = 0;
-            for (Packs.Entry e : index.chunks()) {
-                if (!referenced.mayContain(e.id())) {
-                    unused += e.length();
-                    unusedChunks++;
-                }
-            }
-            if (unusedChunks == 0) {
+        for (PackUse use : uses) {
+            if (use.unusedChunks() == 0) {
                 continue;
             }
-            if (unusedChunks < index.chunks().size()) {
+            if (use.unusedChunks() < use.chunks()) {
                 partly++;
-                unusedKept += unused;
+                unusedKept += use.unusedBytes();
                 continue;
             }
-            garbage[0] += unusedChunks;
-            garbage[1] += unused;
+            garbage[0] += use.unusedChunks();
+            garbage[1] += use.unusedBytes();
             removed++;
             if (!dryRun) {
                 lock.checkStillHeld();
                 lock.confirmBeforeDelete();
-                repo.storage().delete(Packs.indexBlob(index.pack()));
+                repo.storage().delete(Packs.indexBlob(use.pack()));
                 lock.confirmBeforeDelete();
-                repo.storage().delete(index.packBlob());
+                repo.storage().delete(Packs.packBlob(use.pack()));
             }
         }
         for (String orphan : scan.orphanPacks()) {
@@ -260,6 +256,21 @@ public final class PruneEngine {
                     unusedKept);
         }
         return new Packed(removed, partly, unusedKept, scan.unreadable());
+    }
+
+    /** What prune keeps of one pack's index: its pack, how many chunks it lists, and how many of them are unused. */
+    private record PackUse(String pack, int chunks, int unusedChunks, long unusedBytes) {
+        static PackUse of(Packs.Index index, ChunkIdSet referenced) {
+            long unused = 0;
+            int unusedChunks = 0;
+            for (Packs.Entry e : index.chunks()) {
+                if (!referenced.mayContain(e.id())) {
+                    unused += e.length();
+                    unusedChunks++;
+                }
+            }
+            return new PackUse(index.pack(), index.chunks().size(), unusedChunks, unused);
+        }
     }
 
     private static final int DELETE_BATCH = 1000;

@@ -5,6 +5,7 @@ import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.repository.Artifact;
 import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.repository.ChunkIndex;
+import dev.lifeboat.repository.ChunkLists;
 import dev.lifeboat.repository.ChunkRef;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
@@ -83,7 +84,7 @@ public record RestoreCheck(String backupId, String database, BackupStatus corrup
         ChunkIndex present = new ChunkIndex(); // chunk id -> stored size, compact for millions of chunks
         repo.forEachChunk((id, stored) -> present.put(id, (int) Math.min(Integer.MAX_VALUE, stored)));
         for (Artifact artifact : artifacts) {
-            List<String> damaged = damaged(artifact, present);
+            List<String> damaged = damaged(repo, artifact, present);
             if (!damaged.isEmpty()) {
                 Manifest good = newestGood(repo, manifest.id(), artifact.source(), present, Set.of());
                 throw new Refused("backup " + manifest.id() + ", artifact " + artifact.name() + ": " + damaged.get(0)
@@ -142,15 +143,33 @@ public record RestoreCheck(String backupId, String database, BackupStatus corrup
     }
 
     /** What is wrong with the artifact's chunks as the listing found them: missing ones, ones of another size. */
-    static List<String> damaged(Artifact artifact, ChunkIndex present) {
+    static List<String> damaged(Repository repo, Artifact artifact, ChunkIndex present) throws IOException {
+        return damaged(repo, artifact, present, Set.of());
+    }
+
+    /**
+     * {@link #damaged(Repository, Artifact, ChunkIndex)}, with the chunks in {@code bad} (known to be corrupt)
+     * counted as damaged too; a chunk list that cannot be read is damage of its own.
+     */
+    static List<String> damaged(Repository repo, Artifact artifact, ChunkIndex present, Set<String> bad)
+            throws IOException {
         List<String> out = new ArrayList<>();
-        for (ChunkRef c : artifact.chunks()) {
-            int size = ChunkIndex.isId(c.id()) ? present.get(c.id()) : ChunkIndex.MISSING;
-            if (size == ChunkIndex.MISSING) {
-                out.add("chunk " + c.id() + " is missing from the repository");
-            } else if (size != c.stored()) {
-                out.add("chunk " + c.id() + " has " + size + " bytes, the manifest says " + c.stored());
+        try {
+            ChunkLists.forEach(repo.storage(), artifact, c -> {
+                int size = ChunkIndex.isId(c.id()) ? present.get(c.id()) : ChunkIndex.MISSING;
+                if (size == ChunkIndex.MISSING) {
+                    out.add("chunk " + c.id() + " is missing from the repository");
+                } else if (size != c.stored()) {
+                    out.add("chunk " + c.id() + " has " + size + " bytes, the manifest says " + c.stored());
+                } else if (bad.contains(c.id())) {
+                    out.add("chunk " + c.id() + " is corrupt");
+                }
+            });
+        } catch (LifeboatException e) {
+            if (e.code() != dev.lifeboat.core.ErrorCode.INTEGRITY) {
+                throw e;
             }
+            out.add(e.getMessage());
         }
         return out;
     }
@@ -208,8 +227,11 @@ public record RestoreCheck(String backupId, String database, BackupStatus corrup
                 bad.addAll(damagedChunks(status));
                 continue;
             }
-            if (held.stream().allMatch(a -> damaged(a, present).isEmpty()
-                    && a.chunks().stream().noneMatch(c -> bad.contains(c.id())))) {
+            boolean good = true;
+            for (Artifact a : held) {
+                good &= damaged(repo, a, present, bad).isEmpty();
+            }
+            if (good) {
                 return m;
             }
         }

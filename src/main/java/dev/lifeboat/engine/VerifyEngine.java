@@ -16,6 +16,7 @@ import dev.lifeboat.repository.ArtifactReader;
 import dev.lifeboat.repository.BackupEntry;
 import dev.lifeboat.repository.BackupStatus;
 import dev.lifeboat.repository.ChunkIndex;
+import dev.lifeboat.repository.ChunkLists;
 import dev.lifeboat.repository.ChunkRef;
 import dev.lifeboat.repository.CorruptChunkException;
 import dev.lifeboat.repository.Json;
@@ -134,14 +135,21 @@ public final class VerifyEngine {
         }
         Manifest m = e.manifest();
         for (Artifact a : m.artifacts()) {
-            for (ChunkRef c : a.chunks()) {
-                int size = ChunkIndex.isId(c.id()) ? present.get(c.id()) : ChunkIndex.MISSING;
-                if (size == ChunkIndex.MISSING) {
-                    problems.add("artifact " + a.name() + ": chunk " + c.id() + " is missing");
-                } else if (size != c.stored()) {
-                    problems.add("artifact " + a.name() + ": chunk " + c.id() + " has " + size + " bytes, the manifest says "
-                            + c.stored());
+            try {
+                ChunkLists.forEach(repo.storage(), a, c -> {
+                    int size = ChunkIndex.isId(c.id()) ? present.get(c.id()) : ChunkIndex.MISSING;
+                    if (size == ChunkIndex.MISSING) {
+                        problems.add("artifact " + a.name() + ": chunk " + c.id() + " is missing");
+                    } else if (size != c.stored()) {
+                        problems.add("artifact " + a.name() + ": chunk " + c.id() + " has " + size
+                                + " bytes, the manifest says " + c.stored());
+                    }
+                });
+            } catch (LifeboatException ex) { // its chunk list is missing or damaged
+                if (ex.code() != ErrorCode.INTEGRITY) {
+                    throw ex;
                 }
+                problems.add(ex.getMessage());
             }
         }
         String level = "exists";
@@ -177,9 +185,9 @@ public final class VerifyEngine {
             level = "read-data-subset " + subset;
             ArtifactReader reader = repo.artifactReader(keys);
             for (Artifact a : m.artifacts()) {
-                for (ChunkRef c : a.chunks()) {
+                ChunkLists.forEach(repo.storage(), a, c -> {
                     if (!subset.contains(c.id())) {
-                        continue;
+                        return;
                     }
                     // A chunk shared by several backups is read once per run, and its verdict applies to each.
                     String problem = sliceChecked.get(c.id());
@@ -195,7 +203,7 @@ public final class VerifyEngine {
                     if (!problem.isEmpty()) {
                         problems.add("artifact " + a.name() + ": " + problem);
                     }
-                }
+                });
             }
         }
         BackupStatus.Drill drill = null;

@@ -133,32 +133,39 @@ public final class ArtifactReader {
 
     private final class Stream extends InputStream {
         private final Artifact artifact;
+        private final ChunkLists.Refs refs;
+        private boolean listed;
         private final ExecutorService pool;
         private final Deque<Future<byte[]>> ahead = new ArrayDeque<>();
         private final MessageDigest digest = ChunkCodec.sha256();
-        private int next;
         private byte[] current = new byte[0];
         private int pos;
         private boolean finished;
 
         Stream(Artifact artifact) {
             this.artifact = artifact;
-            this.pool = Executors.newFixedThreadPool(Math.min(READ_AHEAD, Math.max(1, artifact.chunks().size())), r -> {
+            this.refs = ChunkLists.open(storage, artifact);
+            this.pool = Executors.newFixedThreadPool((int) Math.min(READ_AHEAD, Math.max(1, artifact.chunkCount())), r -> {
                 Thread t = new Thread(r, "lifeboat-chunk-reader");
                 t.setDaemon(true);
                 return t;
             });
-            schedule();
         }
 
-        private void schedule() {
-            while (ahead.size() < READ_AHEAD && next < artifact.chunks().size()) {
-                ChunkRef ref = artifact.chunks().get(next++);
+        /** Keeps {@link #READ_AHEAD} chunks on their way; the list is read as it goes (a large one block by block). */
+        private void schedule() throws IOException {
+            while (ahead.size() < READ_AHEAD && !listed) {
+                ChunkRef ref = refs.next();
+                if (ref == null) {
+                    listed = true;
+                    return;
+                }
                 ahead.add(pool.submit(() -> readChunk(ref)));
             }
         }
 
         private boolean advance() throws IOException {
+            schedule();
             if (ahead.isEmpty()) {
                 if (!finished) {
                     finished = true;
@@ -216,6 +223,7 @@ public final class ArtifactReader {
         public void close() {
             ahead.forEach(f -> f.cancel(true));
             pool.shutdownNow();
+            refs.close();
         }
     }
 }

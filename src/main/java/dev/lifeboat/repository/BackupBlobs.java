@@ -12,7 +12,7 @@ import java.util.TreeMap;
 /**
  * The one place that knows how a backup's blobs are named: {@code backups/<id>/manifest.json} (its presence
  * makes the backup exist), {@code backups/<id>/status.json}, {@code backups/<id>/pin.json} and
- * {@code backups/<id>/manifest.sig} beside it; and
+ * {@code backups/<id>/manifest.sig} beside it, and {@code backups/<id>/chunk-lists.bin} ({@link ChunkLists}); and
  * how one listing of {@code backups/} is read back into backups. {@link Repository#entries()} and
  * {@link Catalog} both list through here.
  */
@@ -94,5 +94,5 @@ final class BackupBlobs {
     }
 
     /** The blobs beside a manifest that prune deletes with it. */
-    static final java.util.Set<String> SIDE_BLOBS = java.util.Set.of(STATUS, PIN, SIGNATURE);
+    static final java.util.Set<String> SIDE_BLOBS = java.util.Set.of(STATUS, PIN, SIGNATURE, ChunkLists.BLOB);
 }

@@ -38,6 +38,11 @@ final class ChunkLocations {
         this.packs = packs;
     }
 
+    /** Makes the next miss read the indexes again, however recently they were read: a pack was written here. */
+    synchronized void stale() {
+        lastScan = System.nanoTime() - RESCAN_NANOS - 1;
+    }
+
     /** Where chunk {@code id} is, or null when no pack holds it (after reading indexes new since the last look). */
     synchronized Location find(String id) throws IOException {
         if (!loaded) {
@@ -55,12 +60,12 @@ final class ChunkLocations {
     private int refresh() throws IOException {
         loaded = true;
         lastScan = System.nanoTime();
-        int added = 0;
-        for (Packs.Index index : Packs.scan(storage, packs).usable()) {
+        int[] added = {0};
+        Packs.forEachUsable(storage, packs, index -> {
             if (!read.add(index.pack())) {
-                continue;
+                return;
             }
-            added++;
+            added[0]++;
             int p = packIds.size();
             packIds.add(index.pack());
             for (Packs.Entry c : index.chunks()) {
@@ -77,7 +82,7 @@ final class ChunkLocations {
                 lengthOf[entries] = c.length();
                 slots.put(c.id(), entries++);
             }
-        }
-        return added;
+        });
+        return added[0];
     }
 }

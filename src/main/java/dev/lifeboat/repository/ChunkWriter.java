@@ -200,6 +200,7 @@ public final class ChunkWriter implements Closeable {
                 PackBuilder.Closed full = packer.add(id, blob, plain.length);
                 if (full != null) {
                     full.upload(repo.storage()); // by the worker that filled it: the others go on packing
+                    repo.packWritten();
                 }
             } else {
                 repo.storage().write(ChunkRef.blobName(id), blob);
@@ -220,6 +221,7 @@ public final class ChunkWriter implements Closeable {
             PackBuilder.Closed last = packer.close();
             if (last != null) {
                 last.upload(repo.storage());
+                repo.packWritten();
             }
         }
     }

@@ -169,7 +169,7 @@ public final class FormatCheck {
             p.add("its artifacts are missing");
         } else {
             for (int i = 0; i < m.artifacts().size(); i++) {
-                artifact(p, i + 1, m.artifacts().get(i));
+                artifact(p, i + 1, m.artifacts().get(i), m.formatVersion(), id);
             }
         }
         return p;
@@ -191,7 +191,7 @@ public final class FormatCheck {
         dev.lifeboat.source.Sources.problems(s, name, p); // the type's own fields, by the type
     }
 
-    private static void artifact(List<String> p, int n, Artifact a) {
+    private static void artifact(List<String> p, int n, Artifact a, int formatVersion, String id) {
         if (a == null) {
             p.add("artifact " + n + " is null");
             return;
@@ -201,12 +201,21 @@ public final class FormatCheck {
             return;
         }
         String name = "artifact " + shorten(a.name());
+        size(p, name + "'s size", a.size());
+        size(p, name + "'s storedSize", a.storedSize());
+        if (a.chunkList() != null) { // format 3: its records are checked as they are read (ChunkLists)
+            String problem = formatVersion < 3 ? "has a chunk list outside the manifest, which format "
+                    + formatVersion + " does not have" : a.chunks() != null ? "has two chunk lists"
+                    : ChunkLists.problem(a.chunkList(), id);
+            if (problem != null) {
+                p.add(name + " " + problem);
+            }
+            return;
+        }
         if (a.chunks() == null) {
             p.add(name + " has no chunk list");
             return;
         }
-        size(p, name + "'s size", a.size());
-        size(p, name + "'s storedSize", a.storedSize());
         long sum = 0;
         for (int i = 0; i < a.chunks().size(); i++) {
             ChunkRef c = a.chunks().get(i);

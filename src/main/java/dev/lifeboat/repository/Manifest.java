@@ -13,10 +13,12 @@ public record Manifest(int formatVersion, String id, String label, String status
                        @com.fasterxml.jackson.annotation.JsonInclude(
                                com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) Stack stack) {
     /**
-     * 2: sources of any type, each with its type's own fields ({@link Source}), and the stack's hooks and stop
-     * ({@link Stack}); 1: PostgreSQL databases only. Readers take both.
+     * 3: an artifact of more than {@value ChunkLists#INLINE_MAX} chunks has its chunk list in the backup's {@code
+     * chunk-lists.bin} ({@link Artifact#chunkList()}); 2: sources of any type, each with its type's own fields
+     * ({@link Source}), and the stack's hooks and stop ({@link Stack}); 1: PostgreSQL databases only. Readers take
+     * all three.
      */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
 
     @com.fasterxml.jackson.annotation.JsonCreator
     public Manifest {

@@ -153,7 +153,11 @@ public final class Packs {
         return packs.chunks() * 320L + 4096;
     }
 
-    /** What {@link #scan} found: indexes read, pack blobs listed, and indexes that could not be read. */
+    /**
+     * What {@link #scan} found: the indexes it kept (all of them for {@link #scan(Storage, RepoConfig.Packs)}, none
+     * for a streaming scan), the pack blobs listed, the indexes that could not be read, and the names of all indexes
+     * listed.
+     */
     public record Scan(List<Index> indexes, Map<String, Long> packSizes, List<String> unreadable,
                        List<String> indexNames) {
         /** Packs listed that no index names: the debris of a backup that died between the two writes. */
@@ -171,26 +175,6 @@ public final class Packs {
             return out;
         }
 
-        /**
-         * The indexes whose pack is there, at least as long as the index says; the others, and the indexes that could
-         * not be read, are named in a warning each: their chunks count as missing.
-         */
-        public List<Index> usable() {
-            for (String problem : unreadable) {
-                LOG.warn("{}; its chunks count as missing", problem);
-            }
-            List<Index> out = new ArrayList<>();
-            for (Index index : indexes) {
-                if (packPresent(index)) {
-                    out.add(index);
-                } else {
-                    LOG.warn("pack {} is missing or shorter than its index {} says ({} bytes); its chunks count as "
-                            + "missing", index.packBlob(), indexBlob(index.pack()), index.size());
-                }
-            }
-            return out;
-        }
-
         /** Whether the pack {@code index} lists is there, at least as long as the index says. */
         public boolean packPresent(Index index) {
             Long size = packSizes.get(index.pack());
@@ -198,12 +182,31 @@ public final class Packs {
         }
     }
 
+    /** What a streaming {@link #scan(Storage, RepoConfig.Packs, Visitor)} gives each index it read and checked. */
+    @FunctionalInterface
+    public interface Visitor {
+        /** {@code packPresent}: whether its pack is there, at least as long as the index says. */
+        void index(Index index, boolean packPresent) throws IOException;
+    }
+
     /**
-     * Lists {@code packs/} and {@code index/} and reads every index. An index that cannot be read is named in {@link
-     * Scan#unreadable} (and logged by the caller); one of a newer format is refused, since nothing may act on what it
-     * cannot read.
+     * Lists {@code packs/} and {@code index/} and reads every index, keeping them all in {@link Scan#indexes}: for
+     * repositories whose indexes fit in memory (tests, tools). The engines stream instead ({@link #scan(Storage,
+     * RepoConfig.Packs, Visitor)}, {@link #forEachUsable}).
      */
     public static Scan scan(Storage storage, RepoConfig.Packs packs) throws IOException {
+        List<Index> all = new ArrayList<>();
+        Scan s = scan(storage, packs, (index, present) -> all.add(index));
+        return new Scan(all, s.packSizes(), s.unreadable(), s.indexNames());
+    }
+
+    /**
+     * Lists {@code packs/} and {@code index/} and reads every index one at a time, giving each to {@code each} and
+     * keeping none ({@link Scan#indexes} is empty): memory holds one index whatever the repository's size. An index
+     * that cannot be read is named in {@link Scan#unreadable} (and logged by the caller); one of a newer format is
+     * refused, since nothing may act on what it cannot read.
+     */
+    public static Scan scan(Storage storage, RepoConfig.Packs packs, Visitor each) throws IOException {
         Map<String, Long> packSizes = new HashMap<>();
         storage.forEach(PACK_PREFIX, b -> {
             String id = packIdOf(b.name());
@@ -218,7 +221,6 @@ public final class Packs {
             }
         }
         names.sort(null);
-        List<Index> indexes = new ArrayList<>();
         List<String> unreadable = new ArrayList<>();
         for (String name : names) {
             byte[] raw;
@@ -233,15 +235,38 @@ public final class Packs {
                         + packs.chunks() + " chunks takes: it was not read");
                 continue;
             }
+            Index index;
             try {
-                indexes.add(parse(raw, name, packs));
+                index = parse(raw, name, packs);
             } catch (LifeboatException e) {
                 if (e.code() != ErrorCode.INTEGRITY) {
                     throw e; // newer
                 }
                 unreadable.add(e.getMessage());
+                continue;
             }
+            Long size = packSizes.get(index.pack());
+            each.index(index, size != null && size >= index.size());
         }
-        return new Scan(indexes, packSizes, unreadable, names);
+        return new Scan(List.of(), packSizes, unreadable, names);
+    }
+
+    /**
+     * Gives every index whose pack is there to {@code each}, one at a time; an index that cannot be read, and one
+     * whose pack is missing or shorter than it says, is named in a warning: its chunks count as missing.
+     */
+    public static void forEachUsable(Storage storage, RepoConfig.Packs packs, java.util.function.Consumer<Index> each)
+            throws IOException {
+        Scan s = scan(storage, packs, (index, present) -> {
+            if (present) {
+                each.accept(index);
+            } else {
+                LOG.warn("pack {} is missing or shorter than its index {} says ({} bytes); its chunks count as "
+                        + "missing", index.packBlob(), indexBlob(index.pack()), index.size());
+            }
+        });
+        for (String problem : s.unreadable()) {
+            LOG.warn("{}; its chunks count as missing", problem);
+        }
     }
 }

@@ -386,11 +386,11 @@ public final class Repository {
         if (!config.packed()) {
             return;
         }
-        for (Packs.Index index : Packs.scan(storage, config.packs()).usable()) {
+        Packs.forEachUsable(storage, config.packs(), index -> {
             for (Packs.Entry c : index.chunks()) {
                 each.accept(c.id(), c.length());
             }
-        }
+        });
     }
 
     /**
@@ -417,9 +417,29 @@ public final class Repository {
         return Packs.scan(storage, config.packs());
     }
 
+    /** {@link #packScan()} one index at a time ({@link Packs#scan(Storage, RepoConfig.Packs, Packs.Visitor)}). */
+    public Packs.Scan packScan(Packs.Visitor each) throws IOException {
+        if (!config.packed()) {
+            return new Packs.Scan(List.of(), java.util.Map.of(), List.of(), List.of());
+        }
+        return Packs.scan(storage, config.packs(), each);
+    }
+
     private java.lang.ref.SoftReference<ChunkLocations> locations = new java.lang.ref.SoftReference<>(null);
 
     /** Where packed chunks are, shared by this repository's readers (the garbage collector may take it back). */
+    /**
+     * Told by this process's chunk writers once a pack and its index are written: the next chunk not found in the
+     * known indexes reads them again at once, so that a restore or a drill right after a backup in the same process
+     * (the service) finds the packs that backup wrote.
+     */
+    synchronized void packWritten() {
+        ChunkLocations l = locations.get();
+        if (l != null) {
+            l.stale();
+        }
+    }
+
     synchronized ChunkLocations locations() {
         if (!config.packed()) {
             return null;
@@ -747,6 +767,11 @@ public final class Repository {
         }
     }
 
+    /** The chunks of {@code a}, in order, wherever its manifest lists them ({@link ChunkLists#open}). */
+    public ChunkLists.Refs chunks(Artifact a) {
+        return ChunkLists.open(storage, a);
+    }
+
     /**
      * Throws when a chunk the manifest references is missing: before committing a backup whose lock broke a stale
      * prune's, which may have deleted chunks the backup found and reused.
@@ -755,13 +780,13 @@ public final class Repository {
         ChunkIndex present = new ChunkIndex();
         forEachChunk((id, stored) -> present.put(id, 0));
         for (Artifact a : manifest.artifacts()) {
-            for (ChunkRef c : a.chunks()) {
+            ChunkLists.forEach(storage, a, c -> {
                 if (present.get(c.id()) == ChunkIndex.MISSING) {
                     throw new LifeboatException(ErrorCode.INTEGRITY, "chunk " + c.id() + " of artifact " + a.name()
                             + " was deleted while backup " + manifest.id() + " ran, by the prune whose stale lock it "
                             + "broke", "run the backup again: nothing was committed");
                 }
-            }
+            });
         }
     }
 

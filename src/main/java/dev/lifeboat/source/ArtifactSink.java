@@ -43,11 +43,25 @@ public interface ArtifactSink {
     ChunkRef held(ChunkRef ref) throws IOException;
 
     /**
-     * Records the artifact {@code name} made of {@code chunks} (from {@link #chunks} or {@link #held}), whose plain
-     * bytes, concatenated, are its stream; {@code sha256} of that stream, or null when the source checks its parts
-     * by hashes of their own (a tree's files).
+     * Starts the artifact {@code name}, made of the chunks (from {@link #chunks} or {@link #held}) added to it in
+     * order, whose plain bytes, concatenated, are its stream. Its list is kept out of memory beyond the first
+     * thousand chunks, so that a tree of a million files costs no more memory than one of a thousand.
      */
-    Artifact assemble(String name, String format, List<ChunkRef> chunks, String sha256) throws IOException;
+    Assembly assemble(String name, String format) throws IOException;
+
+    /** An artifact being assembled from chunks stored already. */
+    interface Assembly {
+        void add(ChunkRef chunk) throws IOException;
+
+        /** How many chunks were added: the index the next one will have. */
+        long count();
+
+        /**
+         * Records the artifact; {@code sha256} of its stream, or null when the source checks its parts by hashes of
+         * their own (a tree's files).
+         */
+        Artifact finish(String sha256) throws IOException;
+    }
 
     /**
      * The newest complete backup of a source of this name and type that this host can read (a plain repository, or
@@ -65,5 +79,8 @@ public interface ArtifactSink {
         List<Artifact> artifacts();
 
         InputStream open(Artifact artifact) throws IOException;
+
+        /** The chunks of one of {@link #artifacts}, in order, wherever its manifest lists them. */
+        dev.lifeboat.repository.ChunkLists.Refs chunks(Artifact artifact);
     }
 }

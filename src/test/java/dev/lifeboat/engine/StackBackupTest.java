@@ -92,7 +92,7 @@ class StackBackupTest {
                 hooks(say("before-backup"), say("after-backup")), 1);
         assertThat(order()).containsExactly("cache-before", "cache", "cache-after", "before-backup", "kv",
                 "after-backup");
-        assertThat(m.formatVersion()).isEqualTo(2);
+        assertThat(m.formatVersion()).isEqualTo(3);
         assertThat(m.sources()).extracting(Manifest.Source::name).containsExactly("kv", "cache"); // the file's order
         assertThat(m.artifacts()).extracting(a -> a.name() + "<-" + a.source()).containsExactly("kv.out<-kv",
                 "cache.out<-cache");

@@ -87,7 +87,7 @@ class FormatCheckTest {
         edit(Manifest.blobName(newer), "\"toolVersion\" : \"test\"", "\"toolVersion\" : \"9.1.0\"");
         assertThatThrownBy(() -> repo.manifest(newer)).isInstanceOf(LifeboatException.class)
                 .hasMessageContaining(Manifest.blobName(newer)).hasMessageContaining("format version 7")
-                .hasMessageContaining("reads format version 2").hasMessageContaining("9.1.0")
+                .hasMessageContaining("reads format version " + Manifest.FORMAT_VERSION).hasMessageContaining("9.1.0")
                 .satisfies(e -> assertThat(((LifeboatException) e).hint()).contains("upgrade Lifeboat"));
         // A newer manifest whose fields no longer parse as today's is refused by its version, not by a parser error.
         edit(Manifest.blobName(newer), "\"sources\" : [ ]", "\"sources\" : {\"app\": {\"type\": \"postgres\"}}");
@@ -125,12 +125,12 @@ class FormatCheckTest {
     @Test
     void pruneDeletesNothingWhileAManifestIsOfANewerFormatAndKeepsAnUnreadableOneWithEveryChunk() throws IOException {
         twoBackups();
-        edit(Manifest.blobName(newer), "\"formatVersion\" : 1", "\"formatVersion\" : 3");
+        edit(Manifest.blobName(newer), "\"formatVersion\" : 1", "\"formatVersion\" : " + (Manifest.FORMAT_VERSION + 1));
         Map<String, String> before = snapshot();
         PruneEngine prune = new PruneEngine(repo, Clock.systemUTC());
         assertThatThrownBy(() -> prune.run(new PruneRequest(KEEP_ONE, ZoneOffset.UTC, false)))
                 .isInstanceOf(LifeboatException.class).hasMessageContaining(newer)
-                .hasMessageContaining("format version 3")
+                .hasMessageContaining("format version " + (Manifest.FORMAT_VERSION + 1))
                 .satisfies(e -> assertThat(((LifeboatException) e).hint()).contains("upgrade Lifeboat"));
         assertThat(snapshot()).isEqualTo(before);
 

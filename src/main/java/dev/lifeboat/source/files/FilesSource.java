@@ -3,6 +3,7 @@ package dev.lifeboat.source.files;
 import dev.lifeboat.core.ErrorCode;
 import dev.lifeboat.core.LifeboatException;
 import dev.lifeboat.repository.Artifact;
+import dev.lifeboat.repository.ChunkLists;
 import dev.lifeboat.repository.ChunkRef;
 import dev.lifeboat.repository.Json;
 import dev.lifeboat.repository.Manifest;
@@ -97,7 +98,8 @@ final class FilesSource implements Source {
         private final ArtifactSink sink;
         /** The last backup's listing, read along with the walk; null when there is none to reuse. */
         private Before before;
-        private final List<ChunkRef> data = new ArrayList<>();
+        /** The data artifact's chunks as the files are read or reused; its list is kept out of memory. */
+        private ArtifactSink.Assembly data;
         /** The listing as it is walked, in a file of this user's only (it names every file of the tree). */
         private java.io.OutputStream listing;
         private final Map<String, String> inodes = new HashMap<>(); // dev:ino -> first path, for hard links
@@ -127,6 +129,7 @@ final class FilesSource implements Source {
         }
 
         private Manifest.Source walk() throws IOException {
+            data = sink.assemble(name + ".data", FilesType.DATA);
             Path spool = Files.createTempFile("lifeboat-tree-", ".jsonl", java.nio.file.attribute.PosixFilePermissions
                     .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             Artifact tree;
@@ -141,7 +144,7 @@ final class FilesSource implements Source {
             } finally {
                 Files.deleteIfExists(spool);
             }
-            sink.assemble(name + ".data", FilesType.DATA, data, null);
+            data.finish(null);
             var f = Json.MAPPER.createObjectNode();
             f.put("path", root.toString());
             f.put("files", files);
@@ -240,12 +243,14 @@ final class FilesSource implements Source {
                         0, 0, null, null);
                 Entry was = before == null ? null : before.find(rel);
                 List<ChunkRef> reused = was != null && was.sameFile(now) ? held(before.chunksOf(was)) : null;
-                long first = data.size();
+                long first = data.count();
                 String sha;
                 Map<String, String> xattrs;
                 long length;
                 if (reused != null) {
-                    data.addAll(reused);
+                    for (ChunkRef c : reused) {
+                        data.add(c);
+                    }
                     sha = was.sha256();
                     xattrs = was.xattrs(); // a changed attribute would have moved the change time
                     length = was.size();
@@ -259,7 +264,9 @@ final class FilesSource implements Source {
                         files--;
                         return;
                     }
-                    data.addAll(part.chunks());
+                    for (ChunkRef c : part.chunks()) {
+                        data.add(c);
+                    }
                     sha = part.sha256();
                     length = part.size();
                     readBytes += length;
@@ -271,7 +278,7 @@ final class FilesSource implements Source {
                     }
                 }
                 emit(new Entry(rel, Entry.FILE, perm, uid, gid, user, group, mtime, ctime, ino, length, sha, offset,
-                        first, data.size() - (int) first, null, xattrs));
+                        first, (int) (data.count() - first), null, xattrs));
                 offset += length;
             } else {
                 skipped++; // a socket, a FIFO, a device: nothing a restore could give back
@@ -309,13 +316,16 @@ final class FilesSource implements Source {
      */
     static final class Before implements java.io.Closeable {
         private final BufferedReader in;
-        private final List<ChunkRef> chunks;
+        private final ChunkLists.Refs chunks;
         private final SourceContext context;
         private final String label;
         private Entry next;
         private boolean done;
+        /** The index of the next chunk {@link #chunks} gives. */
+        private long at;
+        private boolean chunksFailed;
 
-        private Before(BufferedReader in, List<ChunkRef> chunks, SourceContext context, String label) {
+        private Before(BufferedReader in, ChunkLists.Refs chunks, SourceContext context, String label) {
             this.in = in;
             this.chunks = chunks;
             this.context = context;
@@ -332,11 +342,11 @@ final class FilesSource implements Source {
                     .findFirst().orElse(null);
             Artifact data = previous.get().artifacts().stream().filter(a -> FilesType.DATA.equals(a.format()))
                     .findFirst().orElse(null);
-            if (tree == null || data == null || data.chunks() == null) {
+            if (tree == null || data == null || (data.chunks() == null && data.chunkList() == null)) {
                 return null;
             }
             Before b = new Before(new BufferedReader(new InputStreamReader(previous.get().open(tree),
-                    StandardCharsets.UTF_8), 1 << 16), data.chunks(), context, label);
+                    StandardCharsets.UTF_8), 1 << 16), previous.get().chunks(data), context, label);
             b.advance();
             return b;
         }
@@ -354,12 +364,38 @@ final class FilesSource implements Source {
             return null;
         }
 
-        /** The chunks of a file's entry, or null when the entry points outside the last backup's data. */
+        /**
+         * The chunks of a file's entry, read on from the last backup's data list (files come in the order of their
+         * chunks, so the list is read once, front to back); null when the entry points before what was read already
+         * or outside the list, or the list cannot be read (said once): the file is read again.
+         */
         List<ChunkRef> chunksOf(Entry e) {
-            if (e.first() < 0 || e.count() < 0 || e.first() + e.count() > chunks.size()) {
+            if (chunksFailed || e.first() < at || e.count() < 0) {
                 return null;
             }
-            return chunks.subList((int) e.first(), (int) (e.first() + e.count()));
+            try {
+                while (at < e.first()) {
+                    if (chunks.next() == null) {
+                        return null;
+                    }
+                    at++;
+                }
+                List<ChunkRef> out = new ArrayList<>(e.count());
+                for (int i = 0; i < e.count(); i++) {
+                    ChunkRef c = chunks.next();
+                    if (c == null) {
+                        return null;
+                    }
+                    at++;
+                    out.add(c);
+                }
+                return out;
+            } catch (IOException | RuntimeException x) {
+                chunksFailed = true;
+                context.notice().accept(label + ": the last backup's chunk list could not be read (" + x.getMessage()
+                        + "): the files from there on are read again");
+                return null;
+            }
         }
 
         private void advance() {
@@ -386,6 +422,7 @@ final class FilesSource implements Source {
 
         @Override
         public void close() throws IOException {
+            chunks.close();
             in.close();
         }
     }
