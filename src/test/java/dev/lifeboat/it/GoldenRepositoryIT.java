@@ -251,6 +251,66 @@ class GoldenRepositoryIT {
         assertThat(Files.readString(kv)).isEqualTo("kv-golden-state\n");
     }
 
+    /**
+     * Manifest format 3 (golden/v5, written once by the release that introduced it): a tree of 1,200 files whose data
+     * artifact lists its chunks in chunk-lists.bin, backed up twice (the second reusing every file through the first's
+     * list). Both backups verify by reading every file and restore the tree as MakeTree.java makes it; prune removes
+     * the first with its list, and the second, whose chunks only lists reference, still verifies and restores.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"v5/plain", "v5/encrypted"})
+    void theChunkListFormatRestoresAndPrunes(String fixture) throws Exception {
+        LifeboatCli cli = cli(fixture);
+        JsonNode list = list(cli);
+        String first = idOf(list, "golden-first");
+        String second = idOf(list, "golden-second");
+        JsonNode shown = JSON.readTree(cli.run("show", second, "--json").expectSuccess().stdout());
+        assertThat(shown.path("formatVersion").asInt()).isEqualTo(3);
+        JsonNode data = null;
+        for (JsonNode a : shown.path("artifacts")) {
+            if (a.path("name").asText().equals("uploads.data")) {
+                data = a;
+            }
+        }
+        assertThat(data).as("uploads.data").isNotNull();
+        assertThat(data.path("chunkList").path("count").asLong()).isEqualTo(1_200);
+        assertThat(work.resolve(fixture).resolve("backups").resolve(first).resolve("chunk-lists.bin")).exists();
+        LifeboatCli.Result verify = cli.run("verify", "--read-data", "--all");
+        assertThat(verify.exitCode()).as(verify.stderr()).isZero();
+        assertThat(verify.stdout()).contains(first + ": verified (read-data)").contains(second + ": verified (read-data)");
+
+        Path home = cli.workDir();
+        Path expected = home.resolve("expected");
+        Process make = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                golden().resolve("v5/MakeTree.java").toString(), expected.toString()).inheritIO().start();
+        assertThat(make.waitFor()).isZero();
+        Path config = home.resolve("lifeboat.yml");
+        Files.writeString(config, """
+                repository: %s
+                sources:
+                  uploads: { type: files, path: "%s" }
+                """.formatted(work.resolve(fixture), home.resolve("uploads-original")));
+        for (String id : List.of(first, second)) {
+            Path tree = home.resolve("restored-" + id);
+            cli.run("restore", id, "--config", config.toString(), "--source", "uploads", "--to", tree.toString(),
+                    "--yes").expectSuccess();
+            assertThat(dev.lifeboat.source.files.TreeSignature.of(tree)).as(id)
+                    .isEqualTo(dev.lifeboat.source.files.TreeSignature.of(expected));
+        }
+
+        cli.run("prune", "--keep-within=0", "--keep-last=1", "--minimum-keep=1", "--keep-safety-within=0")
+                .expectSuccess();
+        assertThat(list(cli)).hasSize(1);
+        assertThat(work.resolve(fixture).resolve("backups").resolve(first).resolve("chunk-lists.bin")).doesNotExist();
+        verify = cli.run("verify", "--read-data", "--all");
+        assertThat(verify.exitCode()).as(verify.stderr()).isZero();
+        Path again = home.resolve("restored-after-prune");
+        cli.run("restore", second, "--config", config.toString(), "--source", "uploads", "--to", again.toString(),
+                "--yes").expectSuccess();
+        assertThat(dev.lifeboat.source.files.TreeSignature.of(again))
+                .isEqualTo(dev.lifeboat.source.files.TreeSignature.of(expected));
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------------
 
     /**
