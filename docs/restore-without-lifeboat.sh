@@ -38,19 +38,40 @@ if [ -n "$signing" ]; then
   fi
 fi
 
-# 1. The manifest lists the artifact's chunks in stream order.
-chunks=$(jq -r --arg a "$artifact" '.artifacts[] | select(.name == $a) | .chunks[].id' "$manifest")
-if [ -z "$chunks" ]; then
+# 1. The manifest lists the artifact's chunks in stream order; one of more than 1,000 chunks (manifest format 3) has
+#    them in backups/<id>/chunk-lists.bin instead: 40-byte records (the id's 32 bytes, then plain and stored size),
+#    from .chunkList.offset on, in blocks of 4,096 records whose SHA-256 the manifest lists, each checked here.
+work=$(mktemp -d)
+trap 'rm -rf "$work" ${key:+"$key"}' EXIT
+if ! jq -e --arg a "$artifact" 'any(.artifacts[]; .name == $a)' "$manifest" >/dev/null; then
   echo "no artifact '$artifact' in $manifest; it has: $(jq -r '[.artifacts[].name] | join(", ")' "$manifest")" >&2
   exit 3
+fi
+list=$(jq -r --arg a "$artifact" '.artifacts[] | select(.name == $a) | .chunkList // empty
+  | "\(.offset) \(.count) \(.blocks | join(","))"' "$manifest")
+if [ -z "$list" ]; then
+  jq -r --arg a "$artifact" '.artifacts[] | select(.name == $a) | .chunks[].id' "$manifest" >"$work/chunks"
+else
+  read -r offset count blocks <<<"$list"
+  : >"$work/chunks"
+  n=0
+  for sha in ${blocks//,/ }; do
+    records=$((count - n * 4096 < 4096 ? count - n * 4096 : 4096))
+    dd if="$repo/backups/$id/chunk-lists.bin" iflag=skip_bytes,count_bytes skip=$((offset + n * 4096 * 40)) \
+      count=$((records * 40)) status=none >"$work/block"
+    if [ "$(sha256sum <"$work/block" | cut -c1-64)" != "$sha" ]; then
+      echo "block $n of the chunk list of $artifact (backups/$id/chunk-lists.bin) does not match its hash: the" \
+        "backup is damaged; use another one" >&2
+      exit 10
+    fi
+    od -An -v -tx1 -w40 "$work/block" | tr -d ' ' | cut -c1-64 >>"$work/chunks"
+    n=$((n + 1))
+  done
 fi
 
 # 2. Where each chunk is: a blob of its own, chunks/<xx>/<id>, or (format 3) a range of a pack file, which the pack's
 #    index, index/<pack id>, gives as offset and length. One line per chunk, in stream order: its blob's path, and
 #    its pack's path, offset and length when an index lists it ("-" otherwise).
-work=$(mktemp -d)
-trap 'rm -rf "$work" ${key:+"$key"}' EXIT
-printf '%s\n' $chunks >"$work/chunks"
 : >"$work/packed"
 if [ -d "$repo/index" ]; then
   for index in "$repo"/index/*; do
