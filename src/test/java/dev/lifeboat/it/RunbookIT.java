@@ -74,7 +74,10 @@ class RunbookIT {
         pg.dropDatabase("runbook_copy");
     }
 
-    /** The tree recipe of docs/RUNBOOK.md rebuilds a files source of an encrypted backup without Lifeboat. */
+    /**
+     * The tree recipe of docs/RUNBOOK.md rebuilds a files source of an encrypted backup without Lifeboat, its data's
+     * chunks listed in chunk-lists.bin.
+     */
     @Test
     void treeRecipeRebuildsAFilesSourceWithoutLifeboat() throws Exception {
         Path tree = work.resolve("tree");
@@ -82,6 +85,11 @@ class RunbookIT {
                 Path.of("src/test/resources/golden/v3/MakeTree.java").toAbsolutePath().toString(), tree.toString())
                 .inheritIO().start();
         assertThat(make.waitFor()).isZero();
+        // and 1,200 small files more, so that the data's chunk list is in chunk-lists.bin (manifest format 3)
+        Process many = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                Path.of("src/test/resources/golden/v5/MakeTree.java").toAbsolutePath().toString(),
+                tree.resolve("many").toString()).inheritIO().start();
+        assertThat(many.waitFor()).isZero();
         Path identity = work.resolve("key.txt");
         Path config = work.resolve("lifeboat.yml");
         Files.writeString(config, "repository: " + work.resolve("repo") + "\nsources:\n  uploads: { type: files, path: \""
@@ -91,6 +99,8 @@ class RunbookIT {
         cli.run("init", "--config", config.toString(), "--recipient", recipient).expectSuccess();
         JsonNode backup = new ObjectMapper().readTree(cli.run("backup", "--config", config.toString(), "--json")
                 .expectSuccess().stdout());
+        assertThat(work.resolve("repo/backups").resolve(backup.get("id").asText()).resolve("chunk-lists.bin"))
+                .isRegularFile();
 
         Path rebuilt = work.resolve("rebuilt");
         Process recipe = new ProcessBuilder("bash",
