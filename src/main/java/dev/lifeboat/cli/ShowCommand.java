@@ -60,6 +60,9 @@ final class ShowCommand implements Callable<Integer> {
                     out.println("Drill    restored into " + (d.scratchDatabase() == null ? "scratch folders" : d.scratchDatabase()) + " in " + String.format(java.util.Locale.ROOT,
                             "%.1f s", d.seconds()) + ", " + d.tablesChecked() + " tables' row counts checked"
                             + (d.queryResult() != null ? ", check query returned " + d.queryResult() : ""));
+                    if (d.sources() != null) {
+                        d.sources().forEach(x -> out.println("         " + x.summary()));
+                    }
                     d.mismatches().forEach(x -> out.println("         mismatch: " + x));
                 }
             }

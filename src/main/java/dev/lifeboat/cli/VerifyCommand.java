@@ -118,6 +118,11 @@ final class VerifyCommand implements Callable<Integer> {
             if (r.drill().queryResult() != null) {
                 b.append(", check query: ").append(r.drill().queryResult());
             }
+            if (r.drill().sources() != null) {
+                for (var d : r.drill().sources()) {
+                    b.append(System.lineSeparator()).append("  drill of ").append(d.summary());
+                }
+            }
         }
         if (r.ok() && "corrupt".equals(r.status())) {
             b.append(": no problem found at this level, but an earlier check found damage; run verify --read-data to clear it");

@@ -273,10 +273,10 @@ public final class VerifyEngine {
                 a -> progress.track(reader.open(a), "verify " + full.id() + " " + a.name(), a.size()));
     }
 
-    /** The drills of sources that need no server (a tree into a scratch folder); their mismatches. */
-    private List<String> ownDrills(Manifest full, List<SourceSpec> configured)
+    /** The drills of sources that need no server (a tree into a scratch folder), by source name. */
+    private Map<String, BackupStatus.SourceDrill> ownDrills(Manifest full, List<SourceSpec> configured)
             throws IOException, InterruptedException {
-        List<String> mismatches = new ArrayList<>();
+        Map<String, BackupStatus.SourceDrill> out = new java.util.LinkedHashMap<>();
         SourceContext context = new SourceContext(System.getenv(), x -> {}, Map.of(PgTools.class, tools));
         for (Manifest.Source s : full.sources()) {
             var type = Sources.recorded(s);
@@ -286,20 +286,38 @@ public final class VerifyEngine {
             java.nio.file.Path scratch = java.nio.file.Files.createTempDirectory("lifeboat-drill-",
                     java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                             java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            long began = System.nanoTime();
+            dev.lifeboat.source.SourceType.Drilled found;
             try {
                 SourceSpec spec = configured.stream().filter(c -> c.name().equals(s.name())).findFirst().orElse(null);
-                List<String> found = type.get().drill(s, artifactsOf(full, s), scratch.resolve(s.name()), spec,
-                        context);
-                if (found != null) {
-                    mismatches.addAll(found);
-                }
+                found = type.get().drill(s, artifactsOf(full, s), scratch.resolve(s.name()), spec, context);
             } catch (LifeboatException ex) {
-                mismatches.add("drill: source " + s.name() + ": " + ex.getMessage());
+                found = new dev.lifeboat.source.SourceType.Drilled(Map.of(),
+                        List.of("drill: source " + s.name() + ": " + ex.getMessage()));
             } finally {
                 deleteTree(scratch);
             }
+            if (found != null) {
+                out.put(s.name(), new BackupStatus.SourceDrill(s.name(), s.type(), (System.nanoTime() - began) / 1e9,
+                        found.compared(), found.mismatches()));
+            }
         }
-        return mismatches;
+        return out;
+    }
+
+    /** The drill record: each source's in the manifest's order, and all their mismatches. */
+    private static BackupStatus.Drill record(Manifest m, String scratchDatabase, double seconds, int tablesChecked,
+                                             String queryResult, Map<String, BackupStatus.SourceDrill> bySource) {
+        List<BackupStatus.SourceDrill> sources = new ArrayList<>();
+        List<String> mismatches = new ArrayList<>();
+        for (Manifest.Source s : m.sources()) {
+            BackupStatus.SourceDrill d = bySource.get(s.name());
+            if (d != null) {
+                sources.add(d);
+                mismatches.addAll(d.mismatches());
+            }
+        }
+        return new BackupStatus.Drill(scratchDatabase, seconds, tablesChecked, mismatches, queryResult, sources);
     }
 
     private static void deleteTree(java.nio.file.Path p) throws IOException {
@@ -312,9 +330,9 @@ public final class VerifyEngine {
 
     private BackupStatus.Drill drill(Manifest m, VerifyRequest request) throws IOException, InterruptedException {
         long began = System.nanoTime();
-        List<String> own = ownDrills(m, request.configured());
+        Map<String, BackupStatus.SourceDrill> bySource = ownDrills(m, request.configured());
         if (m.databaseDumps().isEmpty()) { // no database: no scratch server needed
-            return new BackupStatus.Drill(null, (System.nanoTime() - began) / 1e9, 0, own, null);
+            return record(m, null, (System.nanoTime() - began) / 1e9, 0, null, bySource);
         }
         String serverSpec = request.scratch();
         if (serverSpec == null) {
@@ -329,12 +347,15 @@ public final class VerifyEngine {
         }
         PgConnection server = PgConnection.parse(serverSpec);
         PostgresRestore restore = new PostgresRestore(tools);
-        List<String> mismatches = new ArrayList<>();
         int checked = 0;
         String queryResult = null;
         String scratchName = null;
         long start = System.nanoTime();
         for (Artifact a : m.databaseDumps()) {
+            long began1 = System.nanoTime();
+            List<String> mine = new ArrayList<>();
+            int matched = 0;
+            long rows = 0;
             Manifest.Source recordedSource = m.sources().stream().filter(s -> s.name().equals(a.source())).findFirst()
                     .orElseThrow(() -> new LifeboatException(ErrorCode.INTEGRITY, "backup " + m.id() + ": its dump "
                             + a.name() + " names source '" + a.source() + "', which its manifest does not list",
@@ -359,26 +380,32 @@ public final class VerifyEngine {
                 for (TableInfo t : source.tables()) {
                     long found = counts.get(t.qualifiedName());
                     if (found != t.rows()) {
-                        mismatches.add("drill: table " + t.qualifiedName() + " of " + recordedSource.name() + ": expected "
+                        mine.add("drill: table " + t.qualifiedName() + " of " + recordedSource.name() + ": expected "
                                 + t.rows() + " rows, found " + (found < 0 ? "no table" : found));
                     } else {
-                        checked++;
+                        matched++;
+                        rows += found;
                     }
                 }
                 if (request.drillQuery() != null && !request.drillQuery().isBlank()) {
                     try {
                         queryResult = restore.checkQuery(scratch, request.drillQuery());
                     } catch (LifeboatException ex) {
-                        mismatches.add("drill: check query failed on " + recordedSource.name() + ": " + ex.getMessage());
+                        mine.add("drill: check query failed on " + recordedSource.name() + ": " + ex.getMessage());
                     }
                 }
             } finally {
                 restore.dropDatabase(scratch);
             }
+            checked += matched;
+            Map<String, Long> compared = new java.util.LinkedHashMap<>();
+            compared.put("tables", (long) matched);
+            compared.put("rows", rows);
+            bySource.put(recordedSource.name(), new BackupStatus.SourceDrill(recordedSource.name(),
+                    recordedSource.type(), (System.nanoTime() - began1) / 1e9, compared, mine));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        mismatches.addAll(own);
-        return new BackupStatus.Drill(scratchName, seconds, checked, mismatches, queryResult);
+        return record(m, scratchName, seconds, checked, queryResult, bySource);
     }
 
     /** A deterministic slice of the chunks: those whose id, as a number, is {@code k-1} modulo {@code n}. */

@@ -315,6 +315,15 @@ public final class FormatCheck {
         if (s.drill() != null && (s.drill().mismatches() == null || s.drill().mismatches().contains(null))) {
             return what + " has a drill without its list of mismatches";
         }
+        if (s.drill() != null && s.drill().sources() != null) {
+            for (BackupStatus.SourceDrill d : s.drill().sources()) {
+                if (d == null || d.name() == null || d.type() == null || d.mismatches() == null
+                        || d.mismatches().contains(null) || d.compared() == null
+                        || d.compared().values().stream().anyMatch(n -> n == null || n < 0)) {
+                    return what + " has a source drill without its name, type, counts or mismatches";
+                }
+            }
+        }
         if (s.history() != null) {
             if (!top && !s.history().isEmpty()) {
                 return "an earlier result has a history of its own";

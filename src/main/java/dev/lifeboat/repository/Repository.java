@@ -551,7 +551,10 @@ public final class Repository {
      */
     public BackupStatus recordStatus(String id, BackupStatus result) throws IOException {
         BackupStatus full = result.after(readStatus(id));
-        storage.write(BackupStatus.blobName(id), Json.MAPPER.writeValueAsBytes(full));
+        com.fasterxml.jackson.databind.node.ObjectNode blob = Json.MAPPER.createObjectNode();
+        blob.put("formatVersion", BackupStatus.FORMAT_VERSION); // first, as every reader reads it first
+        blob.setAll((com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.valueToTree(full));
+        storage.write(BackupStatus.blobName(id), Json.MAPPER.writeValueAsBytes(blob));
         return full;
     }
 

@@ -64,13 +64,27 @@ public interface SourceType {
      * A drill of the recorded source that needs no server: restore into {@code scratch} (an empty folder of this
      * process's own, removed afterwards) and compare what it finds with what the manifest recorded, or run what the
      * source's configuration {@code configured} (null when lifeboat.yml has no source of that name) says a drill runs.
-     * The mismatches; null when the type has no such drill (PostgreSQL's needs a scratch server, which the engine
-     * holds).
+     * What it compared and what differed; null when the type has no such drill (PostgreSQL's needs a scratch server,
+     * which the engine holds).
      */
-    default List<String> drill(Manifest.Source recorded, Restorer.Artifacts artifacts, java.nio.file.Path scratch,
-                               SourceSpec configured, SourceContext context)
+    default Drilled drill(Manifest.Source recorded, Restorer.Artifacts artifacts, java.nio.file.Path scratch,
+                          SourceSpec configured, SourceContext context)
             throws java.io.IOException, InterruptedException {
         return null;
+    }
+
+    /**
+     * A drill's outcome.
+     *
+     * @param compared   what matched, counted by what it is ({@code files}, {@code bytes}, {@code commands}), in the
+     *                   order people read it
+     * @param mismatches what differed, each naming the source
+     */
+    record Drilled(java.util.Map<String, Long> compared, List<String> mismatches) {
+        public Drilled {
+            compared = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(compared));
+            mismatches = List.copyOf(mismatches);
+        }
     }
 
     /**

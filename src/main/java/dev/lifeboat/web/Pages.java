@@ -133,7 +133,9 @@ final class Pages {
                     + "; " + d.tablesChecked() + " table(s) matched"
                     + (d.mismatches() == null || d.mismatches().isEmpty() ? "" : "; mismatches: "
                     + String.join("; ", d.mismatches()))
-                    + (d.queryResult() == null ? "" : "; check query: " + d.queryResult());
+                    + (d.queryResult() == null ? "" : "; check query: " + d.queryResult())
+                    + (d.sources() == null || d.sources().isEmpty() ? "" : "; " + d.sources().stream()
+                    .map(BackupStatus.SourceDrill::summary).collect(java.util.stream.Collectors.joining("; ")));
         }
         return new VerificationView(Badge.of(s.status()), Human.time(s.checked(), zone) + " ("
                 + Human.age(s.checked(), now) + ")", Objects.toString(s.level(), ""),

@@ -322,6 +322,17 @@ class VerifyIT {
         assertThat(drill.get("tablesChecked").asInt()).isEqualTo(1);
         assertThat(drill.get("queryResult").asText()).isEqualTo(rows);
         assertThat(drill.get("scratchDatabase").asText()).startsWith("lifeboat_drill_");
+        // each source's own record (status format 2): what its drill compared
+        assertThat(drill.get("sources")).hasSize(1);
+        JsonNode ofSource = drill.get("sources").get(0);
+        assertThat(ofSource.get("type").asText()).isEqualTo("postgresql");
+        assertThat(ofSource.get("compared").get("tables").asLong()).isEqualTo(1);
+        assertThat(ofSource.get("compared").get("rows").asLong()).isEqualTo(Long.parseLong(rows));
+        assertThat(ofSource.get("mismatches")).isEmpty();
+        assertThat(r.stdout()).contains("drill of " + ofSource.get("name").asText() + " (postgresql): 1 tables, "
+                + String.format(java.util.Locale.ROOT, "%,d", Long.parseLong(rows)) + " rows match in ");
+        assertThat(JSON.readTree(repo.resolve("backups").resolve(latest).resolve("status.json").toFile())
+                .get("formatVersion").asInt()).isEqualTo(2);
         assertThat(Files.readString(repo.resolve("backups").resolve(latest).resolve("status.json")))
                 .doesNotContain(pg.password());
 

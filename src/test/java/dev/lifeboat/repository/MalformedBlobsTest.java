@@ -692,8 +692,9 @@ class MalformedBlobsTest {
             }
         }
         // A status of a newer format is never overwritten, and the other backups are still verified.
-        Mutation newer = new Mutation(status, "of format version 2",
-                "{\"formatVersion\": 2, \"status\": \"sealed\"}".getBytes(StandardCharsets.UTF_8));
+        int next = BackupStatus.FORMAT_VERSION + 1;
+        Mutation newer = new Mutation(status, "of format version " + next,
+                ("{\"formatVersion\": " + next + ", \"status\": \"sealed\"}").getBytes(StandardCharsets.UTF_8));
         f.reset();
         apply(f, newer);
         List<VerifyEngine.Result> results = new ArrayList<>();
@@ -703,7 +704,7 @@ class MalformedBlobsTest {
         assertThat(results).filteredOn(r -> !r.id().equals(f.ids.get(1))).allMatch(VerifyEngine.Result::ok);
         VerifyEngine.Result refused = results.get(1);
         assertThat(refused.ok()).isFalse();
-        assertThat(String.join(" ", refused.problems())).contains(status).contains("format version 2");
+        assertThat(String.join(" ", refused.problems())).contains(status).contains("format version " + next);
         assertThat(f.storage.readAllBytes(status)).isEqualTo(newer.bytes());
         assertNoFailures(mutations.size());
     }

@@ -66,7 +66,7 @@ public final class ExecType implements SourceType {
 
     /** Runs the configured {@code drill} command with the backup on its standard input; none configured, no drill. */
     @Override
-    public List<String> drill(Manifest.Source recorded, dev.lifeboat.source.Restorer.Artifacts artifacts,
+    public Drilled drill(Manifest.Source recorded, dev.lifeboat.source.Restorer.Artifacts artifacts,
                               Path scratch, SourceSpec configured, SourceContext context)
             throws java.io.IOException, InterruptedException {
         if (configured == null || !name().equals(configured.type()) || configured.text("drill") == null) {
@@ -75,9 +75,9 @@ public final class ExecType implements SourceType {
         ExecSource source = (ExecSource) configure(configured, context);
         try {
             source.drill(recorded, artifacts);
-            return List.of();
+            return new Drilled(java.util.Map.of("commands", 1L), List.of());
         } catch (dev.lifeboat.core.LifeboatException e) {
-            return List.of("drill: " + e.getMessage());
+            return new Drilled(java.util.Map.of(), List.of("drill: " + e.getMessage()));
         }
     }
 

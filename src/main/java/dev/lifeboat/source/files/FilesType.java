@@ -70,7 +70,7 @@ public final class FilesType implements SourceType {
     }
 
     @Override
-    public List<String> drill(Manifest.Source recorded, Restorer.Artifacts artifacts, Path scratch,
+    public Drilled drill(Manifest.Source recorded, Restorer.Artifacts artifacts, Path scratch,
                               SourceSpec configured, SourceContext context)
             throws java.io.IOException, InterruptedException {
         Restorer r = new TreeRestorer("source " + recorded.name() + " (files)", recorded.name(), scratch, true,
@@ -94,13 +94,18 @@ public final class FilesType implements SourceType {
         List<String> mismatches = new java.util.ArrayList<>();
         long wantFiles = recorded.fields().path("files").asLong(-1);
         long wantBytes = recorded.fields().path("bytes").asLong(-1);
+        java.util.Map<String, Long> compared = new java.util.LinkedHashMap<>();
         if (files != wantFiles) {
             mismatches.add("drill: source " + recorded.name() + ": expected " + wantFiles + " files, restored " + files);
+        } else {
+            compared.put("files", files);
         }
         if (bytes != wantBytes) {
             mismatches.add("drill: source " + recorded.name() + ": expected " + wantBytes + " bytes, restored " + bytes);
+        } else {
+            compared.put("bytes", bytes);
         }
-        return mismatches;
+        return new Drilled(compared, mismatches);
     }
 
     @Override

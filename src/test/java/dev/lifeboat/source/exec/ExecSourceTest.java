@@ -173,6 +173,10 @@ class ExecSourceTest extends SourceContractTest {
         assertThat(ok).singleElement().satisfies(r -> {
             assertThat(r.problems()).isEmpty();
             assertThat(r.status()).isEqualTo("drilled");
+            assertThat(r.drill().sources()).singleElement().satisfies(d -> {
+                assertThat(d.type()).isEqualTo("exec");
+                assertThat(d.compared()).containsExactly(Map.entry("commands", 1L));
+            });
         });
         assertThat(Files.readString(seen)).isEqualTo("hello");
 

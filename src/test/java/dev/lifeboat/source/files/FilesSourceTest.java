@@ -247,7 +247,17 @@ class FilesSourceTest extends SourceContractTest {
         assertThat(drilled).singleElement().satisfies(r -> {
             assertThat(r.problems()).isEmpty();
             assertThat(r.status()).isEqualTo("drilled");
+            // the tree's own drill record: the files and bytes it restored, matched against the manifest
+            assertThat(r.drill().sources()).singleElement().satisfies(d -> {
+                assertThat(d.name()).isEqualTo("up");
+                assertThat(d.type()).isEqualTo("files");
+                assertThat(d.compared()).containsExactly(Map.entry("files", 66L),
+                        Map.entry("bytes", m.sources().get(0).fields().get("bytes").asLong()));
+                assertThat(d.mismatches()).isEmpty();
+                assertThat(d.summary()).startsWith("up (files): 66 files, ").contains(" match in ");
+            });
         });
+        assertThat(repo.status(m.id()).drill().sources()).as("recorded in status.json").hasSize(1);
         // a manifest that records one file more than the tree holds: the drill's count says so
         Manifest full = repo.manifest(m.id());
         Manifest.Source s = full.sources().get(0);
@@ -263,6 +273,10 @@ class FilesSourceTest extends SourceContractTest {
             assertThat(r.status()).isEqualTo("corrupt");
             assertThat(r.problems()).singleElement().asString().contains("drill: source up: expected 67 files, "
                     + "restored 66");
+            assertThat(r.drill().sources()).singleElement().satisfies(d -> {
+                assertThat(d.compared()).containsOnlyKeys("bytes");
+                assertThat(d.mismatches()).hasSize(1);
+            });
         });
     }
 
