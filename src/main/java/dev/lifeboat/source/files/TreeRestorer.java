@@ -33,10 +33,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Deque;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -120,7 +118,6 @@ final class TreeRestorer implements Restorer {
             context.notice().accept(label + ": not running as root, so files keep the restoring user as owner");
         }
         Deque<Entry> dirs = new ArrayDeque<>();
-        Set<String> restored = new HashSet<>();
         long position = 0;
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(artifacts.open(tree), StandardCharsets.UTF_8));
              InputStream bytes = artifacts.open(data)) {
@@ -171,7 +168,13 @@ final class TreeRestorer implements Restorer {
                 } else {
                     throw integrity("the entry " + FilesSource.escape(e.path()) + " is of unknown type " + e.type());
                 }
-                restored.add(e.path());
+            }
+        }
+        if (options.delete() && parts.isEmpty()) { // before the folders' times: a removal moves its folder's
+            // the listing read again beside the target's walk, both in order
+            try (Listed listed = new Listed(new BufferedReader(new InputStreamReader(artifacts.open(tree),
+                    StandardCharsets.UTF_8)))) {
+                deleteOthers(target, ".", listed);
             }
         }
         while (!dirs.isEmpty()) { // deepest first: a folder's own time and mode once its content is written
@@ -182,9 +185,6 @@ final class TreeRestorer implements Restorer {
             Files.setAttribute(dest, "unix:mode", d.mode(), NOFOLLOW);
             Files.getFileAttributeView(dest, BasicFileAttributeView.class, NOFOLLOW).setTimes(
                     FileTime.from(d.mtimeNs(), TimeUnit.NANOSECONDS), null, null);
-        }
-        if (options.delete() && parts.isEmpty()) {
-            deleteOthers(target, ".", restored);
         }
     }
 
@@ -320,11 +320,52 @@ final class TreeRestorer implements Restorer {
         Files.delete(p);
     }
 
-    private void deleteOthers(Path dir, String rel, Set<String> keep) throws IOException {
+    /**
+     * The paths of the backup's listing, read line by line and asked in walk order ({@link FilesSource#walkOrder}), so
+     * that {@code --delete} keeps no set of a million paths in memory.
+     */
+    private final class Listed implements java.io.Closeable {
+        private final BufferedReader in;
+        private String next = "";
+
+        Listed(BufferedReader in) throws IOException {
+            this.in = in;
+            advance();
+        }
+
+        boolean contains(String rel) throws IOException {
+            while (next != null && FilesSource.walkOrder(next, rel) < 0) {
+                advance();
+            }
+            return rel.equals(next);
+        }
+
+        private void advance() throws IOException {
+            String line = in.readLine();
+            if (line == null) {
+                next = null;
+                return;
+            }
+            try {
+                next = Json.MAPPER.readValue(line, Entry.class).path();
+            } catch (IOException bad) {
+                throw integrity("its file list has a line that is no entry: " + bad.getMessage());
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
+    /** Removes what the backup does not hold below {@code dir}, its children visited in the walk's order. */
+    private void deleteOthers(Path dir, String rel, Listed keep) throws IOException {
         List<Path> children = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             ds.forEach(children::add);
         }
+        children.sort(java.util.Comparator.comparing(c -> c.getFileName().toString()));
         for (Path c : children) {
             String n = c.getFileName().toString();
             String childRel = rel.equals(".") ? n : rel + "/" + n;

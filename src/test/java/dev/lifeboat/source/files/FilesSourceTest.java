@@ -185,8 +185,20 @@ class FilesSourceTest extends SourceContractTest {
         restoreTo(m, spec("up"), out, new RestoreOptions(false, true, false, List.of(), true, true));
         assertThat(out.resolve("extra.txt")).hasContent("mine");
         assertThat(TreeSignature.of(out).replace("extra.txt f 644", "")).contains("uploads/big.bin");
+        // strays everywhere, among the backup's names in the walk's order (many/ before many-x/, big.bin before
+        // big.bin.old): --delete reads the listing again beside the target's walk, and removes each
+        List<String> strays = List.of("uploads/many/f30.json.bak", "uploads/many/zz", "uploads/many-x/y/z",
+                "uploads/big.bin.old", "uploads/A", "weird/zzz", "bin/run.sh.d/x", "empty-dir/nested-empty/n");
+        for (String rel : strays) {
+            Files.createDirectories(out.resolve(rel).getParent());
+            Files.writeString(out.resolve(rel), "stray");
+        }
         restoreTo(m, spec("up"), out, new RestoreOptions(false, true, true, List.of(), true, true));
         assertThat(out.resolve("extra.txt")).doesNotExist();
+        for (String rel : strays) {
+            assertThat(out.resolve(rel)).as(rel).doesNotExist();
+        }
+        assertThat(out.resolve("uploads/many-x")).doesNotExist();
         assertThat(TreeSignature.of(out).lines().filter(l -> !l.startsWith(" d")).toList())
                 .isEqualTo(TreeSignature.of(tree).lines().filter(l -> !l.startsWith(" d")).toList());
     }
