@@ -66,7 +66,7 @@ final class BackupCommand implements Callable<Integer> {
             repo.requireRecipients(s.recipients);
             var keys = repo.writeKeys(common.keyCache(), common.identities());
             BackupEngine engine = new BackupEngine(repo, keys, common.pgTools(),
-                    Terminal.progress(), Clock.systemUTC());
+                    Terminal.progress(), Clock.systemUTC()).withLocalCopies(common.keyCache().dir());
             BackupRequest request = new BackupRequest(dbs, allDatabases, withGlobals, label, s.compressionLevel,
                     s.threads, null);
             if (files != null) {

@@ -65,6 +65,24 @@ public final class BackupEngine {
         this.clock = clock;
     }
 
+    /** Where this host keeps what it cannot read back from an encrypted repository; null: nothing kept. */
+    private LocalCopies copies;
+
+    /**
+     * Keeps, in {@code keyFolder}, a local copy of what the next backup compares with (a tree's listing) when this
+     * host holds the public key of an encrypted repository only ({@link LocalCopies}); without, such a host reads
+     * every file of a tree on every backup.
+     */
+    public BackupEngine withLocalCopies(java.nio.file.Path keyFolder) {
+        this.copies = keyFolder == null ? null : new LocalCopies(keyFolder, repo.config().id());
+        return this;
+    }
+
+    /** Whether this host cannot read its backups back: an encrypted repository, and no identity. */
+    private boolean writeOnly() {
+        return repo.config().encrypted() && keys.identities().isEmpty();
+    }
+
     public Manifest run(BackupRequest request) throws IOException, InterruptedException {
         SourceContext context = context();
         List<Source> sources = new ArrayList<>();
@@ -173,7 +191,13 @@ public final class BackupEngine {
                 }
                 repo.commit(manifest, keys);
                 committed = manifest;
+                if (copies != null) {
+                    copies.commit(committed.id());
+                }
             } catch (Throwable failed) {
+                if (copies != null) {
+                    copies.discard();
+                }
                 try {
                     lock.close();
                 } catch (IOException | RuntimeException e) {
@@ -408,9 +432,52 @@ public final class BackupEngine {
         }
 
         @Override
+        public java.io.OutputStream localCopy(String name) throws IOException {
+            return copies != null && writeOnly() ? copies.open(source, name) : null;
+        }
+
+        /** The backup of which this host kept local copies of {@code source}, with those copies as its bytes. */
+        private java.util.Optional<Previous> fromCopies(String type) {
+            if (copies == null) {
+                return java.util.Optional.empty();
+            }
+            var id = copies.backupOf(source);
+            if (id.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            Manifest full;
+            try {
+                full = repo.manifest(id.get());
+            } catch (LifeboatException | IOException gone) {
+                return java.util.Optional.empty(); // pruned, or unreadable: the files are read again
+            }
+            var recorded = full.sources().stream().filter(x -> source.equals(x.name()) && type.equals(x.type()))
+                    .findFirst();
+            if (full.safety() || !Manifest.COMPLETED.equals(full.status()) || recorded.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            List<Artifact> mine = full.artifacts().stream().filter(a -> source.equals(a.source())).toList();
+            Map<String, java.nio.file.Path> kept = new java.util.HashMap<>();
+            for (Artifact a : mine) {
+                copies.copy(source, full, a).ifPresent(p -> kept.put(a.name(), p));
+            }
+            if (kept.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(new PreviousBackup(full, recorded.get(), mine, artifact -> {
+                java.nio.file.Path p = kept.get(artifact.name());
+                if (p == null) {
+                    throw new IOException("this host keeps no copy of " + artifact.name() + " of backup "
+                            + full.id() + ", and cannot read it from the encrypted repository");
+                }
+                return java.nio.file.Files.newInputStream(p);
+            }));
+        }
+
+        @Override
         public java.util.Optional<Previous> previous(String type) throws IOException {
-            if (repo.config().encrypted() && keys.identities().isEmpty()) {
-                return java.util.Optional.empty(); // a backup host with the public key only reads nothing back
+            if (writeOnly()) { // a backup host with the public key only reads nothing back but its own copies
+                return fromCopies(type);
             }
             List<String> ids = repo.backupIds();
             for (int i = ids.size() - 1; i >= 0; i--) { // newest first, each manifest read once, until one holds it
@@ -428,32 +495,7 @@ public final class BackupEngine {
                         .orElseThrow();
                 List<Artifact> mine = full.artifacts().stream().filter(a -> source.equals(a.source())).toList();
                 var reader = repo.artifactReader(keys);
-                return java.util.Optional.of(new Previous() {
-                    @Override
-                    public String backupId() {
-                        return full.id();
-                    }
-
-                    @Override
-                    public Manifest.Source recorded() {
-                        return recorded;
-                    }
-
-                    @Override
-                    public List<Artifact> artifacts() {
-                        return mine;
-                    }
-
-                    @Override
-                    public InputStream open(Artifact artifact) {
-                        return reader.open(artifact);
-                    }
-
-                    @Override
-                    public ChunkLists.Refs chunks(Artifact artifact) {
-                        return repo.chunks(artifact);
-                    }
-                });
+                return java.util.Optional.of(new PreviousBackup(full, recorded, mine, reader::open));
             }
             return java.util.Optional.empty();
         }
@@ -487,6 +529,47 @@ public final class BackupEngine {
                 throw new LifeboatException(ErrorCode.USAGE, "source " + source + " writes the artifact " + name
                         + ", which another source of this backup wrote already", "rename one of the sources");
             }
+        }
+    }
+
+    /** A source's last backup, its artifacts opened by {@code opener}; chunk lists read from the repository. */
+    private final class PreviousBackup implements ArtifactSink.Previous {
+        private final Manifest full;
+        private final Manifest.Source recorded;
+        private final List<Artifact> mine;
+        private final dev.lifeboat.source.Restorer.Opener opener;
+
+        PreviousBackup(Manifest full, Manifest.Source recorded, List<Artifact> mine,
+                       dev.lifeboat.source.Restorer.Opener opener) {
+            this.full = full;
+            this.recorded = recorded;
+            this.mine = mine;
+            this.opener = opener;
+        }
+
+        @Override
+        public String backupId() {
+            return full.id();
+        }
+
+        @Override
+        public Manifest.Source recorded() {
+            return recorded;
+        }
+
+        @Override
+        public List<Artifact> artifacts() {
+            return mine;
+        }
+
+        @Override
+        public InputStream open(Artifact artifact) throws IOException {
+            return opener.open(artifact);
+        }
+
+        @Override
+        public ChunkLists.Refs chunks(Artifact artifact) {
+            return repo.chunks(artifact); // chunk lists are not encrypted: a host with the public key reads them
         }
     }
 

@@ -79,7 +79,7 @@ public final class Operations {
         repo.requireRecipients(settings.recipients);
         Keys keys = repo.writeKeys(new LocalKeyCache(settings.keyDir, settings.signingKey), identities());
         // The estimate for the job's progress comes from the backups the service already holds in memory.
-        Manifest m = new BackupEngine(repo, keys, tools, job, clock)
+        Manifest m = new BackupEngine(repo, keys, tools, job, clock).withLocalCopies(settings.keyDir)
                 .withLastDumpSize(db -> BackupEngine.lastDumpSize(catalog.entries(ESTIMATE_AGE), db))
                 .run(stack(new BackupRequest(settings.databases, false, settings.globals, label,
                         settings.compressionLevel, settings.threads, null)));

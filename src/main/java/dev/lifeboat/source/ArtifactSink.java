@@ -66,9 +66,20 @@ public interface ArtifactSink {
     /**
      * The newest complete backup of a source of this name and type that this host can read (a plain repository, or
      * an encrypted one with the identity), for a source that reuses what did not change (a file tree's unchanged
-     * files); empty when there is none, or when this host cannot read it.
+     * files); on a host with the public key only, the backup of which a {@link #localCopy} was kept, with that copy
+     * as the only artifact it can open; empty when there is none.
      */
     java.util.Optional<Previous> previous(String type) throws IOException;
+
+    /**
+     * Where a source may keep a local copy of the artifact {@code name} it writes, for {@link #previous} to give back
+     * to the next backup when the repository cannot: a backup host of an encrypted repository holds the public key
+     * only, and so cannot read a tree's last listing from it. Null when no copy is kept (a host that can read its
+     * backups). The copy counts only once the backup is committed; the engine drops it otherwise.
+     */
+    default java.io.OutputStream localCopy(String name) throws IOException {
+        return null;
+    }
 
     /** A source's last backup: what its manifest recorded, its artifacts, and their bytes. */
     interface Previous {

@@ -141,6 +141,11 @@ final class FilesSource implements Source {
                 try (InputStream in = Files.newInputStream(spool)) {
                     tree = sink.write(name + ".tree", FilesType.TREE, in);
                 }
+                try (java.io.OutputStream copy = sink.localCopy(name + ".tree")) {
+                    if (copy != null) { // for the next backup, on a host that cannot read this one back
+                        Files.copy(spool, copy);
+                    }
+                }
             } finally {
                 Files.deleteIfExists(spool);
             }
@@ -345,8 +350,16 @@ final class FilesSource implements Source {
             if (tree == null || data == null || (data.chunks() == null && data.chunkList() == null)) {
                 return null;
             }
-            Before b = new Before(new BufferedReader(new InputStreamReader(previous.get().open(tree),
-                    StandardCharsets.UTF_8), 1 << 16), previous.get().chunks(data), context, label);
+            InputStream listing;
+            try {
+                listing = previous.get().open(tree);
+            } catch (IOException e) {
+                context.notice().accept(label + ": the last backup's file list cannot be read (" + e.getMessage()
+                        + "): every file is read again");
+                return null;
+            }
+            Before b = new Before(new BufferedReader(new InputStreamReader(listing, StandardCharsets.UTF_8), 1 << 16),
+                    previous.get().chunks(data), context, label);
             b.advance();
             return b;
         }
