@@ -24,7 +24,10 @@
 #   g  restore   pg_restore --single-transaction --no-owner -d <new db> from b's file, versus
 #                lifeboat restore latest --to <another new db> --yes from the local repository; both empty
 #                databases are made by createdb before the step, untimed (lifeboat restore --create would
-#                make its own, about 0.2 s more, which pg_restore's figure does not include)
+#                make its own, about 0.2 s more, which pg_restore's figure does not include); and
+#                lifeboat restore latest --source bench --to <a third new db> --yes, the stack engine's path
+#                (StackRestoreEngine and the postgres source's restorer: what a restore of lifeboat.yml's sources
+#                runs), from the same backup
 # Both restored databases are checked to have the source's row counts. Every step starts after `sync` (and a
 # CHECKPOINT where data was written), so no write-back of an earlier step is billed to it.
 set -euo pipefail
@@ -78,7 +81,7 @@ for i in $(seq "$BENCH_REPEAT"); do
   ADDED_local="$(jq -r .addedBytes "$WORK/backup-local.json")"
   STORED_local="$(jq -r .storedBytes "$WORK/backup-local.json")"
   LOGICAL_local="$(jq -r .logicalBytes "$WORK/backup-local.json")"
-  CHUNKS_local="$(jq -r '[.artifacts[].chunks | length] | add' "$WORK/backup-local.json")"
+  CHUNKS_local="$(jq -r '[.artifacts[] | (.chunks | length) + (.chunkList.count // 0)] | add' "$WORK/backup-local.json")"
   DU_local="$(du -sb "$LOCAL_REPO" | cut -f1)"
 
   s3_repo="s3://$BUCKET/repo-$i?endpoint=$S3_ENDPOINT&region=us-east-1"
@@ -97,20 +100,25 @@ for i in $(seq "$BENCH_REPEAT"); do
 
   "$PG_BIN/createdb" bench_restore_pg
   "$PG_BIN/createdb" bench_restore_lifeboat
+  "$PG_BIN/createdb" bench_restore_stack
   settle
   measure "pgrestore_$i" "'$PG_BIN/pg_restore' --single-transaction --no-owner -d bench_restore_pg '$WORK/dump.fc'"
   settle
   measure "lbrestore_$i" "$LB restore latest --repo '$LOCAL_REPO' --to 'dbname=bench_restore_lifeboat' --yes > '$WORK/restore.out'"
-  for db in bench_restore_pg bench_restore_lifeboat; do
+  settle
+  measure "stackrestore_$i" "$LB restore latest --repo '$LOCAL_REPO' --source '$BENCH_DB' --to 'dbname=bench_restore_stack' --yes > '$WORK/restore-stack.out'"
+  for db in bench_restore_pg bench_restore_lifeboat bench_restore_stack; do
     [ "$(table_counts "$db")" = "$SOURCE_COUNTS" ] || die "database $db does not have the source's row counts: $(table_counts "$db") vs $SOURCE_COUNTS"
   done
   SIZE_restored_pg="$(db_size bench_restore_pg)"
   SIZE_restored_lb="$(db_size bench_restore_lifeboat)"
+  SIZE_restored_stack="$(db_size bench_restore_stack)"
   psql_q postgres "drop database bench_restore_pg" >/dev/null
   psql_q postgres "drop database bench_restore_lifeboat" >/dev/null
+  psql_q postgres "drop database bench_restore_stack" >/dev/null
   settle
 done
-for step in floor pgdump gzip local s3 again pgrestore lbrestore; do
+for step in floor pgdump gzip local s3 again pgrestore lbrestore stackrestore; do
   aggregate "$step" "$BENCH_REPEAT"
 done
 S3PROXY_CPU="$(awk -v s="$S3PROXY_CPU_SUM" -v n="$BENCH_REPEAT" 'BEGIN { printf "%.2f", s / n }')"
@@ -135,6 +143,7 @@ R_stored_pgdump="$(ratio "$DU_local" "$SIZE_pgdump")"
 R_added_pgdump="$(ratio "$ADDED_local" "$SIZE_pgdump")"
 R_again_floor="$(ratio "$T_again" "$T_floor")"
 R_restore="$(ratio "$T_lbrestore" "$T_pgrestore")"
+R_stackrestore="$(ratio "$T_stackrestore" "$T_pgrestore")"
 
 echo
 echo "=== Lifeboat logical backup benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ)) ==="
@@ -161,6 +170,7 @@ line "f  lifeboat backup again, unchanged (addedBytes)" "$T_again" "$(range agai
 line "     du -sb of the local repository after f" "" "" "" "" "$DU_again" "$(mib "$DU_again")" ""
 line "g1 pg_restore --single-transaction --no-owner" "$T_pgrestore" "$(range pgrestore)" "$CPU_pgrestore" "$SRV_pgrestore" "$SIZE_restored_pg" "$(mib "$SIZE_restored_pg")" "$(mb "$RSS_pgrestore")"
 line "g2 lifeboat restore latest --yes (into an empty db)" "$T_lbrestore" "$(range lbrestore)" "$CPU_lbrestore" "$SRV_lbrestore" "$SIZE_restored_lb" "$(mib "$SIZE_restored_lb")" "$(mb "$RSS_lbrestore")"
+line "g3 lifeboat restore --source (the stack engine)" "$T_stackrestore" "$(range stackrestore)" "$CPU_stackrestore" "$SRV_stackrestore" "$SIZE_restored_stack" "$(mib "$SIZE_restored_stack")" "$(mb "$RSS_stackrestore")"
 echo "   (CPU s: user + system of the step's processes (Lifeboat: java + its pg_dump/pg_restore); server CPU s: the
     PostgreSQL server's (the dump's or restore's backend, mostly), from the postmaster's process accounting;
     s3proxy, on the same 2-CPU machine, used $S3PROXY_CPU CPU s per backup e. g: bytes = restored database size.
@@ -186,6 +196,7 @@ rline "stored size (du -sb repo) / pg_dump -Fc size" "$R_stored_pgdump" "<= 1.0"
 rline "addedBytes / pg_dump -Fc size" "$R_added_pgdump" "" ""
 rline "backup again: addedBytes / first storedBytes" "$(ratio "$ADDED_again" "$STORED_local" 4)" "" ""
 rline "lifeboat restore / pg_restore" "$R_restore" "<= 1.15" "$(verdict "$R_restore" "<=" 1.15)"
+rline "lifeboat restore --source (stack) / pg_restore" "$R_stackrestore" "<= 1.1" "$(verdict "$R_stackrestore" "<=" 1.1)"
 rline "peak RSS backup local (MB)" "$(mb "$RSS_local")" "< 300" "$(verdict "$(mb "$RSS_local")" "<" 300)"
 rline "peak RSS backup s3 (MB)" "$(mb "$RSS_s3")" "< 300" "$(verdict "$(mb "$RSS_s3")" "<" 300)"
 rline "peak RSS restore (MB)" "$(mb "$RSS_lbrestore")" "< 300" "$(verdict "$(mb "$RSS_lbrestore")" "<" 300)"
