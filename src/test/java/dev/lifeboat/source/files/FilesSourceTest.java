@@ -139,6 +139,42 @@ class FilesSourceTest extends SourceContractTest {
     }
 
     @Test
+    void aFileWrittenWhileItIsReadIsNamedAndReadAgainNextTime() throws Exception {
+        Path log = tree.resolve("uploads/growing.log");
+        byte[] start = new byte[20_000_000];
+        new Random(4).nextBytes(start);
+        Files.write(log, start);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread writer = new Thread(() -> { // an application still writing while the backup reads: one line a ms
+            try (var out = Files.newOutputStream(log, java.nio.file.StandardOpenOption.APPEND)) {
+                while (!stop.get()) {
+                    out.write("a line of the log\n".getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    Thread.sleep(1);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        writer.start();
+        Manifest m;
+        try {
+            m = backup(repo, spec("up"));
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+        var fields = m.sources().get(0).fields();
+        assertThat(fields.get("changedWhileRead").asLong()).isEqualTo(1);
+        assertThat(fields.get("changed")).singleElement().satisfies(p -> assertThat(p.asText())
+                .isEqualTo("uploads/growing.log"));
+        // a torn copy is never taken for unchanged: the next backup reads that file again, and only that one
+        Manifest next = backup(repo, spec("up"));
+        assertThat(next.sources().get(0).fields().get("read").asLong()).isEqualTo(1);
+        assertThat(next.sources().get(0).fields().get("changedWhileRead")).isNull();
+    }
+
+    @Test
     void aFileGoneSinceTheLastBackupDoesNotMakeTheOthersBeReadAgain() throws Exception {
         // the walk visits each folder's sorted names depth first: a/b comes before a-c, which sorts before it as text
         for (String rel : List.of("x/a/b", "x/a-c", "x/a.d", "x/A", "x/a/b-c/d", "x/a/b.e", "x/\u00e9t\u00e9", "x/z")) {
