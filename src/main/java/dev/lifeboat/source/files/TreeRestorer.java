@@ -33,6 +33,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -157,6 +158,9 @@ final class TreeRestorer implements Restorer {
                     removeIfThere(dest);
                     Files.createSymbolicLink(dest, Path.of(e.target()));
                     owner(dest, e, root);
+                    // the link's own time (lutimes), never its target's
+                    Files.getFileAttributeView(dest, BasicFileAttributeView.class, NOFOLLOW).setTimes(
+                            FileTime.from(e.mtimeNs(), TimeUnit.NANOSECONDS), null, null);
                 } else if (Entry.HARDLINK.equals(e.type())) {
                     Path first = place(e.target() == null ? "" : e.target());
                     if (!Files.isRegularFile(first, NOFOLLOW)) {
@@ -245,9 +249,43 @@ final class TreeRestorer implements Restorer {
         }
     }
 
-    private static void owner(Path p, Entry e, boolean root) throws IOException {
-        if (root) {
+    /** Owners and groups of this system by name, looked up once each; empty when the name is not known here. */
+    private final Map<String, java.util.Optional<java.nio.file.attribute.UserPrincipal>> users = new HashMap<>();
+    private final Map<String, java.util.Optional<java.nio.file.attribute.GroupPrincipal>> groups = new HashMap<>();
+
+    /**
+     * As root, gives {@code p} the entry's owner and group as GNU tar does: by name when this system knows the name
+     * (a restore on another host, whose ids differ, keeps the same users), else by the recorded id.
+     */
+    private void owner(Path p, Entry e, boolean root) throws IOException {
+        if (!root) {
+            return;
+        }
+        var lookup = p.getFileSystem().getUserPrincipalLookupService();
+        var user = e.user() == null ? java.util.Optional.<java.nio.file.attribute.UserPrincipal>empty()
+                : users.computeIfAbsent(e.user(), n -> {
+                    try {
+                        return java.util.Optional.of(lookup.lookupPrincipalByName(n));
+                    } catch (IOException unknown) {
+                        return java.util.Optional.empty();
+                    }
+                });
+        var group = e.group() == null ? java.util.Optional.<java.nio.file.attribute.GroupPrincipal>empty()
+                : groups.computeIfAbsent(e.group(), n -> {
+                    try {
+                        return java.util.Optional.of(lookup.lookupPrincipalByGroupName(n));
+                    } catch (IOException unknown) {
+                        return java.util.Optional.empty();
+                    }
+                });
+        if (user.isPresent()) {
+            Files.setAttribute(p, "posix:owner", user.get(), NOFOLLOW);
+        } else {
             Files.setAttribute(p, "unix:uid", e.uid(), NOFOLLOW);
+        }
+        if (group.isPresent()) {
+            Files.setAttribute(p, "posix:group", group.get(), NOFOLLOW);
+        } else {
             Files.setAttribute(p, "unix:gid", e.gid(), NOFOLLOW);
         }
     }

@@ -270,6 +270,45 @@ class FilesSourceTest extends SourceContractTest {
     }
 
     @Test
+    void ownersComeBackByNameWhenThisSystemKnowsItElseByIdAndLinksKeepTheirOwnTime() throws Exception {
+        Path out = Files.createDirectories(work.resolve("owners"));
+        String listing = entry("known", "nobody", 4242, "nogroup", 4242, 0, 1)
+                + entry("unknown", "no-such-user-lifeboat", 4243, "no-such-group-lifeboat", 4244, 1, 1)
+                + "{\"path\":\"link\",\"type\":\"symlink\",\"mode\":511,\"uid\":0,\"gid\":0,"
+                + "\"mtimeNs\":1600000000123456789,\"ctimeNs\":0,\"ino\":3,\"target\":\"known\"}\n";
+        TreeRestorer r = new TreeRestorer("source up (files)", "up", out, true, new RestoreOptions(false, true, false,
+                List.of(), true, true), context(), Excludes.of(spec("up"), List.of()), true);
+        r.restore(fake(listing, "xy"));
+        int me = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        if (me == 0) { // as root, owners are restored: by name first, as GNU tar does
+            assertThat(Files.getAttribute(out.resolve("known"), "unix:uid")).isEqualTo(uidOf("nobody"));
+            assertThat(Files.getOwner(out.resolve("known")).getName()).isEqualTo("nobody");
+            assertThat(Files.getAttribute(out.resolve("unknown"), "unix:uid")).isEqualTo(4243);
+            assertThat(Files.getAttribute(out.resolve("unknown"), "unix:gid")).isEqualTo(4244);
+        } else { // otherwise every file belongs to the restoring user
+            assertThat(Files.getAttribute(out.resolve("known"), "unix:uid")).isEqualTo(me);
+            assertThat(Files.getAttribute(out.resolve("unknown"), "unix:uid")).isEqualTo(me);
+        }
+        assertThat(Files.readSymbolicLink(out.resolve("link"))).isEqualTo(Path.of("known"));
+        // a link's own time, to the microsecond: the JDK sets it with lutimes, which takes no nanoseconds
+        assertThat(((FileTime) Files.getAttribute(out.resolve("link"), "lastModifiedTime", NOFOLLOW))
+                .to(TimeUnit.NANOSECONDS)).isEqualTo(1_600_000_000_123_456_000L);
+    }
+
+    private static String entry(String path, String user, int uid, String group, int gid, long offset, long size) {
+        return "{\"path\":\"" + path + "\",\"type\":\"file\",\"mode\":420,\"uid\":" + uid + ",\"gid\":" + gid
+                + ",\"user\":\"" + user + "\",\"group\":\"" + group + "\",\"mtimeNs\":0,\"ctimeNs\":0,\"ino\":1,"
+                + "\"size\":" + size + ",\"offset\":" + offset + ",\"first\":0,\"count\":0}\n";
+    }
+
+    private static int uidOf(String user) throws Exception {
+        Process id = new ProcessBuilder("id", "-u", user).start();
+        String out = new String(id.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(id.waitFor()).as("id -u " + user).isZero();
+        return Integer.parseInt(out);
+    }
+
+    @Test
     void theTarOfABackupRebuildsTheTreeWithGnuTar() throws Exception {
         Manifest m = backup(repo, spec("up"));
         Manifest full = repo.manifest(m.id());
