@@ -185,6 +185,9 @@ ALLOWED_local="$(awk -v t="$TARGET_local" -v s="$SRV_local" -v n="$NPROC" 'BEGIN
 echo "CPU bound:   backup local needs $CPU_local CPU s (java + pg_dump) + $SRV_local server CPU s on $NPROC CPUs, so it cannot"
 echo "             take less than $BOUND_local s; 0.2 x pg_dump -Fc is $TARGET_local s, which allows Lifeboat at most"
 echo "             $ALLOWED_local CPU s (java + pg_dump) with every CPU busy for the whole step."
+BOUND_stack="$(awk -v c="$CPU_stackrestore" -v s="$SRV_stackrestore" -v n="$NPROC" 'BEGIN { printf "%.2f", (c + s) / n }')"
+echo "CPU bound:   restore --source needs $CPU_stackrestore CPU s (java + pg_restore) + $SRV_stackrestore server CPU s on $NPROC CPUs, so it"
+echo "             cannot take less than $BOUND_stack s, $(ratio "$BOUND_stack" "$T_pgrestore") x pg_restore's time; the JVM's start ($T_jvm s) comes on top."
 echo
 rline "ratio" "value" "target" "verdict"
 rline "backup local / floor" "$R_local_floor" "<= 1.5" "$(verdict "$R_local_floor" "<=" 1.5)"
