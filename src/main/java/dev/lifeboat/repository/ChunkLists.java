@@ -38,6 +38,7 @@ public final class ChunkLists {
     public static final int RECORD = 40;
     /** Records of one block, the unit the manifest hashes. */
     public static final int BLOCK = 4096;
+    private static final int READ_ATTEMPTS = 3;
     /** The blob's name beside the manifest. */
     public static final String BLOB = "chunk-lists.bin";
 
@@ -134,28 +135,44 @@ public final class ChunkLists {
             return new ChunkRef(HexFormat.of().formatHex(id), size, stored);
         }
 
+        /**
+         * Reads the next block and checks it against its hash. A read that fails, comes back short or does not
+         * check out is tried again (twice): a dropped connection or a short read must not pass for damage.
+         */
         private void readBlock() throws IOException {
             int records = (int) Math.min(BLOCK, list.count() - (long) nextBlock * BLOCK);
             long at = list.offset() + (long) nextBlock * BLOCK * RECORD;
-            byte[] raw;
-            try (InputStream in = storage.read(blob, at, (long) records * RECORD)) {
-                raw = in.readNBytes(records * RECORD);
-            } catch (NoSuchFileException e) {
-                throw new LifeboatException(ErrorCode.INTEGRITY, "the chunk list of artifact " + artifact.name()
-                        + " is missing: " + blob + " is not in the repository", "restore that blob from a replica; "
-                        + "other backups are not affected", e);
+            LifeboatException damaged = null;
+            for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+                byte[] raw;
+                try (InputStream in = storage.read(blob, at, (long) records * RECORD)) {
+                    raw = in.readNBytes(records * RECORD);
+                } catch (NoSuchFileException e) {
+                    throw new LifeboatException(ErrorCode.INTEGRITY, "the chunk list of artifact " + artifact.name()
+                            + " is missing: " + blob + " is not in the repository", "restore that blob from a "
+                            + "replica; other backups are not affected", e);
+                } catch (IOException e) {
+                    if (attempt == READ_ATTEMPTS - 1) {
+                        throw e;
+                    }
+                    continue;
+                }
+                if (raw.length != records * RECORD) {
+                    damaged = bad("block " + nextBlock + " at " + at + " is " + raw.length + " bytes, not "
+                            + records * RECORD + " (the blob is shorter)");
+                    continue;
+                }
+                String sha = Hex.of(sha256().digest(raw));
+                if (!sha.equals(list.blocks().get(nextBlock))) {
+                    damaged = bad("block " + nextBlock + " at " + at + " has SHA-256 " + sha + " where the manifest "
+                            + "says " + list.blocks().get(nextBlock));
+                    continue;
+                }
+                nextBlock++;
+                block = ByteBuffer.wrap(raw);
+                return;
             }
-            if (raw.length != records * RECORD) {
-                throw bad("block " + nextBlock + " at " + at + " is " + raw.length + " bytes, not "
-                        + records * RECORD + " (the blob is shorter)");
-            }
-            String sha = Hex.of(sha256().digest(raw));
-            if (!sha.equals(list.blocks().get(nextBlock))) {
-                throw bad("block " + nextBlock + " at " + at + " has SHA-256 " + sha + " where the manifest says "
-                        + list.blocks().get(nextBlock));
-            }
-            nextBlock++;
-            block = ByteBuffer.wrap(raw);
+            throw damaged;
         }
 
         private LifeboatException bad(String what) {

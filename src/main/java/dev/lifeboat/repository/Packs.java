@@ -28,6 +28,7 @@ public final class Packs {
     public static final String INDEX_PREFIX = "index/";
     /** Format version of index blobs. */
     public static final int INDEX_VERSION = 1;
+    private static final int READ_ATTEMPTS = 3;
 
     private Packs() {}
 
@@ -222,27 +223,45 @@ public final class Packs {
         }
         names.sort(null);
         List<String> unreadable = new ArrayList<>();
+        long limit = maxIndexBytes(packs);
         for (String name : names) {
-            byte[] raw;
-            long limit = maxIndexBytes(packs);
-            try (java.io.InputStream in = storage.read(name)) {
-                raw = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-            } catch (NoSuchFileException gone) {
-                continue; // deleted since the listing (a prune)
+            Index index = null;
+            String problem = null;
+            boolean gone = false;
+            // a read that fails or does not parse is tried again (twice): a dropped connection or a short read
+            // must not pass for a damaged index, whose chunks would then count as missing
+            for (int attempt = 0; attempt < READ_ATTEMPTS && index == null && !gone; attempt++) {
+                byte[] raw;
+                try (java.io.InputStream in = storage.read(name)) {
+                    raw = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+                } catch (NoSuchFileException deleted) {
+                    gone = true; // deleted since the listing (a prune)
+                    continue;
+                } catch (IOException e) {
+                    if (attempt == READ_ATTEMPTS - 1) {
+                        throw e;
+                    }
+                    continue;
+                }
+                if (raw.length > limit) {
+                    problem = "pack index " + name + " is larger than " + limit + " bytes, more than an index of "
+                            + packs.chunks() + " chunks takes: it was not read";
+                    break;
+                }
+                try {
+                    index = parse(raw, name, packs);
+                } catch (LifeboatException e) {
+                    if (e.code() != ErrorCode.INTEGRITY) {
+                        throw e; // newer
+                    }
+                    problem = e.getMessage();
+                }
             }
-            if (raw.length > limit) {
-                unreadable.add("pack index " + name + " is larger than " + limit + " bytes, more than an index of "
-                        + packs.chunks() + " chunks takes: it was not read");
+            if (gone) {
                 continue;
             }
-            Index index;
-            try {
-                index = parse(raw, name, packs);
-            } catch (LifeboatException e) {
-                if (e.code() != ErrorCode.INTEGRITY) {
-                    throw e; // newer
-                }
-                unreadable.add(e.getMessage());
+            if (index == null) {
+                unreadable.add(problem);
                 continue;
             }
             Long size = packSizes.get(index.pack());

@@ -44,7 +44,7 @@ class StackIT {
                 .expectSuccess().stdout());
         assertThat(Files.readAllLines(hooks)).containsExactly("before-backup", "after-backup");
         String id = backup.get("id").asText();
-        assertThat(backup.get("formatVersion").asInt()).isEqualTo(2);
+        assertThat(backup.get("formatVersion").asInt()).isEqualTo(3);
         assertThat(backup.get("sources")).extracting(s -> s.get("name").asText() + ":" + s.get("type").asText())
                 .containsExactly("app:postgresql", "kv:exec");
         assertThat(backup.get("stack").get("hooks")).hasSize(2);
