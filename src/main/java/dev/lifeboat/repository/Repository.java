@@ -749,6 +749,21 @@ public final class Repository {
     }
 
     public Manifest manifest(String id) throws IOException {
+        // A manifest that does not parse or verify is read again (twice) before it counts as damaged: a read cut
+        // short without an error (beyond the storage contract, as a truncated file) must not pass for a damaged
+        // backup. What is damaged stays so, and the last attempt's error names it.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return readManifest(id);
+            } catch (LifeboatException e) {
+                if (e.code() != ErrorCode.INTEGRITY || attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private Manifest readManifest(String id) throws IOException {
         byte[] raw;
         try {
             raw = storage.readAllBytes(Manifest.blobName(id));
