@@ -128,10 +128,21 @@ public final class ChunkWriter implements Closeable {
         Chunker chunker = new Chunker(repo.config().chunker(), in, boundary);
         List<Future<ChunkRef>> refs = new ArrayList<>();
         long size = 0;
+        // The first chunk is hashed into the whole stream's digest only once a second one comes: in a plain
+        // repository a stream of one chunk (most files of a tree) has that chunk's id as its SHA-256, hashed once.
+        byte[] first = null;
         try {
             byte[] chunk;
             while ((chunk = chunker.next()) != null) {
-                whole.update(chunk);
+                if (refs.isEmpty()) {
+                    first = chunk;
+                } else {
+                    if (first != null) {
+                        whole.update(first);
+                        first = null;
+                    }
+                    whole.update(chunk);
+                }
                 size += chunk.length;
                 progress.accept(size);
                 inFlight.acquire();
@@ -157,7 +168,16 @@ public final class ChunkWriter implements Closeable {
                 chunks.add(ref);
                 stored += ref.stored();
             }
-            return new Artifact(name, source, format, size, stored, Hex.of(whole.digest()), chunks);
+            String sha;
+            if (first != null && !repo.config().encrypted()) {
+                sha = chunks.get(0).id(); // the SHA-256 of its one chunk, which is the whole stream
+            } else {
+                if (first != null) {
+                    whole.update(first);
+                }
+                sha = Hex.of(whole.digest());
+            }
+            return new Artifact(name, source, format, size, stored, sha, chunks);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             refs.forEach(f -> f.cancel(true));

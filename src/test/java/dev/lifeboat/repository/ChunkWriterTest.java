@@ -93,6 +93,32 @@ class ChunkWriterTest {
     }
 
     @Test
+    void aStreamsSha256IsThatOfItsBytesWhateverItsChunksAndTheRepository() throws Exception {
+        // a stream of one chunk takes its SHA-256 from the chunk's id in a plain repository (hashed once), and
+        // hashes itself in an encrypted one, whose ids are keyed; streams of several chunks hash themselves
+        String[] age = dev.lifeboat.crypto.Age.generate();
+        Repository plain = repo(new MemoryStorage());
+        Repository encrypted = Repository.init(new MemoryStorage(), List.of(age[1]), SMALL, 3,
+                new LocalKeyCache(keyDir.resolve("encrypted")));
+        Keys writing = encrypted.writeKeys(new LocalKeyCache(keyDir.resolve("encrypted")), List.of());
+        for (byte[] content : List.of(new byte[0], data(100, 7), data(10_000, 8), data(900_000, 9))) {
+            String sha = dev.lifeboat.core.Hex.of(ChunkCodec.sha256().digest(content));
+            Artifact a = write(plain, new ByteArrayInputStream(content));
+            assertThat(a.sha256()).as(content.length + " bytes, plain").isEqualTo(sha);
+            Artifact e;
+            try (ChunkWriter w = encrypted.chunkWriter(writing, 3, 2)) {
+                e = w.write("a.dump", "a", "pg_dump-custom", new ByteArrayInputStream(content), n -> {});
+                w.flush();
+            }
+            assertThat(e.sha256()).as(content.length + " bytes, encrypted").isEqualTo(sha);
+            if (content.length > 0 && content.length < 20_000) {
+                assertThat(a.chunks()).hasSize(1);
+                assertThat(e.chunks().get(0).id()).isNotEqualTo(sha);
+            }
+        }
+    }
+
+    @Test
     void chunksFoundByALateListingAreNotStoredAgain() throws Exception {
         MemoryStorage storage = new MemoryStorage();
         byte[] content = data(1_500_000, 1);
