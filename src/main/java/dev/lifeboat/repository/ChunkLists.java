@@ -268,11 +268,16 @@ public final class ChunkLists {
             throw last;
         }
 
-        private synchronized Path newFile() throws IOException {
+        private final List<OutputStream> open = new ArrayList<>(); // the builders' streams, closed with the spool
+
+        private synchronized OutputStream newFile(Path[] made) throws IOException {
             Path f = Files.createTempFile("lifeboat-chunk-list-", ".bin",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             files.add(f);
-            return f;
+            made[0] = f;
+            OutputStream out = new BufferedOutputStream(Files.newOutputStream(f), 1 << 16);
+            open.add(out);
+            return out;
         }
 
         private synchronized long place(Path file, long bytes) {
@@ -282,8 +287,16 @@ public final class ChunkLists {
             return at;
         }
 
+        /** Closes what a builder left open (a backup that failed midway) and deletes every file. */
         @Override
         public synchronized void close() throws IOException {
+            for (OutputStream out : open) {
+                try {
+                    out.close();
+                } catch (IOException e) {
+                    // the file goes next whatever it holds
+                }
+            }
             for (Path f : files) {
                 Files.deleteIfExists(f);
             }
@@ -312,8 +325,9 @@ public final class ChunkLists {
                     }
                     List<ChunkRef> spill = inline;
                     inline = null;
-                    file = newFile();
-                    out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
+                    Path[] made = new Path[1];
+                    out = newFile(made);
+                    file = made[0];
                     long n = 0;
                     for (ChunkRef s : spill) {
                         spool(s, ++n);
