@@ -392,14 +392,12 @@ public final class BackupEngine {
         public Artifact write(String name, String format, InputStream in, java.util.function.LongSupplier boundary)
                 throws IOException {
             claim(name);
-            Artifact a = writer.write(name, source, format, in, boundary, tracked());
-            if (a.chunks().size() > ChunkLists.INLINE_MAX) { // a large stream's list goes out of the manifest too
-                ChunkLists.Spool.Builder list = lists.builder();
-                for (ChunkRef c : a.chunks()) {
-                    list.add(c);
-                }
-                a = list.build(name, source, format, a.sha256());
+            Artifact written = writer.write(name, source, format, in, boundary, tracked());
+            ChunkLists.Spool.Builder list = lists.builder(); // a large stream's list goes out of the manifest too
+            for (ChunkRef c : written.chunks()) {
+                list.add(c);
             }
+            Artifact a = list.build(name, source, format, written.sha256());
             artifacts.add(a);
             return a;
         }

@@ -223,51 +223,56 @@ public final class Packs {
         }
         names.sort(null);
         List<String> unreadable = new ArrayList<>();
-        long limit = maxIndexBytes(packs);
         for (String name : names) {
-            Index index = null;
-            String problem = null;
-            boolean gone = false;
-            // a read that fails or does not parse is tried again (twice): a dropped connection or a short read
-            // must not pass for a damaged index, whose chunks would then count as missing
-            for (int attempt = 0; attempt < READ_ATTEMPTS && index == null && !gone; attempt++) {
-                byte[] raw;
-                try (java.io.InputStream in = storage.read(name)) {
-                    raw = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-                } catch (NoSuchFileException deleted) {
-                    gone = true; // deleted since the listing (a prune)
-                    continue;
-                } catch (IOException e) {
-                    if (attempt == READ_ATTEMPTS - 1) {
-                        throw e;
-                    }
-                    continue;
+            Index index;
+            try {
+                index = readIndex(storage, name, packs);
+            } catch (NoSuchFileException deleted) {
+                continue; // deleted since the listing (a prune)
+            } catch (LifeboatException e) {
+                if (e.code() != ErrorCode.INTEGRITY) {
+                    throw e; // newer
                 }
-                if (raw.length > limit) {
-                    problem = "pack index " + name + " is larger than " + limit + " bytes, more than an index of "
-                            + packs.chunks() + " chunks takes: it was not read";
-                    break;
-                }
-                try {
-                    index = parse(raw, name, packs);
-                } catch (LifeboatException e) {
-                    if (e.code() != ErrorCode.INTEGRITY) {
-                        throw e; // newer
-                    }
-                    problem = e.getMessage();
-                }
-            }
-            if (gone) {
-                continue;
-            }
-            if (index == null) {
-                unreadable.add(problem);
+                unreadable.add(e.getMessage());
                 continue;
             }
             Long size = packSizes.get(index.pack());
             each.index(index, size != null && size >= index.size());
         }
         return new Scan(List.of(), packSizes, unreadable, names);
+    }
+
+    /**
+     * Reads and checks the index blob {@code name}. A read that fails or does not parse is tried again (twice): a
+     * dropped connection or a short read must not pass for a damaged index, whose chunks would then count as missing.
+     * A damaged one is {@link ErrorCode#INTEGRITY}, one of a newer format {@link ErrorCode#REPOSITORY}.
+     */
+    private static Index readIndex(Storage storage, String name, RepoConfig.Packs packs) throws IOException {
+        long limit = maxIndexBytes(packs);
+        for (int attempt = 1; ; attempt++) {
+            byte[] raw;
+            try (java.io.InputStream in = storage.read(name)) {
+                raw = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            } catch (NoSuchFileException deleted) {
+                throw deleted;
+            } catch (IOException e) {
+                if (attempt == READ_ATTEMPTS) {
+                    throw e;
+                }
+                continue;
+            }
+            if (raw.length > limit) {
+                throw new LifeboatException(ErrorCode.INTEGRITY, "pack index " + name + " is larger than " + limit
+                        + " bytes, more than an index of " + packs.chunks() + " chunks takes: it was not read", null);
+            }
+            try {
+                return parse(raw, name, packs);
+            } catch (LifeboatException e) {
+                if (e.code() != ErrorCode.INTEGRITY || attempt == READ_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /**

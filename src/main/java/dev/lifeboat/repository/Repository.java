@@ -427,7 +427,6 @@ public final class Repository {
 
     private java.lang.ref.SoftReference<ChunkLocations> locations = new java.lang.ref.SoftReference<>(null);
 
-    /** Where packed chunks are, shared by this repository's readers (the garbage collector may take it back). */
     /**
      * Told by this process's chunk writers once a pack and its index are written: the next chunk not found in the
      * known indexes reads them again at once, so that a restore or a drill right after a backup in the same process
@@ -440,6 +439,7 @@ public final class Repository {
         }
     }
 
+    /** Where packed chunks are, shared by this repository's readers (the garbage collector may take it back). */
     synchronized ChunkLocations locations() {
         if (!config.packed()) {
             return null;

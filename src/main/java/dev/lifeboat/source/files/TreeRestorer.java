@@ -262,22 +262,8 @@ final class TreeRestorer implements Restorer {
             return;
         }
         var lookup = p.getFileSystem().getUserPrincipalLookupService();
-        var user = e.user() == null ? java.util.Optional.<java.nio.file.attribute.UserPrincipal>empty()
-                : users.computeIfAbsent(e.user(), n -> {
-                    try {
-                        return java.util.Optional.of(lookup.lookupPrincipalByName(n));
-                    } catch (IOException unknown) {
-                        return java.util.Optional.empty();
-                    }
-                });
-        var group = e.group() == null ? java.util.Optional.<java.nio.file.attribute.GroupPrincipal>empty()
-                : groups.computeIfAbsent(e.group(), n -> {
-                    try {
-                        return java.util.Optional.of(lookup.lookupPrincipalByGroupName(n));
-                    } catch (IOException unknown) {
-                        return java.util.Optional.empty();
-                    }
-                });
+        var user = known(users, e.user(), lookup::lookupPrincipalByName);
+        var group = known(groups, e.group(), lookup::lookupPrincipalByGroupName);
         if (user.isPresent()) {
             Files.setAttribute(p, "posix:owner", user.get(), NOFOLLOW);
         } else {
@@ -288,6 +274,26 @@ final class TreeRestorer implements Restorer {
         } else {
             Files.setAttribute(p, "unix:gid", e.gid(), NOFOLLOW);
         }
+    }
+
+    /** What {@code lookup} answers for {@code name}, once per name; empty for no name or one unknown here. */
+    private static <T> java.util.Optional<T> known(Map<String, java.util.Optional<T>> seen, String name,
+                                                   Lookup<T> lookup) {
+        if (name == null) {
+            return java.util.Optional.empty();
+        }
+        return seen.computeIfAbsent(name, n -> {
+            try {
+                return java.util.Optional.of(lookup.find(n));
+            } catch (IOException unknown) {
+                return java.util.Optional.empty();
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface Lookup<T> {
+        T find(String name) throws IOException;
     }
 
     private static void xattrs(Path p, Entry e) throws IOException {
