@@ -2,7 +2,7 @@
 # Writes the golden repositories of manifest format 3 (an artifact of more than 1,000 chunks lists them in
 # backups/<id>/chunk-lists.bin): plain/ and encrypted/, each with two backups of one stack, MakeTree.java's tree of
 # 1,200 small files and an exec source, the second backup taken with nothing changed (its unchanged files reused
-# through the first one's chunk list); with the lifeboat.jar given. It was run once, by the release named in
+# through the first one's chunk list, and drilled: its status.json is of status format 2); with the lifeboat.jar given. It was run once, by the release named in
 # README.md; what it wrote stays in the tree as it is, for ever, and GoldenRepositoryIT reads it with every build. Do
 # not run it again to "refresh" it: a format change gets a new folder and its own make.sh.
 #
@@ -36,5 +36,7 @@ YML
   lifeboat backup --config "$work/$variant.yml" --label golden-first
   sleep 1
   lifeboat backup --config "$work/$variant.yml" --label golden-second
+  # a drill of the second: its status.json (status format 2) records the tree's own drill
+  lifeboat verify --config "$work/$variant.yml" --drill latest
   lifeboat list --config "$work/$variant.yml"
 done

@@ -274,6 +274,12 @@ class GoldenRepositoryIT {
         }
         assertThat(data).as("uploads.data").isNotNull();
         assertThat(data.path("chunkList").path("count").asLong()).isEqualTo(1_200);
+        // its status.json, of status format 2, records the tree's own drill
+        JsonNode drill = shown.path("verification").path("drill");
+        assertThat(shown.path("verification").path("status").asText()).isEqualTo("drilled");
+        assertThat(drill.path("sources")).hasSize(1);
+        assertThat(drill.path("sources").get(0).path("type").asText()).isEqualTo("files");
+        assertThat(drill.path("sources").get(0).path("compared").path("files").asLong()).isEqualTo(1_200);
         assertThat(work.resolve(fixture).resolve("backups").resolve(first).resolve("chunk-lists.bin")).exists();
         LifeboatCli.Result verify = cli.run("verify", "--read-data", "--all");
         assertThat(verify.exitCode()).as(verify.stderr()).isZero();
